@@ -1,0 +1,254 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from conventions.enums import AvenantStatus
+from conventions.models import Commune, Convention, Operation, Organisation, slug_validator
+
+from .enums import Nature, Theme, UpdateStatus
+
+period_validator = RegexValidator(r"^\d{4}-T[1-4]$", "Période au format AAAA-Tn, par exemple 2026-T1.")
+
+
+class AxisQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(convention__in=Convention.objects.for_user(user))
+
+
+class Axis(models.Model):
+    """An axe stratégique (orientation) of the plan d'actions."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="axes")
+    number = models.PositiveIntegerField("numéro")
+    title = models.CharField("intitulé", max_length=300)
+
+    objects = AxisQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "axe stratégique"
+        verbose_name_plural = "axes stratégiques"
+        ordering = ["convention", "number"]
+        constraints = [models.UniqueConstraint(fields=["convention", "number"], name="axis_unique_number")]
+
+    def __str__(self):
+        return f"Axe {self.number} — {self.title}"
+
+
+class Objective(models.Model):
+    axis = models.ForeignKey(Axis, on_delete=models.CASCADE, related_name="objectives", verbose_name="axe")
+    number = models.PositiveIntegerField("numéro", help_text="Rang de l'objectif dans l'axe, à partir de 1.")
+    title = models.CharField("intitulé", max_length=300)
+
+    class Meta:
+        verbose_name = "objectif"
+        ordering = ["axis", "number"]
+        constraints = [models.UniqueConstraint(fields=["axis", "number"], name="objective_unique_number")]
+
+    def __str__(self):
+        return f"{self.axis.number}.{self.number} — {self.title}"
+
+
+class FicheQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(convention__in=Convention.objects.for_user(user))
+
+    def in_force(self, on):
+        """Fiches in force on `on`, in one query.
+
+        A fiche is in force when it belongs to the base plan or was introduced by a signed avenant
+        effective on or before `on`, and no signed avenant effective by then replaced or abrogated it.
+        Draft avenants are never applied.
+        """
+        superseded = Operation.objects.filter(
+            target_fiche=OuterRef("pk"), avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=on
+        )
+        return self.filter(
+            Q(avenant__isnull=True) | Q(avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=on)
+        ).exclude(Exists(superseded))
+
+
+class Fiche(models.Model):
+    """A fiche action: one action of the plan, in the canonical boxes of the seeds."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="fiches")
+    avenant = models.ForeignKey(
+        "conventions.Avenant", on_delete=models.CASCADE, null=True, blank=True, related_name="added_fiches",
+        verbose_name="introduite par l'avenant", help_text="Vide : plan d'actions initial.",
+    )
+    previous_version = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next_versions",
+        verbose_name="version précédente",
+    )
+    key = models.CharField("clé", max_length=100, validators=[slug_validator])
+    number = models.PositiveIntegerField("numéro")
+    axis = models.ForeignKey(Axis, on_delete=models.PROTECT, related_name="fiches", verbose_name="axe")
+    objective = models.ForeignKey(
+        Objective, on_delete=models.SET_NULL, null=True, blank=True, related_name="fiches", verbose_name="objectif"
+    )
+    title = models.CharField("intitulé", max_length=300, help_text="Commence par un verbe : « Développer… », « Créer… ».")
+    nature = models.JSONField("nature", default=list, blank=True, help_text="phare, experimentale, nouvelle, existante")
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="fiches",
+        verbose_name="plan communal", help_text="Vide : plan intercommunal.",
+    )
+    coordination_between_collectivities = models.BooleanField("enjeu de coordination entre collectivités", default=False)
+    initial_diagnosis = models.TextField("diagnostic initial", blank=True)
+    target_public = models.TextField("public cible", blank=True)
+    operational_objectives = models.TextField("objectifs opérationnels", blank=True)
+    implementation = models.TextField("modalités de mise en œuvre", blank=True)
+    schedule = models.CharField("échéances de réalisation", max_length=100, blank=True)
+    start_year = models.PositiveIntegerField("année de début", null=True, blank=True)
+    end_year = models.PositiveIntegerField("année de fin", null=True, blank=True)
+    lead = models.TextField("services mobilisés et responsable de l'action", blank=True)
+    lead_organisations = models.ManyToManyField(
+        Organisation, blank=True, related_name="led_fiches", verbose_name="organisations pilotes"
+    )
+    partners = models.TextField("partenaires sollicités", blank=True)
+    expected_results = models.TextField("résultats attendus", blank=True)
+    evaluation_indicators = models.TextField("indicateurs d'évaluation", blank=True)
+    funding = models.TextField("financements mobilisables", blank=True)
+    referents = models.TextField("référents", blank=True)
+    # Incremented on every save through the app, so a concurrent edit is detected, not lost.
+    version = models.PositiveIntegerField("version d'édition", default=1)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    objects = FicheQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "fiche action"
+        verbose_name_plural = "fiches actions"
+        ordering = ["number", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "key"], name="fiche_unique_key"),
+            models.UniqueConstraint(
+                fields=["convention", "number"], condition=Q(avenant__isnull=True), name="fiche_unique_number_in_plan"
+            ),
+            models.UniqueConstraint(fields=["avenant", "number"], name="fiche_unique_number_in_avenant"),
+            models.CheckConstraint(
+                condition=Q(start_year__isnull=True) | Q(end_year__isnull=True) | Q(end_year__gte=models.F("start_year")),
+                name="fiche_end_year_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Action {self.number} — {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("actions:fiche", args=[self.convention.slug, self.key])
+
+    @property
+    def theme_slugs(self):
+        return [link.theme for link in self.theme_links.all()]
+
+    @property
+    def theme_labels(self):
+        return [Theme(t).label for t in self.theme_slugs]
+
+    @property
+    def nature_labels(self):
+        return [Nature(n).label for n in self.nature if n in Nature.values]
+
+    def lineage(self):
+        """Every version of this action, oldest first."""
+        versions = [self]
+        seen = {self.pk}
+        current = self
+        while current.previous_version_id and current.previous_version_id not in seen:
+            current = current.previous_version
+            seen.add(current.pk)
+            versions.insert(0, current)
+        return versions
+
+
+class FicheTheme(models.Model):
+    """A thématique of a fiche; `position` keeps the order the user gave."""
+
+    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="theme_links")
+    theme = models.CharField("thématique", max_length=30, choices=Theme.choices)
+    position = models.PositiveIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "thématique"
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["fiche", "theme"], name="fiche_theme_unique")]
+
+    def __str__(self):
+        return self.get_theme_display()
+
+
+class Indicator(models.Model):
+    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="indicators")
+    key = models.CharField("clé", max_length=100, validators=[slug_validator])
+    name = models.CharField("indicateur", max_length=300)
+    unit = models.CharField("unité", max_length=30, blank=True)
+    baseline = models.FloatField("valeur de départ", null=True, blank=True)
+    target = models.FloatField("cible", null=True, blank=True)
+    position = models.PositiveIntegerField("ordre", default=0)
+
+    class Meta:
+        verbose_name = "indicateur"
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["fiche", "key"], name="indicator_unique_key")]
+
+    def __str__(self):
+        return self.name
+
+
+class UpdateQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(fiche__convention__in=Convention.objects.for_user(user))
+
+
+class Update(models.Model):
+    """One quarter of the shared tracking table for one fiche."""
+
+    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="updates")
+    period = models.CharField("période", max_length=7, validators=[period_validator], help_text="AAAA-Tn")
+    status = models.CharField("statut", max_length=20, choices=UpdateStatus.choices)
+    progress = models.PositiveSmallIntegerField(
+        "avancement (%)", null=True, blank=True, validators=[MaxValueValidator(100)]
+    )
+    comment = models.TextField("commentaire", blank=True)
+    difficulties = models.TextField("difficultés", blank=True)
+    author = models.CharField("auteur", max_length=150, blank=True)
+    updated_on = models.DateField("mis à jour le", null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="enregistré par",
+    )
+
+    objects = UpdateQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "point de suivi trimestriel"
+        verbose_name_plural = "points de suivi trimestriels"
+        ordering = ["fiche", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["fiche", "period"], name="update_unique_period"),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="update_progress_max_100"),
+            models.CheckConstraint(condition=Q(period__regex=r"^[0-9]{4}-T[1-4]$"), name="update_period_format"),
+        ]
+
+    def __str__(self):
+        return f"{self.fiche} — {self.period}"
+
+
+class IndicatorValue(models.Model):
+    update = models.ForeignKey(Update, on_delete=models.CASCADE, related_name="indicator_values")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values", verbose_name="indicateur")
+    value = models.FloatField("valeur")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "valeur d'indicateur"
+        verbose_name_plural = "valeurs d'indicateurs"
+        constraints = [models.UniqueConstraint(fields=["update", "indicator"], name="indicator_value_unique")]
+
+    def __str__(self):
+        return f"{self.indicator} = {self.value}"

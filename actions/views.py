@@ -1,0 +1,2 @@
+def fiche_detail(request, slug, key):
+    raise NotImplementedError

@@ -1,0 +1,9 @@
+"""Settings for the test suite: development defaults, fast password hashing."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from ctg.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
