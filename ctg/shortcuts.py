@@ -1,5 +1,8 @@
+import datetime
+
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from conventions.models import Convention
 
@@ -11,3 +14,31 @@ def get_convention(request, slug, *, edit=False):
     if edit and not request.user.has_perm("ctg.edit_convention", convention):
         raise PermissionDenied("Votre rôle sur cette convention ne permet que la lecture.")
     return convention
+
+
+def requested_date(request):
+    """The "en vigueur au" date of the page: `?date=AAAA-MM-JJ`, today by default.
+
+    Returns (date, error message or None); a bad date falls back to today with a message."""
+    today = timezone.localdate()
+    raw = request.GET.get("date", "").strip()
+    if not raw:
+        return today, None
+    try:
+        return datetime.date.fromisoformat(raw), None
+    except ValueError:
+        return today, f"Date « {raw} » invalide : la convention est affichée en vigueur aujourd'hui."
+
+
+def convention_context(request, convention, tab):
+    """What every convention page shows around its content: header, tabs, the date selector."""
+    on, date_error = requested_date(request)
+    state = convention.as_of(on)
+    return {
+        "convention": convention,
+        "state": state,
+        "on": on,
+        "date_error": date_error,
+        "tab": tab,
+        "can_edit": request.user.has_perm("ctg.edit_convention", convention),
+    }

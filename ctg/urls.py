@@ -14,4 +14,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("conventions/", include("conventions.urls")),
     path("conventions/", include("actions.urls")),
+    path("conventions/", include("governance.urls")),
+    path("conventions/", include("evaluation.urls")),
 ]
