@@ -1,0 +1,56 @@
+"""Pages keep a constant number of SQL queries as the plan grows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import (
+    AxisFactory,
+    ConventionFactory,
+    FicheFactory,
+    IndicatorFactory,
+    MeetingFactory,
+    UpdateFactory,
+    users_for,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def grow(convention, count):
+    axes = [AxisFactory(convention=convention) for _ in range(3)]
+    for i in range(count):
+        fiche = FicheFactory(axis=axes[i % 3], themes=["enfance", "jeunesse"])
+        UpdateFactory(fiche=fiche)
+        IndicatorFactory(fiche=fiche)
+        MeetingFactory(body__convention=convention).fiches.add(fiche)
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("name", ["conventions:detail", "actions:plan", "governance:index", "conventions:annexes",
+                                  "evaluation:milestones"])
+def test_convention_pages_do_not_grow_with_the_number_of_fiches(client, name):
+    small, large = ConventionFactory(), ConventionFactory()
+    grow(small, 5)
+    grow(large, 60)
+    user = users_for(small)["caf"]
+    user.memberships.create(organisation=large.caf, role="caf")
+    client.force_login(user)
+    assert count_queries(client, reverse(name, args=[small.slug])) == count_queries(
+        client, reverse(name, args=[large.slug])
+    )
+
+
+def test_convention_list_does_not_grow_with_the_number_of_conventions(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "x"))
+    ConventionFactory()
+    few = count_queries(client, reverse("conventions:list"))
+    for _ in range(10):
+        ConventionFactory()
+    assert count_queries(client, reverse("conventions:list")) == few
