@@ -70,6 +70,17 @@ class FicheQuerySet(models.QuerySet):
         ).exclude(Exists(superseded))
 
 
+def refresh_current_flags(convention):
+    """Recompute `Fiche.is_current` for a convention after an import or a signature."""
+    superseded = Operation.objects.filter(target_fiche=OuterRef("pk"), avenant__status=AvenantStatus.SIGNE)
+    fiches = Fiche.objects.filter(convention=convention)
+    # Two statements so the partial unique index never sees two heads with one number mid-update.
+    fiches.update(is_current=False)
+    fiches.filter(Q(avenant__isnull=True) | Q(avenant__status=AvenantStatus.SIGNE)).exclude(
+        Exists(superseded)
+    ).update(is_current=True)
+
+
 class Fiche(models.Model):
     """A fiche action: one action of the plan, in the canonical boxes of the seeds."""
 
@@ -111,6 +122,10 @@ class Fiche(models.Model):
     evaluation_indicators = models.TextField("indicateurs d'évaluation", blank=True)
     funding = models.TextField("financements mobilisables", blank=True)
     referents = models.TextField("référents", blank=True)
+    # True for the head of each action's lineage: base or signed-avenant fiches no signed avenant
+    # has replaced or abrogated. Kept by `refresh_current_flags`; lets the database guarantee that
+    # the current plan never numbers two actions alike.
+    is_current = models.BooleanField("version courante", default=False, editable=False)
     # Incremented on every save through the app, so a concurrent edit is detected, not lost.
     version = models.PositiveIntegerField("version d'édition", default=1)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
@@ -125,7 +140,7 @@ class Fiche(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["convention", "key"], name="fiche_unique_key"),
             models.UniqueConstraint(
-                fields=["convention", "number"], condition=Q(avenant__isnull=True), name="fiche_unique_number_in_plan"
+                fields=["convention", "number"], condition=Q(is_current=True), name="fiche_unique_number_in_plan"
             ),
             models.UniqueConstraint(fields=["avenant", "number"], name="fiche_unique_number_in_avenant"),
             models.CheckConstraint(

@@ -87,6 +87,8 @@ class FicheFactory(factory.django.DjangoModelFactory):
     key = factory.Sequence(lambda n: f"fiche-{n}")
     number = factory.Sequence(lambda n: n + 1)
     title = factory.Sequence(lambda n: f"Développer l'action {n}")
+    avenant = None
+    is_current = factory.LazyAttribute(lambda o: o.avenant is None)
     nature = ["nouvelle"]
     initial_diagnosis = "Constat partagé par les partenaires."
     target_public = "Familles du territoire"

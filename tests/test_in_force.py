@@ -76,3 +76,16 @@ def test_amended_article_and_extended_end(plan):
     assert after.articles[0].body == "Texte initial.\n\nTexte ajouté."
     assert str(after.articles[0].amendments[0]) == "complété par l'avenant n°2 du 15/12/2025"
     assert after.end == datetime.date(2027, 6, 30)
+
+
+def test_current_flags_follow_signed_avenants_and_guard_numbers(plan):
+    from django.db import IntegrityError, transaction
+
+    from actions.models import refresh_current_flags
+
+    convention, old, abrogated, kept = plan
+    sign_avenant_2(convention, old, abrogated)
+    refresh_current_flags(convention)
+    assert keys(convention.fiches.filter(is_current=True)) == ["kept", "observatoire-alsh", "passerelles-2026"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Fiche.objects.filter(key="kept").update(number=3)
