@@ -1,31 +1,77 @@
-from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
+from ctg.errors import DomainError
+from ctg.markdown import render_markdown
 from ctg.shortcuts import convention_context, get_convention
 
-from .models import Fiche, Update
+from . import services
+from .enums import COMPLEMENTARY_THEMES, MANDATORY_THEMES, Theme
+from .forms import AxisForm, FicheForm, IndicatorFormSet, ObjectiveForm, PlanFilterForm
+from .models import Axis, Fiche, FicheTheme, Objective, Update
 
 
 def fiches_with_details(queryset):
     """Fiches with everything the plan and fiche pages show, in a fixed number of queries."""
-    return queryset.select_related("axis", "objective", "commune", "avenant", "previous_version").prefetch_related(
-        "theme_links",
-        "lead_organisations",
-        Prefetch("updates", queryset=Update.objects.order_by("-period")),
+    latest = Update.objects.filter(fiche=OuterRef("pk")).order_by("-period")
+    return (
+        queryset.select_related("axis", "objective", "commune", "avenant", "previous_version")
+        .prefetch_related("theme_links", "lead_organisations", Prefetch("updates", queryset=Update.objects.order_by("-period")))
+        .annotate(latest_status=Subquery(latest.values("status")[:1]))
     )
 
 
+def theme_coverage(fiches):
+    """Fiche count per theme, and the rules of `003_…` the plan breaks:
+    4 thématiques obligatoires, 1 complémentaire fortement recommandée, and a CTG covering only
+    the 4 must widen to at least one more during its life."""
+    counts = dict(
+        FicheTheme.objects.filter(fiche__in=fiches).values_list("theme").annotate(n=Count("fiche", distinct=True))
+    )
+    rows = [{"theme": t, "label": t.label, "count": counts.get(t, 0), "mandatory": True} for t in MANDATORY_THEMES]
+    rows += [{"theme": t, "label": t.label, "count": counts.get(t, 0), "mandatory": False} for t in COMPLEMENTARY_THEMES]
+    problems = [
+        f"Thématique obligatoire absente : {row['label'].lower()}. Une CTG couvre les 4 thématiques obligatoires "
+        "(petite enfance, enfance, jeunesse et parentalité)."
+        for row in rows if row["mandatory"] and not row["count"]
+    ]
+    others = [Theme(t).label for t in counts if t not in MANDATORY_THEMES]
+    if not any(counts.get(t) for t in COMPLEMENTARY_THEMES):
+        problems.append(
+            "Aucune thématique complémentaire : l'accès aux droits ou l'animation de la vie sociale est fortement "
+            "recommandé."
+        )
+    if not others:
+        problems.append(
+            "La CTG ne couvre que les 4 thématiques obligatoires : elle doit s'élargir à au moins une autre "
+            "thématique en cours de CTG."
+        )
+    return {"rows": rows, "others": sorted(others), "problems": problems}
+
+
 def plan(request, slug):
-    """The plan d'actions in force on the chosen date: axes, then their fiches, like the synoptique."""
+    """The plan d'actions in force on the chosen date, like the synoptique of `004_…`, with filters."""
     convention = get_convention(request, slug)
     context = convention_context(request, convention, "plan")
-    fiches = list(fiches_with_details(context["state"].fiches).order_by("axis__number", "number"))
+    in_force = context["state"].fiches
+    filters = PlanFilterForm(request.GET, convention=convention)
+    fiches = list(filters.filter(fiches_with_details(in_force)).order_by("axis__number", "number").distinct())
     axes = list(convention.axes.prefetch_related("objectives"))
     by_axis = {axis.pk: [] for axis in axes}
     for fiche in fiches:
         by_axis[fiche.axis_id].append(fiche)
-    context.update(axes=[(axis, by_axis[axis.pk]) for axis in axes], fiche_count=len(fiches))
-    return render(request, "actions/plan.html", context)
+    context.update(
+        filters=filters,
+        axes=[(axis, by_axis[axis.pk]) for axis in axes if by_axis[axis.pk] or not filters.active],
+        fiche_count=len(fiches),
+        coverage=theme_coverage(in_force),
+        today_plan=context["on"] == context["state"].on,
+    )
+    template = "actions/plan.html#results" if request.htmx else "actions/plan.html"
+    return render(request, template, context)
 
 
 def fiche_detail(request, slug, key):
@@ -38,7 +84,207 @@ def fiche_detail(request, slug, key):
         in_force=fiche.key in in_force_keys,
         lineage=fiche.lineage(),
         latest=next(iter(fiche.updates.all()), None),
-        successors=list(fiche.next_versions.all()),
+        successors=list(fiche.next_versions.select_related("avenant")),
         superseding=list(fiche.targeting_operations.select_related("avenant")),
+        history=edit_history(fiche),
     )
     return render(request, "actions/fiche.html", context)
+
+
+def edit_history(fiche):
+    """Every edit of the fiche, newest first: who, when, and each field's old → new value."""
+    records = list(fiche.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    entries = []
+    for record, previous in zip(records, records[1:] + [None], strict=True):
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous, included_fields=services.TRACKED_FIELDS)
+            changes = [
+                services.Change(str(Fiche._meta.get_field(c.field).verbose_name), c.old, c.new) for c in delta.changes
+            ]
+            if not changes:
+                continue
+        entries.append({"record": record, "changes": changes, "created": previous is None})
+    return entries
+
+
+def fiche_form_page(request, convention, fiche):
+    """Create or edit a fiche with its indicators; the user's typing survives every error."""
+    data = request.POST if request.method == "POST" else None
+    form = FicheForm(data, instance=fiche, convention=convention)
+    indicators = IndicatorFormSet(data, instance=fiche, prefix="indicators")
+    conflict = None
+    if data is not None and "add_indicator" in data:
+        # Without JavaScript, "add a row" re-displays the form with one more empty indicator.
+        indicators = add_indicator_row(data, fiche)
+    elif data is not None and form.is_valid() and indicators.is_valid():
+        try:
+            saved = services.fiche_save(form, indicators, by=request.user)
+        except services.FicheConflict as error:
+            conflict = error
+            refreshed = data.copy()
+            refreshed["version"] = error.fiche.version
+            form = FicheForm(refreshed, instance=fiche, convention=convention)
+            form.is_valid()
+        else:
+            messages.success(request, f"La fiche « {saved.title} » est enregistrée.")
+            if hint := form.title_hint:
+                messages.warning(request, hint)
+            return redirect(saved.get_absolute_url())
+    context = convention_context(request, convention, "plan")
+    context.update(form=form, indicators=indicators, fiche=fiche, conflict=conflict)
+    return render(request, "actions/fiche_form.html", context, status=200 if data is None or conflict is None else 409)
+
+
+def add_indicator_row(data, fiche):
+    data = data.copy()
+    total = int(data.get("indicators-TOTAL_FORMS", 0) or 0)
+    data["indicators-TOTAL_FORMS"] = str(total + 1)
+    return IndicatorFormSet(data, instance=fiche, prefix="indicators")
+
+
+def fiche_create(request, slug):
+    convention = get_convention(request, slug, edit=True)
+    if not convention.axes.exists():
+        messages.error(request, "Créez d'abord un axe stratégique : chaque fiche action appartient à un axe.")
+        return redirect("actions:structure", slug=convention.slug)
+    return fiche_form_page(request, convention, Fiche(convention=convention))
+
+
+def fiche_edit(request, slug, key):
+    convention = get_convention(request, slug, edit=True)
+    fiche = get_object_or_404(convention.fiches, key=key)
+    return fiche_form_page(request, convention, fiche)
+
+
+@require_GET
+def indicator_row(request, slug):
+    """One empty indicator row for the htmx "add" button, and the formset's new total (out of band)."""
+    get_convention(request, slug, edit=True)
+    try:
+        index = max(int(request.GET.get("indicators-TOTAL_FORMS", "0")), 0)
+    except ValueError:
+        index = 0
+    formset = IndicatorFormSet(prefix="indicators")
+    return render(request, "actions/fiche_form.html#indicator-row", {
+        "row": formset._construct_form(index, empty_permitted=True, use_required_attribute=False),
+        "new_total": index + 1,
+    })
+
+
+@require_POST
+def markdown_preview(request, slug):
+    """The Markdown of one field, rendered through the one sanitizing filter."""
+    get_convention(request, slug, edit=True)
+    field = request.POST.get("field", "")
+    html = render_markdown(request.POST.get(field, "")) or '<p class="empty">Rien à afficher.</p>'
+    return HttpResponse(html)
+
+
+def structure(request, slug):
+    """Create, rename, reorder and delete the plan's axes and objectives."""
+    convention = get_convention(request, slug, edit=True)
+    context = convention_context(request, convention, "plan")
+    context.update(
+        axes=convention.axes.prefetch_related("objectives").annotate(fiche_count=Count("fiches")),
+        new_axis_form=AxisForm(prefix="new-axis"),
+        current=Fiche.objects.filter(convention=convention, is_current=True).select_related("axis").order_by("axis__number", "number"),
+    )
+    return render(request, "actions/structure.html", context)
+
+
+def run_and_report(request, action, success):
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)
+
+
+@require_POST
+def axis_create(request, slug):
+    convention = get_convention(request, slug, edit=True)
+    form = AxisForm(request.POST, prefix="new-axis")
+    if form.is_valid():
+        axis = services.axis_create(convention, form.cleaned_data["title"], by=request.user)
+        messages.success(request, f"L'axe {axis.number} est créé.")
+    else:
+        messages.error(request, "Indiquez l'intitulé du nouvel axe.")
+    return redirect("actions:structure", slug=convention.slug)
+
+
+def axis_edit(request, slug, number):
+    convention = get_convention(request, slug, edit=True)
+    axis = get_object_or_404(Axis, convention=convention, number=number)
+    form = AxisForm(request.POST or None, instance=axis)
+    objective_form = ObjectiveForm(prefix="new-objective")
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"L'axe {axis.number} est renommé.")
+        return redirect("actions:structure", slug=convention.slug)
+    context = convention_context(request, convention, "plan")
+    context.update(axis=axis, form=form, objective_form=objective_form)
+    return render(request, "actions/axis_form.html", context)
+
+
+@require_POST
+def axis_move(request, slug, number):
+    convention = get_convention(request, slug, edit=True)
+    axis = get_object_or_404(Axis, convention=convention, number=number)
+    direction = -1 if request.POST.get("direction") == "up" else 1
+    run_and_report(request, lambda: services.axis_move(axis, direction, by=request.user),
+                   "L'ordre des axes est modifié ; les actions sont renumérotées.")
+    return redirect("actions:structure", slug=convention.slug)
+
+
+@require_POST
+def axis_delete(request, slug, number):
+    convention = get_convention(request, slug, edit=True)
+    axis = get_object_or_404(Axis, convention=convention, number=number)
+    run_and_report(request, lambda: services.axis_delete(axis, by=request.user), f"L'axe « {axis.title} » est supprimé.")
+    return redirect("actions:structure", slug=convention.slug)
+
+
+@require_POST
+def objective_create(request, slug, number):
+    convention = get_convention(request, slug, edit=True)
+    axis = get_object_or_404(Axis, convention=convention, number=number)
+    form = ObjectiveForm(request.POST, prefix="new-objective")
+    if form.is_valid():
+        services.objective_create(axis, form.cleaned_data["title"], by=request.user)
+        messages.success(request, "L'objectif est ajouté.")
+    else:
+        messages.error(request, "Indiquez l'intitulé de l'objectif.")
+    return redirect("actions:axis_edit", slug=convention.slug, number=axis.number)
+
+
+def objective_edit(request, slug, pk):
+    convention = get_convention(request, slug, edit=True)
+    objective = get_object_or_404(Objective, axis__convention=convention, pk=pk)
+    form = ObjectiveForm(request.POST or None, instance=objective)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "L'objectif est renommé.")
+        return redirect("actions:axis_edit", slug=convention.slug, number=objective.axis.number)
+    context = convention_context(request, convention, "plan")
+    context.update(objective=objective, form=form)
+    return render(request, "actions/objective_form.html", context)
+
+
+@require_POST
+def objective_delete(request, slug, pk):
+    convention = get_convention(request, slug, edit=True)
+    objective = get_object_or_404(Objective, axis__convention=convention, pk=pk)
+    run_and_report(request, lambda: services.objective_delete(objective, by=request.user), "L'objectif est supprimé.")
+    return redirect("actions:axis_edit", slug=convention.slug, number=objective.axis.number)
+
+
+@require_POST
+def fiche_move(request, slug, key):
+    convention = get_convention(request, slug, edit=True)
+    fiche = get_object_or_404(convention.fiches, key=key, is_current=True)
+    direction = -1 if request.POST.get("direction") == "up" else 1
+    run_and_report(request, lambda: services.fiche_move(fiche, direction, by=request.user),
+                   "L'ordre des actions est modifié ; les numéros suivent.")
+    return redirect("actions:structure", slug=convention.slug)

@@ -1,0 +1,187 @@
+import re
+
+from django import forms
+from django.db.models import Q
+from django.forms import inlineformset_factory
+
+from conventions.enums import OrganisationKind
+
+from .enums import Nature, Theme, UpdateStatus
+from .models import Axis, Fiche, Indicator, Objective
+
+NO_UPDATE = "aucun"
+INTERCOMMUNAL = "intercommunal"
+
+
+class PlanFilterForm(forms.Form):
+    """The plan's filters; they live in the query string so a filtered plan can be shared."""
+
+    q = forms.CharField(label="Recherche", required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "Intitulé, pilote, partenaires…"}))
+    theme = forms.ChoiceField(label="Thématique", required=False, choices=[("", "Toutes")] + Theme.choices)
+    status = forms.ChoiceField(
+        label="Dernier statut", required=False,
+        choices=[("", "Tous")] + UpdateStatus.choices + [(NO_UPDATE, "Sans suivi")],
+    )
+    nature = forms.ChoiceField(label="Nature", required=False, choices=[("", "Toutes")] + Nature.choices)
+    pilot = forms.TypedChoiceField(label="Organisation pilote", required=False, coerce=int, empty_value=None)
+    commune = forms.ChoiceField(label="Plan", required=False)
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        parties = convention.signatories.select_related("organisation").order_by("organisation__name")
+        pilots = {s.organisation_id: s.organisation.name for s in parties}
+        self.fields["pilot"].choices = [("", "Toutes")] + list(pilots.items())
+        self.fields["commune"].choices = [("", "Tous les plans"), (INTERCOMMUNAL, "Plan intercommunal")] + [
+            (c.insee, f"Plan communal : {c.name}") for c in convention.communes.all()
+        ]
+
+    def filter(self, fiches):
+        """Apply the valid filters to a queryset of fiches annotated with `latest_status`."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if text := data.get("q", "").strip():
+            fiches = fiches.filter(
+                Q(title__icontains=text) | Q(lead__icontains=text) | Q(partners__icontains=text)
+                | Q(referents__icontains=text) | Q(key__icontains=text)
+            )
+        if theme := data.get("theme"):
+            fiches = fiches.filter(theme_links__theme=theme)
+        if status := data.get("status"):
+            fiches = fiches.filter(latest_status__isnull=True) if status == NO_UPDATE else fiches.filter(latest_status=status)
+        if nature := data.get("nature"):
+            # Natures are a short JSON list: match the quoted slug in its text.
+            fiches = fiches.filter(nature__icontains=f'"{nature}"')
+        if pilot := data.get("pilot"):
+            fiches = fiches.filter(lead_organisations=pilot)
+        if commune := data.get("commune"):
+            fiches = fiches.filter(commune__isnull=True) if commune == INTERCOMMUNAL else fiches.filter(commune__insee=commune)
+        return fiches
+
+    @property
+    def active(self):
+        return self.is_valid() and any(self.cleaned_data.get(name) for name in self.fields)
+
+
+FIRST_WORD = re.compile(r"^\s*([^\s,.;:!?]+)")
+# An infinitive ends in -er, -ir, -re or -oir; "faire", "mettre", "promouvoir"… all match.
+INFINITIVE = re.compile(r"(er|ir|re|oir)$", re.IGNORECASE)
+
+
+def title_hint(title):
+    """A non-blocking hint when a fiche's title does not start with a verb (`001_…`: « Développer… »)."""
+    match = FIRST_WORD.match(title or "")
+    if match and not INFINITIVE.search(match.group(1)):
+        return (
+            f"L'intitulé commence par « {match.group(1)} » : une fiche action commence d'ordinaire par un verbe "
+            "à l'infinitif (« Développer… », « Créer… », « Structurer… »)."
+        )
+    return None
+
+
+class FicheForm(forms.ModelForm):
+    themes = forms.MultipleChoiceField(
+        label="Thématiques", choices=Theme.choices, widget=forms.CheckboxSelectMultiple,
+        help_text="Au moins une. Les 4 thématiques obligatoires d'une CTG : petite enfance, enfance, jeunesse, parentalité.",
+    )
+    nature = forms.MultipleChoiceField(
+        label="Nature de l'action", choices=Nature.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        help_text="Une fiche est requise au moins pour les projets phares, expérimentaux et les nouvelles actions.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Fiche
+        fields = [
+            "title", "number", "axis", "objective", "themes", "nature", "commune",
+            "coordination_between_collectivities", "initial_diagnosis", "target_public",
+            "operational_objectives", "implementation", "schedule", "start_year", "end_year", "lead",
+            "lead_organisations", "partners", "expected_results", "evaluation_indicators", "funding", "referents",
+        ]
+        widgets = {
+            "lead_organisations": forms.CheckboxSelectMultiple,
+            **{
+                name: forms.Textarea(attrs={"rows": 5, "class": "markdown"})
+                for name in ["initial_diagnosis", "target_public", "operational_objectives", "implementation",
+                             "expected_results", "evaluation_indicators", "funding", "lead", "partners", "referents"]
+            },
+        }
+        help_texts = {
+            "initial_diagnosis": "Le constat qui justifie l'action. Markdown : listes avec « - », **gras**, *italique*.",
+            "target_public": "Familles, enfants, jeunes, professionnels… concernés.",
+            "operational_objectives": "Des objectifs concrets et vérifiables, un par ligne (« - »).",
+            "implementation": "Comment l'action est conduite : étapes, outils, organisation.",
+            "schedule": "Échéances de réalisation, par exemple « 2026 » ou « 2025-2026 ».",
+            "lead": "Services mobilisés et responsable de l'action (pilote).",
+            "partners": "Partenaires sollicités : Caf, Éducation nationale, associations…",
+            "expected_results": "Ce qui aura changé si l'action réussit.",
+            "evaluation_indicators": "Indicateurs d'évaluation (les indicateurs chiffrés se saisissent plus bas).",
+            "funding": "Financements mobilisables (Caf, collectivité, autres).",
+            "referents": "Les personnes référentes de l'action.",
+        }
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.convention = convention
+        self.fields["axis"].queryset = Axis.objects.filter(convention=convention)
+        self.fields["objective"].queryset = Objective.objects.filter(axis__convention=convention).select_related("axis")
+        self.fields["commune"].queryset = convention.communes.all()
+        self.fields["commune"].empty_label = "Plan intercommunal"
+        self.fields["lead_organisations"].queryset = (
+            convention.caf.__class__.objects.filter(Q(signatures__convention=convention) | Q(pk=convention.caf_id))
+            .exclude(kind=OrganisationKind.AUTRE).distinct()
+        )
+        if self.instance.pk:
+            self.initial.setdefault("themes", self.instance.theme_slugs)
+            self.initial.setdefault("version", self.instance.version)
+        else:
+            self.initial.setdefault("version", 0)
+
+    def clean_number(self):
+        number = self.cleaned_data["number"]
+        clash = (
+            Fiche.objects.filter(convention=self.convention, is_current=True, number=number)
+            .exclude(pk=self.instance.pk)
+            .first()
+        )
+        if clash:
+            raise forms.ValidationError(f"Le numéro {number} est déjà celui de l'action « {clash.title} ».")
+        return number
+
+    def clean(self):
+        cleaned = super().clean()
+        axis, objective = cleaned.get("axis"), cleaned.get("objective")
+        if axis and objective and objective.axis_id != axis.pk:
+            self.add_error("objective", f"Cet objectif appartient à l'axe {objective.axis.number}, pas à l'axe {axis.number}.")
+        start, end = cleaned.get("start_year"), cleaned.get("end_year")
+        if start and end and end < start:
+            self.add_error("end_year", "L'année de fin précède l'année de début.")
+        return cleaned
+
+    @property
+    def title_hint(self):
+        return title_hint(self["title"].value())
+
+
+class IndicatorForm(forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = ["name", "unit", "baseline", "target"]
+        labels = {"name": "Indicateur", "baseline": "Valeur de départ"}
+
+
+IndicatorFormSet = inlineformset_factory(
+    Fiche, Indicator, form=IndicatorForm, extra=0, can_delete=True,
+)
+
+
+class AxisForm(forms.ModelForm):
+    class Meta:
+        model = Axis
+        fields = ["title"]
+        labels = {"title": "Intitulé de l'axe"}
+
+
+class ObjectiveForm(forms.ModelForm):
+    class Meta:
+        model = Objective
+        fields = ["title"]
+        labels = {"title": "Intitulé de l'objectif"}

@@ -1,0 +1,186 @@
+"""Writes to the plan d'actions that touch several rows, each in one transaction."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.text import slugify
+
+from ctg.errors import DomainError
+
+from .models import Axis, Fiche, FicheTheme, Objective
+
+# Fields whose changes are shown to a user whose save came second.
+TRACKED_FIELDS = [
+    "title", "number", "axis", "objective", "nature", "commune", "coordination_between_collectivities",
+    "initial_diagnosis", "target_public", "operational_objectives", "implementation", "schedule", "start_year",
+    "end_year", "lead", "partners", "expected_results", "evaluation_indicators", "funding", "referents",
+]
+
+
+@dataclass
+class Change:
+    label: str
+    old: object
+    new: object
+
+
+class FicheConflict(DomainError):
+    """Someone saved the fiche after this user opened it; `changes` says what they changed."""
+
+    def __init__(self, fiche, changes):
+        super().__init__(
+            "Cette fiche a été modifiée par quelqu'un d'autre pendant que vous la modifiiez. Votre saisie est "
+            "conservée ci-dessous ; vérifiez les changements intervenus puis enregistrez à nouveau pour confirmer."
+        )
+        self.fiche = fiche
+        self.changes = changes
+
+
+# Path segments of the fiche URLs that a key must not shadow.
+RESERVED_KEYS = {"nouvelle", "ligne-indicateur"}
+
+
+def unique_key(convention, text, taken=None):
+    base = slugify(text)[:80].strip("-") or "fiche"
+    taken = taken if taken is not None else set(Fiche.objects.filter(convention=convention).values_list("key", flat=True))
+    taken = taken | RESERVED_KEYS
+    key, n = base, 2
+    while key in taken:
+        key, n = f"{base}-{n}", n + 1
+    return key
+
+
+def changes_since(fiche, version):
+    """What changed on the fiche since the edit version `version` the user started from."""
+    seen = fiche.history.filter(version=version).order_by("-history_date").first()
+    if seen is None:
+        return []
+    delta = fiche.history.order_by("-history_date").first().diff_against(seen, included_fields=TRACKED_FIELDS)
+    return [
+        Change(str(Fiche._meta.get_field(c.field).verbose_name), c.old, c.new)
+        for c in delta.changes
+    ]
+
+
+def fiche_save(form, indicators, *, by):
+    """Save a fiche from its form and its indicators formset, refusing to overwrite a concurrent edit."""
+    fiche = form.instance
+    with transaction.atomic():
+        if fiche.pk:
+            expected = form.cleaned_data["version"]
+            if not Fiche.objects.filter(pk=fiche.pk, version=expected).update(version=F("version") + 1):
+                current = Fiche.objects.get(pk=fiche.pk)
+                raise FicheConflict(current, changes_since(current, expected))
+            fiche.version = expected + 1
+        else:
+            fiche.convention = form.convention
+            fiche.key = unique_key(form.convention, form.cleaned_data["title"])
+            fiche.is_current = True
+        fiche._change_reason = "Modification de la fiche" if fiche.pk else "Création de la fiche"
+        fiche = form.save()
+        FicheTheme.objects.filter(fiche=fiche).delete()
+        FicheTheme.objects.bulk_create(
+            FicheTheme(fiche=fiche, theme=theme, position=i) for i, theme in enumerate(form.cleaned_data["themes"])
+        )
+        indicators.instance = fiche
+        taken = set(fiche.indicators.values_list("key", flat=True))
+        for position, indicator in enumerate(indicators.save(commit=False)):
+            if not indicator.key:
+                indicator.key = unique_key(None, indicator.name, taken)
+                taken.add(indicator.key)
+            indicator.position = indicator.position or position
+            indicator.save()
+        for indicator in indicators.deleted_objects:
+            indicator.delete()
+    return fiche
+
+
+def renumber_current_fiches(convention):
+    """Number the current actions 1…N in plan order (axis, then position), as the synoptique does."""
+    fiches = list(
+        Fiche.objects.filter(convention=convention, is_current=True).select_related("axis").order_by("axis__number", "number")
+    )
+    return _assign_numbers(fiches)
+
+
+def _assign_numbers(ordered):
+    # Park numbers out of the way first: the partial unique index must never see a duplicate.
+    Fiche.objects.filter(pk__in=[f.pk for f in ordered]).update(number=F("number") + 100000)
+    for number, fiche in enumerate(ordered, start=1):
+        fiche.number = number
+        fiche.save(update_fields=["number"])
+    return ordered
+
+
+def fiche_move(fiche, direction, *, by):
+    """Move a current fiche one place up (-1) or down (+1) within its axis; numbers follow."""
+    with transaction.atomic():
+        ordered = list(
+            Fiche.objects.filter(convention=fiche.convention, is_current=True).select_related("axis")
+            .order_by("axis__number", "number")
+        )
+        index = next(i for i, f in enumerate(ordered) if f.pk == fiche.pk)
+        other = index + direction
+        if not 0 <= other < len(ordered) or ordered[other].axis_id != fiche.axis_id:
+            raise DomainError("Cette action est déjà à cette extrémité de son axe.")
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+        _assign_numbers(ordered)
+
+
+def axis_create(convention, title, *, by):
+    with transaction.atomic():
+        last = convention.axes.order_by("-number").values_list("number", flat=True).first() or 0
+        return Axis.objects.create(convention=convention, number=last + 1, title=title)
+
+
+def axis_move(axis, direction, *, by):
+    """Swap the axis with its neighbour; the actions are renumbered to follow the new order."""
+    with transaction.atomic():
+        axes = list(axis.convention.axes.order_by("number"))
+        index = next(i for i, a in enumerate(axes) if a.pk == axis.pk)
+        other = index + direction
+        if not 0 <= other < len(axes):
+            raise DomainError("Cet axe est déjà à cette extrémité du plan.")
+        neighbour = axes[other]
+        numbers = axis.number, neighbour.number
+        Axis.objects.filter(pk=axis.pk).update(number=0)
+        Axis.objects.filter(pk=neighbour.pk).update(number=numbers[0])
+        Axis.objects.filter(pk=axis.pk).update(number=numbers[1])
+        renumber_current_fiches(axis.convention)
+
+
+def axis_delete(axis, *, by):
+    with transaction.atomic():
+        count = axis.fiches.count()
+        if count:
+            raise DomainError(
+                f"L'axe {axis.number} contient encore {count} fiche{'s' if count > 1 else ''} action "
+                "(y compris d'anciennes versions) : déplacez-les vers un autre axe avant de le supprimer."
+            )
+        convention = axis.convention
+        axis.delete()
+        for number, remaining in enumerate(convention.axes.order_by("number"), start=1):
+            if remaining.number != number:
+                Axis.objects.filter(pk=remaining.pk).update(number=number)
+
+
+def objective_create(axis, title, *, by):
+    with transaction.atomic():
+        last = axis.objectives.order_by("-number").values_list("number", flat=True).first() or 0
+        return Objective.objects.create(axis=axis, number=last + 1, title=title)
+
+
+def objective_delete(objective, *, by):
+    with transaction.atomic():
+        count = objective.fiches.count()
+        if count:
+            raise DomainError(
+                f"L'objectif « {objective.title} » est encore celui de {count} fiche{'s' if count > 1 else ''} "
+                "action : rattachez-les à un autre objectif avant de le supprimer."
+            )
+        axis = objective.axis
+        objective.delete()
+        for number, remaining in enumerate(axis.objectives.order_by("number"), start=1):
+            if remaining.number != number:
+                Objective.objects.filter(pk=remaining.pk).update(number=number)
