@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from conventions.admin import BY_CONVENTION, ConventionChildAdmin
+
+from .enums import MilestoneStatus
+from .models import Milestone
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(ConventionChildAdmin):
+    list_display = ["title", "kind", "start", "end", "status", "late", "body", "convention"]
+    list_filter = ["status", "kind", BY_CONVENTION]
+    list_select_related = ["convention", "body"]
+    search_fields = ["title", "notes"]
+    ordering = ["end", "position"]
+    date_hierarchy = "end"
+    readonly_fields = ["done_at", "done_by"]
+    fields = ["convention", "kind", "title", ("start", "end"), "status", "body", "notes", "position",
+              ("done_at", "done_by")]
+    actions = ["mark_done"]
+
+    @admin.display(description="en retard", boolean=True)
+    def late(self, obj):
+        return obj.is_late()
+
+    @admin.action(description="Marquer les jalons sélectionnés comme faits")
+    def mark_done(self, request, queryset):
+        milestones = queryset.exclude(status=MilestoneStatus.FAIT)
+        for milestone in milestones:
+            milestone.mark_done(by=request.user)
+        count = len(milestones)
+        self.message_user(request, f"{count} jalon marqué comme fait." if count == 1 else f"{count} jalons marqués comme faits.")
