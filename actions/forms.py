@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.forms import inlineformset_factory
 
 from conventions.enums import OrganisationKind
+from conventions.models import Organisation
+from ctg.forms import NormalizedNewlinesMixin
 
 from .enums import Nature, Theme, UpdateStatus
 from .models import Axis, Fiche, Indicator, Objective
@@ -77,7 +79,7 @@ def title_hint(title):
     return None
 
 
-class FicheForm(forms.ModelForm):
+class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques", choices=Theme.choices, widget=forms.CheckboxSelectMultiple,
         help_text="Au moins une. Les 4 thématiques obligatoires d'une CTG : petite enfance, enfance, jeunesse, parentalité.",
@@ -126,7 +128,7 @@ class FicheForm(forms.ModelForm):
         self.fields["commune"].queryset = convention.communes.all()
         self.fields["commune"].empty_label = "Plan intercommunal"
         self.fields["lead_organisations"].queryset = (
-            convention.caf.__class__.objects.filter(Q(signatures__convention=convention) | Q(pk=convention.caf_id))
+            Organisation.objects.filter(Q(signatures__convention=convention) | Q(pk=convention.caf_id))
             .exclude(kind=OrganisationKind.AUTRE).distinct()
         )
         if self.instance.pk:

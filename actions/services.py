@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 
 from ctg.errors import DomainError
 
@@ -51,16 +51,22 @@ def unique_key(convention, text, taken=None):
     return key
 
 
+def field_label(name):
+    return capfirst(str(Fiche._meta.get_field(name).verbose_name))
+
+
+def record_changes(record, previous):
+    """The tracked fields that differ between two history records of a fiche."""
+    delta = record.diff_against(previous, included_fields=TRACKED_FIELDS)
+    return [Change(field_label(c.field), c.old, c.new) for c in delta.changes]
+
+
 def changes_since(fiche, version):
     """What changed on the fiche since the edit version `version` the user started from."""
     seen = fiche.history.filter(version=version).order_by("-history_date").first()
     if seen is None:
         return []
-    delta = fiche.history.order_by("-history_date").first().diff_against(seen, included_fields=TRACKED_FIELDS)
-    return [
-        Change(str(Fiche._meta.get_field(c.field).verbose_name), c.old, c.new)
-        for c in delta.changes
-    ]
+    return record_changes(fiche.history.order_by("-history_date").first(), seen)
 
 
 def fiche_save(form, indicators, *, by):

@@ -96,14 +96,9 @@ def edit_history(fiche):
     records = list(fiche.history.select_related("history_user").order_by("-history_date", "-history_id"))
     entries = []
     for record, previous in zip(records, records[1:] + [None], strict=True):
-        changes = []
-        if previous is not None:
-            delta = record.diff_against(previous, included_fields=services.TRACKED_FIELDS)
-            changes = [
-                services.Change(str(Fiche._meta.get_field(c.field).verbose_name), c.old, c.new) for c in delta.changes
-            ]
-            if not changes:
-                continue
+        changes = services.record_changes(record, previous) if previous is not None else []
+        if previous is not None and not changes:
+            continue
         entries.append({"record": record, "changes": changes, "created": previous is None})
     return entries
 

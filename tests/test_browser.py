@@ -28,3 +28,36 @@ def test_wrong_password_shows_a_french_error(live_server, page):  # noqa: F811
     user = users_for(convention)["elu"]
     log_in(page, live_server, user.username, password="mauvais")
     expect(page.get_by_role("alert")).to_contain_text("mot de passe")
+
+
+def test_filter_the_plan_edit_a_fiche_add_an_indicator_and_see_the_history(live_server, page):  # noqa: F811
+    convention = ConventionFactory(title="CTG Roumois Seine")
+    fiche = FicheFactory(axis__convention=convention, number=1, title="Développer les passerelles", themes=["enfance"])
+    FicheFactory(axis=fiche.axis, number=2, title="Créer un LAEP", themes=["parentalite"])
+    user = users_for(convention)["caf"]
+    log_in(page, live_server, user.username)
+    page.goto(f"{live_server.url}/conventions/{convention.slug}/plan/")
+
+    # Filtering updates the list in place and the URL, so the filtered plan can be shared.
+    page.get_by_label("Thématique", exact=True).select_option("parentalite")
+    expect(page.locator("#plan-results")).not_to_contain_text("Développer les passerelles")
+    expect(page.locator("#plan-results")).to_contain_text("Créer un LAEP")
+    assert "theme=parentalite" in page.url
+    page.go_back()
+    expect(page.locator("#plan-results")).to_contain_text("Développer les passerelles")
+
+    page.goto(f"{live_server.url}/conventions/{convention.slug}/fiches/{fiche.key}/modifier/")
+    page.get_by_label("Public cible").fill("Les enfants de 3 à 11 ans des Monts-du-Roumois")
+    page.get_by_role("button", name="Ajouter un indicateur").click()
+    page.locator('[name="indicators-0-name"]').fill("Nombre de formations organisées")
+    page.locator('[name="indicators-0-target"]').fill("4")
+    page.get_by_role("button", name="Ajouter un indicateur").click()
+    expect(page.locator('[name="indicators-1-name"]')).to_be_visible()
+    page.get_by_role("button", name="Enregistrer la fiche").click()
+
+    expect(page.get_by_role("heading", name="Action 1 — Développer les passerelles")).to_be_visible()
+    expect(page.locator("#indicateurs ~ table")).to_contain_text("Nombre de formations organisées")
+    history = page.locator(".history")
+    expect(history).to_contain_text("Public cible")
+    expect(history).to_contain_text("Les enfants de 3 à 11 ans des Monts-du-Roumois")
+    expect(history).to_contain_text(user.username)
