@@ -11,7 +11,7 @@ from ctg.shortcuts import convention_context, get_convention
 from . import services
 from .enums import COMPLEMENTARY_THEMES, MANDATORY_THEMES, Theme
 from .forms import AxisForm, FicheForm, IndicatorFormSet, ObjectiveForm, PlanFilterForm
-from .models import Axis, Fiche, FicheTheme, Objective, Update
+from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update
 
 
 def fiches_with_details(queryset):
@@ -79,6 +79,12 @@ def fiche_detail(request, slug, key):
     fiche = get_object_or_404(fiches_with_details(convention.fiches.all()).prefetch_related("indicators"), key=key)
     context = convention_context(request, convention, "plan")
     in_force_keys = set(context["state"].fiches.values_list("key", flat=True))
+    latest_values = {
+        value.indicator_id: value
+        for value in IndicatorValue.objects.filter(indicator__fiche=fiche).select_related("update").order_by("update__period")
+    }
+    for indicator in fiche.indicators.all():
+        indicator.latest = latest_values.get(indicator.pk)
     context.update(
         fiche=fiche,
         in_force=fiche.key in in_force_keys,

@@ -54,3 +54,34 @@ def test_convention_list_does_not_grow_with_the_number_of_conventions(client, dj
     for _ in range(10):
         ConventionFactory()
     assert count_queries(client, reverse("conventions:list")) == few
+
+
+@pytest.mark.parametrize("name", ["actions:fiche", "actions:fiche_edit"])
+def test_fiche_pages_do_not_grow_with_the_plan(client, name):
+    small, large = ConventionFactory(), ConventionFactory()
+    grow(small, 5)
+    grow(large, 60)
+    user = users_for(small)["caf"]
+    user.memberships.create(organisation=large.caf, role="caf")
+    client.force_login(user)
+    counts = [
+        count_queries(client, reverse(name, args=[c.slug, c.fiches.order_by("number").first().key])) for c in (small, large)
+    ]
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("query", [{"theme": "enfance"}, {"q": "Développer", "status": "en_cours"}])
+def test_filtered_plan_and_structure_do_not_grow(client, query):
+    small, large = ConventionFactory(), ConventionFactory()
+    grow(small, 5)
+    grow(large, 60)
+    user = users_for(small)["caf"]
+    user.memberships.create(organisation=large.caf, role="caf")
+    client.force_login(user)
+    for name, params in [("actions:plan", query), ("actions:structure", {})]:
+        counts = []
+        for convention in (small, large):
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(reverse(name, args=[convention.slug]), params)
+            counts.append(len(ctx.captured_queries))
+        assert counts[0] == counts[1], name
