@@ -139,11 +139,11 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
 
     def clean_number(self):
         number = self.cleaned_data["number"]
-        clash = (
-            Fiche.objects.filter(convention=self.convention, is_current=True, number=number)
-            .exclude(pk=self.instance.pk)
-            .first()
-        )
+        others = Fiche.objects.filter(convention=self.convention, is_current=True, number=number).exclude(pk=self.instance.pk)
+        if self.instance.avenant_id:
+            # A version an avenant proposes may take the number of a fiche that avenant replaces or abrogates.
+            others = others.exclude(targeting_operations__avenant=self.instance.avenant_id)
+        clash = others.first()
         if clash:
             raise forms.ValidationError(f"Le numéro {number} est déjà celui de l'action « {clash.title} ».")
         return number

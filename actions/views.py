@@ -1,12 +1,12 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from ctg.errors import DomainError
 from ctg.markdown import render_markdown
-from ctg.shortcuts import convention_context, get_convention
+from ctg.shortcuts import convention_context, get_convention, run_and_report
 
 from . import services
 from .enums import COMPLEMENTARY_THEMES, MANDATORY_THEMES, Theme
@@ -153,8 +153,13 @@ def fiche_create(request, slug):
 
 
 def fiche_edit(request, slug, key):
+    """Edit the current version of an action, or a version a draft avenant proposes. Versions that
+    signed avenants replaced or abrogated are history: they are read, not rewritten."""
     convention = get_convention(request, slug, edit=True)
-    fiche = get_object_or_404(convention.fiches, key=key)
+    fiche = get_object_or_404(convention.fiches.select_related("avenant"), key=key)
+    proposed = fiche.avenant is not None and not fiche.avenant.is_signed
+    if not (fiche.is_current or proposed):
+        raise PermissionDenied("Cette version de la fiche n'est plus en vigueur : elle fait partie de l'historique.")
     return fiche_form_page(request, convention, fiche)
 
 
@@ -192,15 +197,6 @@ def structure(request, slug):
         current=Fiche.objects.filter(convention=convention, is_current=True).select_related("axis").order_by("axis__number", "number"),
     )
     return render(request, "actions/structure.html", context)
-
-
-def run_and_report(request, action, success):
-    try:
-        action()
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, success)
 
 
 @require_POST

@@ -8,5 +8,12 @@ urlpatterns = [
     path("", views.convention_list, name="list"),
     path("<slug:slug>/", views.convention_detail, name="detail"),
     path("<slug:slug>/annexes/", views.annexes, name="annexes"),
+    path("<slug:slug>/avenants/nouveau/", views.avenant_create, name="avenant_create"),
     path("<slug:slug>/avenants/<int:number>/", views.avenant_detail, name="avenant"),
+    path("<slug:slug>/avenants/<int:number>/modifier/", views.avenant_edit, name="avenant_edit"),
+    path("<slug:slug>/avenants/<int:number>/signer/", views.avenant_sign, name="avenant_sign"),
+    path("<slug:slug>/avenants/<int:number>/article-1/", views.avenant_object_article, name="avenant_object_article"),
+    path("<slug:slug>/avenants/<int:number>/operations/<slug:kind>/", views.operation_add, name="operation_add"),
+    path("<slug:slug>/avenants/<int:number>/operations/<int:pk>/retirer/", views.operation_delete, name="operation_delete"),
+    path("<slug:slug>/avenants/<int:number>/operations/<int:pk>/deplacer/", views.operation_move, name="operation_move"),
 ]

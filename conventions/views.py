@@ -1,10 +1,16 @@
+from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from ctg.shortcuts import convention_context, get_convention
+from ctg.errors import DomainError
+from ctg.shortcuts import convention_context, get_convention, run_and_report
 
+from . import services
 from .enums import ANNEX_TITLES
-from .models import Article, Convention, Signatory, Visa
+from .forms import OPERATION_FORMS, AvenantForm, SignForm
+from .models import Article, Avenant, Convention, Signatory, Visa
 
 
 def convention_list(request):
@@ -38,15 +44,7 @@ def convention_detail(request, slug):
 def avenant_detail(request, slug, number):
     convention = get_convention(request, slug)
     avenant = get_object_or_404(convention.avenants, number=number)
-    context = convention_context(request, convention, "convention")
-    context.update(
-        avenant=avenant,
-        visas=Visa.objects.filter(avenant=avenant),
-        articles=Article.objects.filter(avenant=avenant),
-        operations=avenant.operations.select_related("fiche", "target_fiche", "equipment", "target_equipment"),
-        signatories=convention.signatories.select_related("organisation"),
-    )
-    return render(request, "conventions/avenant.html", context)
+    return render(request, "conventions/avenant.html", avenant_context(request, convention, avenant))
 
 
 def annexes(request, slug):
@@ -94,3 +92,161 @@ def diagnosis_table(convention, indicators):
             for (indicator, year, unit), values in rows.items()
         ],
     }
+
+
+def avenant_context(request, convention, avenant):
+    context = convention_context(request, convention, "convention")
+    context.update(
+        avenant=avenant,
+        visas=Visa.objects.filter(avenant=avenant),
+        articles=Article.objects.filter(avenant=avenant),
+        operations=avenant.operations.select_related("fiche", "target_fiche", "equipment", "target_equipment"),
+        signatories=convention.signatories.select_related("organisation"),
+    )
+    if context["can_edit"] and not avenant.is_signed:
+        context["operation_forms"] = {
+            kind: (label, form_class(prefix=kind, avenant=avenant)) for kind, (label, form_class) in OPERATION_FORMS.items()
+        }
+        context["sign_form"] = SignForm(instance=avenant, initial={"signed_at": avenant.signed_at})
+    return context
+
+
+def avenant_create(request, slug):
+    convention = get_convention(request, slug, edit=True)
+    form = AvenantForm(request.POST or None, convention=convention,
+                       initial={"visas": "\n".join(convention.visas.filter(avenant__isnull=True).values_list("text", flat=True))})
+    if request.method == "POST" and form.is_valid():
+        try:
+            avenant = services.avenant_create(convention, by=request.user, visas=form.visa_lines,
+                                              **form.avenant_fields())
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"L'avenant n°{avenant.number} est créé en brouillon.")
+            return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
+    context = convention_context(request, convention, "convention")
+    context.update(form=form, proposed_number=services.next_avenant_number(convention))
+    return render(request, "conventions/avenant_form.html", context)
+
+
+def refuse_signed(request, convention, avenant):
+    messages.error(request, f"L'avenant n°{avenant.number} est signé : il ne peut plus être modifié.")
+    return render(request, "conventions/avenant.html", avenant_context(request, convention, avenant), status=409)
+
+
+def avenant_edit(request, slug, number):
+    convention = get_convention(request, slug, edit=True)
+    avenant = get_object_or_404(convention.avenants, number=number)
+    if avenant.is_signed:
+        return refuse_signed(request, convention, avenant)
+    form = AvenantForm(request.POST or None, instance=avenant, convention=convention)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.avenant_update(avenant, by=request.user, visas=form.visa_lines, **form.avenant_fields())
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"L'avenant n°{avenant.number} est enregistré.")
+            return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
+    context = convention_context(request, convention, "convention")
+    context.update(form=form, avenant=avenant, proposed_number=avenant.number)
+    return render(request, "conventions/avenant_form.html", context)
+
+
+def apply_operation(kind, avenant, form, user):
+    data = form.cleaned_data
+    match kind:
+        case "abroger-fiche":
+            services.operation_abrogate_fiche(avenant, data["fiche"], by=user)
+        case "modifier-fiche":
+            return services.operation_replace_fiche(avenant, data["fiche"], by=user)
+        case "ajouter-fiche":
+            return services.operation_add_fiche(avenant, by=user, axis=data["axis"], title=data["title"])
+        case "modifier-article":
+            services.operation_amend_article(avenant, by=user, **data)
+        case "modifier-annexe":
+            services.operation_amend_annex(avenant, by=user, **data)
+        case "ajouter-equipement":
+            services.operation_add_equipment(avenant, by=user, **data)
+        case "abroger-equipement":
+            services.operation_abrogate_equipment(avenant, data["equipment"], by=user)
+    return None
+
+
+@require_POST
+def operation_add(request, slug, number, kind):
+    convention = get_convention(request, slug, edit=True)
+    avenant = get_object_or_404(convention.avenants, number=number)
+    if kind not in OPERATION_FORMS:
+        raise Http404
+    if avenant.is_signed:
+        return refuse_signed(request, convention, avenant)
+    label, form_class = OPERATION_FORMS[kind]
+    form = form_class(request.POST, prefix=kind, avenant=avenant)
+    if form.is_valid():
+        try:
+            fiche = apply_operation(kind, avenant, form, request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, "L'opération est ajoutée à l'avenant.")
+            if fiche is not None:
+                # A new or modified fiche is written in the fiche editor, as in force on the effect date.
+                return redirect("actions:fiche_edit", slug=convention.slug, key=fiche.key)
+            return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
+    context = avenant_context(request, convention, avenant)
+    context["operation_forms"][kind] = (label, form)
+    context["open_form"] = kind
+    return render(request, "conventions/avenant.html", context, status=200 if avenant.status == "brouillon" else 409)
+
+
+def _operation(request, slug, number, pk):
+    convention = get_convention(request, slug, edit=True)
+    avenant = get_object_or_404(convention.avenants, number=number)
+    return convention, avenant, get_object_or_404(avenant.operations, pk=pk)
+
+
+@require_POST
+def operation_delete(request, slug, number, pk):
+    convention, avenant, operation = _operation(request, slug, number, pk)
+    run_and_report(request, lambda: services.operation_delete(operation, by=request.user), "L'opération est retirée.")
+    return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
+
+
+@require_POST
+def operation_move(request, slug, number, pk):
+    convention, avenant, operation = _operation(request, slug, number, pk)
+    direction = -1 if request.POST.get("direction") == "up" else 1
+    run_and_report(request, lambda: services.operation_move(operation, direction, by=request.user),
+                   "L'ordre des opérations est modifié.")
+    return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
+
+
+@require_POST
+def avenant_object_article(request, slug, number):
+    convention = get_convention(request, slug, edit=True)
+    avenant = get_object_or_404(convention.avenants, number=number)
+    run_and_report(request, lambda: services.avenant_generate_object_article(avenant, by=request.user),
+                   "L'article 1 « Objet de l'avenant » est rédigé à partir des opérations.")
+    return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
+
+
+@require_POST
+def avenant_sign(request, slug, number):
+    convention = get_convention(request, slug, edit=True)
+    avenant = get_object_or_404(convention.avenants, number=number)
+    if avenant.is_signed:
+        return refuse_signed(request, convention, avenant)
+    form = SignForm(request.POST, instance=Avenant.objects.get(pk=avenant.pk))
+    if form.is_valid():
+        try:
+            services.avenant_sign(avenant, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"L'avenant n°{avenant.number} est signé ; il s'applique à compter du "
+                                      f"{avenant.effective_from:%d/%m/%Y}.")
+            return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
+    context = avenant_context(request, convention, avenant)
+    context["sign_form"] = form
+    return render(request, "conventions/avenant.html", context)

@@ -1,10 +1,12 @@
 import datetime
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from conventions.models import Convention
+from ctg.errors import DomainError
 
 
 def get_convention(request, slug, *, edit=False):
@@ -42,3 +44,13 @@ def convention_context(request, convention, tab):
         "tab": tab,
         "can_edit": request.user.has_perm("ctg.edit_convention", convention),
     }
+
+
+def run_and_report(request, action, success):
+    """Run a service call and tell the user how it went, in French, on the next page."""
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success)

@@ -1,0 +1,145 @@
+from django import forms
+
+from actions.models import Axis, Fiche
+from ctg.forms import NormalizedNewlinesMixin
+
+from .enums import ANNEX_TITLES, AmendMode
+from .models import Avenant, Equipment
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class AvenantForm(NormalizedNewlinesMixin, forms.ModelForm):
+    visas = forms.CharField(
+        label="Visas", required=False, widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Un « Vu … » par ligne ; ceux de la convention sont repris au départ.",
+    )
+
+    class Meta:
+        model = Avenant
+        fields = ["title", "effective_from", "effective_until", "signed_at", "preamble", "object"]
+        widgets = {
+            "effective_from": DATE, "effective_until": DATE,
+            "preamble": forms.Textarea(attrs={"rows": 5, "class": "markdown"}),
+            "object": forms.Textarea(attrs={"rows": 4, "class": "markdown"}),
+        }
+        help_texts = {
+            "effective_from": "L'avenant s'applique à compter de cette date (dans la période de la convention).",
+            "object": "Ce que l'avenant change, par exemple « Actualiser l'engagement des partenaires sur le SPPE ».",
+            "signed_at": "Lieu de signature, par exemple « Bourg-Achard ».",
+        }
+
+    def __init__(self, *args, convention, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.convention = convention
+        self.fields["title"].required = False
+        if self.instance.pk:
+            self.initial.setdefault("visas", "\n".join(self.instance.visas.values_list("text", flat=True)))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, until = cleaned.get("effective_from"), cleaned.get("effective_until")
+        convention = self.convention
+        if start and not convention.start <= start <= convention.end:
+            self.add_error("effective_from", f"Choisissez une date comprise entre le {convention.start:%d/%m/%Y} "
+                                             f"et le {convention.end:%d/%m/%Y}, période de la convention.")
+        if start and until and until < start:
+            self.add_error("effective_until", "La fin d'effet précède la date d'effet.")
+        return cleaned
+
+    def avenant_fields(self):
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+    @property
+    def visa_lines(self):
+        return [line.strip() for line in self.cleaned_data.get("visas", "").splitlines() if line.strip()]
+
+
+class SignForm(forms.ModelForm):
+    class Meta:
+        model = Avenant
+        fields = ["signed_on", "signed_at", "prefecture_sent_on", "prefecture_received_on",
+                  "prefecture_published_on", "prefecture_act_id"]
+        widgets = {name: DATE for name in ["signed_on", "prefecture_sent_on", "prefecture_received_on",
+                                           "prefecture_published_on"]}
+        help_texts = {"prefecture_act_id": "Par exemple 027-200066405-20251215-CC_201_2025-DE."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["signed_on"].required = True
+
+
+class FicheChoiceForm(forms.Form):
+    fiche = forms.ModelChoiceField(label="Fiche action", queryset=Fiche.objects.none())
+
+    def __init__(self, *args, avenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fiche"].queryset = (
+            Fiche.objects.filter(convention=avenant.convention).in_force(avenant.effective_from).order_by("number")
+        )
+        self.fields["fiche"].label_from_instance = lambda f: f"Action {f.number} — {f.title}"
+
+
+class AddFicheForm(forms.Form):
+    axis = forms.ModelChoiceField(label="Axe", queryset=Axis.objects.none())
+    title = forms.CharField(label="Intitulé de la nouvelle fiche", max_length=300,
+                            help_text="Commence par un verbe ; le contenu se rédige ensuite dans l'éditeur de fiche.")
+
+    def __init__(self, *args, avenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["axis"].queryset = avenant.convention.axes.all()
+
+
+class AmendArticleForm(NormalizedNewlinesMixin, forms.Form):
+    article_number = forms.ChoiceField(label="Article")
+    mode = forms.ChoiceField(label="Modification", choices=AmendMode.choices, widget=forms.RadioSelect)
+    body = forms.CharField(label="Texte", widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, avenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["article_number"].choices = [
+            (a.number, f"Article {a.number} — {a.title}") for a in avenant.convention.articles.filter(avenant__isnull=True)
+        ]
+
+
+class AmendAnnexForm(NormalizedNewlinesMixin, forms.Form):
+    annex = forms.TypedChoiceField(label="Annexe", coerce=int, choices=[(n, f"Annexe {n} — {t}") for n, t in ANNEX_TITLES.items()])
+    mode = forms.ChoiceField(label="Modification", choices=AmendMode.choices, widget=forms.RadioSelect)
+    body = forms.CharField(label="Texte", widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, avenant, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class EquipmentForm(forms.ModelForm):
+    class Meta:
+        model = Equipment
+        fields = ["kind", "name", "address", "commune", "places", "caf_funding", "local_funding", "funded_by",
+                  "bonus_territoire"]
+
+    def __init__(self, *args, avenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        convention = avenant.convention
+        self.fields["funded_by"].queryset = self.fields["funded_by"].queryset.filter(
+            signatures__convention=convention).distinct()
+
+
+class EquipmentChoiceForm(forms.Form):
+    equipment = forms.ModelChoiceField(label="Équipement", queryset=Equipment.objects.none())
+
+    def __init__(self, *args, avenant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["equipment"].queryset = Equipment.objects.filter(convention=avenant.convention).in_force(
+            avenant.effective_from)
+
+
+# The operations a draft avenant can receive, as (label, form class), by URL kind.
+OPERATION_FORMS = {
+    "abroger-fiche": ("Abroger une fiche action", FicheChoiceForm),
+    "modifier-fiche": ("Modifier une fiche action", FicheChoiceForm),
+    "ajouter-fiche": ("Ajouter une fiche action", AddFicheForm),
+    "modifier-article": ("Modifier ou compléter un article", AmendArticleForm),
+    "modifier-annexe": ("Modifier ou compléter une annexe", AmendAnnexForm),
+    "ajouter-equipement": ("Ajouter un équipement ou service (annexe 3)", EquipmentForm),
+    "abroger-equipement": ("Abroger un équipement ou service (annexe 3)", EquipmentChoiceForm),
+}

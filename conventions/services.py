@@ -1,0 +1,271 @@
+"""Writing and signing avenants: each function is one transaction and refuses, with a French
+message, anything that would make the convention inconsistent."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from actions.models import Fiche, FicheTheme, refresh_current_flags
+from actions.services import unique_key
+from ctg.errors import DomainError
+
+from .enums import AmendMode, AvenantStatus, OperationKind
+from .models import Article, Avenant, Equipment, Operation, Visa
+
+FICHE_CONTENT_FIELDS = [
+    "number", "axis", "objective", "title", "nature", "commune", "coordination_between_collectivities",
+    "initial_diagnosis", "target_public", "operational_objectives", "implementation", "schedule", "start_year",
+    "end_year", "lead", "partners", "expected_results", "evaluation_indicators", "funding", "referents",
+]
+
+
+def require_draft(avenant):
+    if avenant.status != AvenantStatus.BROUILLON:
+        raise DomainError(f"L'avenant n°{avenant.number} est signé : il ne peut plus être modifié.")
+
+
+def check_dates(convention, effective_from, effective_until):
+    if effective_from < convention.start or effective_from > convention.end:
+        raise DomainError(
+            f"La date d'effet doit être comprise dans la période de la convention "
+            f"({convention.start:%d/%m/%Y} – {convention.end:%d/%m/%Y})."
+        )
+    if effective_until and effective_until < effective_from:
+        raise DomainError("La fin d'effet de l'avenant précède sa date d'effet.")
+
+
+def next_avenant_number(convention):
+    return (convention.avenants.aggregate(n=Max("number"))["n"] or 0) + 1
+
+
+def default_title(number):
+    return f"Avenant numéro {number} à la Convention territoriale globale"
+
+
+def _set_visas(avenant, visas):
+    avenant.visas.all().delete()
+    Visa.objects.bulk_create(
+        Visa(convention=avenant.convention, avenant=avenant, text=text, position=i) for i, text in enumerate(visas)
+    )
+
+
+def avenant_create(convention, *, by, visas=None, **fields):
+    """A draft avenant numbered after the last one; its visas start from the convention's."""
+    with transaction.atomic():
+        check_dates(convention, fields["effective_from"], fields.get("effective_until"))
+        number = next_avenant_number(convention)
+        fields["title"] = fields.get("title") or default_title(number)
+        avenant = Avenant.objects.create(convention=convention, number=number, **fields)
+        if visas is None:
+            visas = convention.visas.filter(avenant__isnull=True).values_list("text", flat=True)
+        _set_visas(avenant, visas)
+        return avenant
+
+
+def avenant_update(avenant, *, by, visas, **fields):
+    """Change a draft's header, dates and visas."""
+    with transaction.atomic():
+        require_draft(avenant)
+        check_dates(avenant.convention, fields["effective_from"], fields.get("effective_until"))
+        fields["title"] = fields.get("title") or default_title(avenant.number)
+        for name, value in fields.items():
+            setattr(avenant, name, value)
+        avenant.save()
+        _set_visas(avenant, visas)
+        return avenant
+
+
+def _next_position(avenant):
+    return (avenant.operations.aggregate(n=Max("position"))["n"] or 0) + 1
+
+
+def _fiche_in_force_for(avenant, fiche):
+    """A fiche an operation may target: in force on the effect date and not already targeted here."""
+    if not Fiche.objects.filter(pk=fiche.pk).in_force(avenant.effective_from).exists():
+        raise DomainError(
+            f"La fiche action « {fiche.title} » n'est pas en vigueur au {avenant.effective_from:%d/%m/%Y}, "
+            "date d'effet de l'avenant."
+        )
+    if avenant.operations.filter(target_fiche=fiche).exists():
+        raise DomainError(f"L'avenant n°{avenant.number} comporte déjà une opération sur la fiche « {fiche.title} ».")
+
+
+def operation_abrogate_fiche(avenant, fiche, *, by):
+    with transaction.atomic():
+        require_draft(avenant)
+        _fiche_in_force_for(avenant, fiche)
+        return Operation.objects.create(
+            avenant=avenant, op=OperationKind.ABROGATE_FICHE, target_fiche=fiche, position=_next_position(avenant)
+        )
+
+
+def _copy_fiche(source, *, avenant, key, previous_version=None):
+    copy = Fiche(convention=avenant.convention, avenant=avenant, key=key, previous_version=previous_version)
+    for name in FICHE_CONTENT_FIELDS:
+        setattr(copy, name, getattr(source, name))
+    copy.save()
+    copy.lead_organisations.set(source.lead_organisations.all())
+    FicheTheme.objects.bulk_create(
+        FicheTheme(fiche=copy, theme=link.theme, position=link.position) for link in source.theme_links.all()
+    )
+    for indicator in source.indicators.all():
+        indicator.pk = None
+        indicator.fiche = copy
+        indicator.save()
+    return copy
+
+
+def operation_replace_fiche(avenant, fiche, *, by):
+    """Start a new version of the action from the fiche as in force on the effect date; the user
+    then edits that draft version in the usual editor."""
+    with transaction.atomic():
+        require_draft(avenant)
+        _fiche_in_force_for(avenant, fiche)
+        key = unique_key(avenant.convention, f"{fiche.key}-avenant-{avenant.number}")
+        new = _copy_fiche(fiche, avenant=avenant, key=key, previous_version=fiche)
+        Operation.objects.create(
+            avenant=avenant, op=OperationKind.REPLACE_FICHE, target_fiche=fiche, fiche=new,
+            position=_next_position(avenant),
+        )
+        return new
+
+
+def operation_add_fiche(avenant, *, by, axis, title):
+    with transaction.atomic():
+        require_draft(avenant)
+        convention = avenant.convention
+        number = max(
+            Fiche.objects.filter(convention=convention).aggregate(n=Max("number"))["n"] or 0,
+            0,
+        ) + 1
+        fiche = Fiche.objects.create(
+            convention=convention, avenant=avenant, axis=axis, title=title, number=number,
+            key=unique_key(convention, title), nature=["nouvelle"],
+        )
+        FicheTheme.objects.create(fiche=fiche, theme="autre", position=0)
+        Operation.objects.create(
+            avenant=avenant, op=OperationKind.ADD_FICHE, fiche=fiche, position=_next_position(avenant)
+        )
+        return fiche
+
+
+def operation_amend_article(avenant, *, by, article_number, mode, body):
+    with transaction.atomic():
+        require_draft(avenant)
+        if not avenant.convention.articles.filter(avenant__isnull=True, number=article_number).exists():
+            raise DomainError(f"La convention n'a pas d'article {article_number}.")
+        if mode not in AmendMode.values:
+            raise DomainError("Choisissez de remplacer ou de compléter l'article.")
+        return Operation.objects.create(
+            avenant=avenant, op=OperationKind.AMEND_ARTICLE, article_number=article_number, mode=mode, body=body,
+            position=_next_position(avenant),
+        )
+
+
+def operation_amend_annex(avenant, *, by, annex, mode, body):
+    with transaction.atomic():
+        require_draft(avenant)
+        return Operation.objects.create(
+            avenant=avenant, op=OperationKind.AMEND_ANNEX, annex=annex, mode=mode, body=body,
+            position=_next_position(avenant),
+        )
+
+
+def operation_add_equipment(avenant, *, by, **fields):
+    with transaction.atomic():
+        require_draft(avenant)
+        taken = set(avenant.convention.equipment.values_list("key", flat=True))
+        equipment = Equipment.objects.create(
+            convention=avenant.convention, avenant=avenant, key=unique_key(None, fields["name"], taken), **fields
+        )
+        return Operation.objects.create(
+            avenant=avenant, op=OperationKind.ADD_EQUIPMENT, equipment=equipment, position=_next_position(avenant)
+        )
+
+
+def operation_abrogate_equipment(avenant, equipment, *, by):
+    with transaction.atomic():
+        require_draft(avenant)
+        in_force = Equipment.objects.filter(pk=equipment.pk).in_force(avenant.effective_from).exists()
+        if not in_force or avenant.operations.filter(target_equipment=equipment).exists():
+            raise DomainError(f"L'équipement « {equipment.name} » n'est pas en vigueur à la date d'effet ou déjà visé.")
+        return Operation.objects.create(
+            avenant=avenant, op=OperationKind.ABROGATE_EQUIPMENT, target_equipment=equipment,
+            position=_next_position(avenant),
+        )
+
+
+def operation_delete(operation, *, by):
+    """Remove an operation from a draft, with the draft fiche or equipment it introduced."""
+    with transaction.atomic():
+        require_draft(operation.avenant)
+        fiche, equipment = operation.fiche, operation.equipment
+        operation.delete()
+        if fiche:
+            fiche.delete()
+        if equipment:
+            equipment.delete()
+
+
+def operation_move(operation, direction, *, by):
+    with transaction.atomic():
+        require_draft(operation.avenant)
+        ordered = list(operation.avenant.operations.order_by("position", "id"))
+        index = ordered.index(operation)
+        other = index + direction
+        if not 0 <= other < len(ordered):
+            raise DomainError("Cette opération est déjà à cette extrémité de la liste.")
+        ordered[index], ordered[other] = ordered[other], ordered[index]
+        for position, item in enumerate(ordered, start=1):
+            Operation.objects.filter(pk=item.pk).update(position=position)
+
+
+def object_article_text(avenant):
+    """Article 1 « Objet de l'avenant », in the words of `002_…`."""
+    operations = avenant.operations.select_related("fiche", "target_fiche", "equipment", "target_equipment")
+    lines = [f"- {operation.describe()}" for operation in operations]
+    intro = "Le présent avenant a pour objet, dans les annexes de la convention :"
+    return "\n".join([intro, "", *lines]) if lines else intro
+
+
+def avenant_generate_object_article(avenant, *, by):
+    with transaction.atomic():
+        require_draft(avenant)
+        article, _ = Article.objects.update_or_create(
+            convention=avenant.convention, avenant=avenant, number="1",
+            defaults={"title": "Objet de l'avenant", "body": object_article_text(avenant), "position": 0},
+        )
+        return article
+
+
+def avenant_sign(avenant, *, by, signed_on, signed_at, prefecture_sent_on=None, prefecture_received_on=None,
+                 prefecture_published_on=None, prefecture_act_id=""):
+    """Sign a draft: record the date and the préfecture stamp, freeze it, and apply it to the plan."""
+    with transaction.atomic():
+        require_draft(avenant)
+        check_dates(avenant.convention, avenant.effective_from, avenant.effective_until)
+        if not avenant.operations.exists() and not avenant.articles.exists():
+            raise DomainError("Un avenant sans opération ni article ne peut pas être signé.")
+        for operation in avenant.operations.select_related("target_fiche"):
+            if operation.target_fiche and not Fiche.objects.filter(pk=operation.target_fiche_id).in_force(
+                avenant.effective_from
+            ).exists():
+                raise DomainError(
+                    f"La fiche « {operation.target_fiche.title} » n'est plus en vigueur au "
+                    f"{avenant.effective_from:%d/%m/%Y} : retirez ou corrigez l'opération qui la vise."
+                )
+        avenant.status = AvenantStatus.SIGNE
+        avenant.signed_on, avenant.signed_at = signed_on, signed_at
+        avenant.prefecture_sent_on = prefecture_sent_on
+        avenant.prefecture_received_on = prefecture_received_on
+        avenant.prefecture_published_on = prefecture_published_on
+        avenant.prefecture_act_id = prefecture_act_id
+        avenant.save()
+        try:
+            with transaction.atomic():
+                refresh_current_flags(avenant.convention)
+        except IntegrityError as error:
+            raise DomainError(
+                "Une fois l'avenant appliqué, deux actions en vigueur porteraient le même numéro : "
+                "renumérotez les fiches ajoutées avant de signer."
+            ) from error
+        return avenant
