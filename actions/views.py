@@ -85,16 +85,35 @@ def fiche_detail(request, slug, key):
     }
     for indicator in fiche.indicators.all():
         indicator.latest = latest_values.get(indicator.pk)
+    lineage = fiche.lineage() + list(fiche.next_versions.all())
     context.update(
         fiche=fiche,
         in_force=fiche.key in in_force_keys,
         lineage=fiche.lineage(),
+        comparison=compare_versions(request, lineage),
+        lineage_updates=Update.objects.filter(fiche__in=lineage).select_related("fiche").order_by("-period"),
         latest=next(iter(fiche.updates.all()), None),
         successors=list(fiche.next_versions.select_related("avenant")),
         superseding=list(fiche.targeting_operations.select_related("avenant")),
         history=edit_history(fiche),
     )
     return render(request, "actions/fiche.html", context)
+
+
+def compare_versions(request, lineage):
+    """Field-by-field differences between two versions of an action (`?de=clé&a=clé`)."""
+    versions = {f.key: f for f in lineage}
+    older, newer = versions.get(request.GET.get("de")), versions.get(request.GET.get("a"))
+    if older is None or newer is None:
+        return None
+    changes = [
+        services.Change(services.field_label(name), getattr(older, name), getattr(newer, name))
+        for name in services.TRACKED_FIELDS
+        if getattr(older, name) != getattr(newer, name)
+    ]
+    if older.theme_labels != newer.theme_labels:
+        changes.append(services.Change("Thématiques", ", ".join(older.theme_labels), ", ".join(newer.theme_labels)))
+    return {"older": older, "newer": newer, "changes": changes}
 
 
 def edit_history(fiche):

@@ -31,12 +31,14 @@ def convention_detail(request, slug):
     """The body of the convention as in force on the chosen date."""
     convention = get_convention(request, slug)
     context = convention_context(request, convention, "convention")
+    avenants = list(convention.avenants.prefetch_related("operations__fiche", "operations__target_fiche",
+                                                         "operations__equipment", "operations__target_equipment"))
     context.update(
         signatories=convention.signatories.select_related("organisation"),
         communes=convention.communes.all(),
         visas=convention.visas.filter(avenant__isnull=True),
-        avenants=convention.avenants.prefetch_related("operations__fiche", "operations__target_fiche",
-                                                      "operations__equipment", "operations__target_equipment"),
+        avenants=avenants,
+        timeline=timeline(convention, avenants, convention.milestones.all()),
     )
     return render(request, "conventions/detail.html", context)
 
@@ -92,6 +94,21 @@ def diagnosis_table(convention, indicators):
             for (indicator, year, unit), values in rows.items()
         ],
     }
+
+
+def timeline(convention, avenants, milestones):
+    """The life of the convention in date order: signature, avenants with their changes, milestones."""
+    events = []
+    if convention.signed_on:
+        events.append({"date": convention.signed_on, "kind": "signature", "title": "Signature de la convention"})
+    events.append({"date": convention.start, "kind": "periode", "title": "Début de la convention"})
+    for avenant in avenants:
+        events.append({"date": avenant.effective_from, "kind": "avenant", "avenant": avenant,
+                       "title": f"Avenant n°{avenant.number}{'' if avenant.is_signed else ' (brouillon)'} : prise d'effet"})
+    for milestone in milestones:
+        events.append({"date": milestone.end, "kind": "jalon", "milestone": milestone, "title": milestone.title})
+    events.append({"date": convention.end, "kind": "periode", "title": "Fin de la convention"})
+    return sorted(events, key=lambda e: e["date"])
 
 
 def avenant_context(request, convention, avenant):

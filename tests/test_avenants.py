@@ -183,3 +183,33 @@ def test_elu_reads_the_avenant_without_edit_controls(client, convention):
     client.force_login(users["elu"])
     page = client.get(url("avenant", convention, 1)).content.decode()
     assert "Avenant numéro 1" in page and "Signer l&#x27;avenant" not in page and "Ajouter une modification" not in page
+
+
+def test_fiche_versions_compare_and_tracking_follows_the_action(client, convention, caf):
+    from tests.factories import UpdateFactory
+
+    client.force_login(caf)
+    old = convention.fiches.get(key="passerelles-structures")
+    UpdateFactory(fiche=old, period="2025-T2", comment="Suivi de la première version.")
+    create_avenant(client, convention)
+    add(client, convention, "modifier-fiche", fiche=old.pk)
+    new = Fiche.objects.get(previous_version=old)
+    write_fiche(client, new, title="Développer les passerelles", number="3", target_public="Enfants de 3 à 11 ans")
+    page = client.get(reverse("actions:fiche", args=[convention.slug, new.key]), {"de": old.key, "a": new.key})
+    content = page.content.decode()
+    assert "Suivi de la première version." in content  # the replaced fiche's quarters follow the action
+    changes = {c.label: (c.old, c.new) for c in page.context["comparison"]["changes"]}
+    assert changes["Intitulé"] == ("Développer les passerelles entre les structures", "Développer les passerelles")
+    assert changes["Public cible"][1] == "Enfants de 3 à 11 ans"
+
+
+def test_timeline_lists_signature_avenants_and_milestones(client, convention, caf):
+    from tests.factories import MilestoneFactory
+
+    MilestoneFactory(convention=convention, title="Bilan final de la CTG")
+    client.force_login(caf)
+    create_avenant(client, convention)
+    add(client, convention, "abroger-fiche", fiche=convention.fiches.get(key="aller-vers").pk)
+    titles = [e["title"] for e in client.get(url("detail", convention)).context["timeline"]]
+    assert titles == ["Signature de la convention", "Début de la convention", "Avenant n°1 (brouillon) : prise d'effet",
+                      "Bilan final de la CTG", "Fin de la convention"]
