@@ -61,3 +61,34 @@ def test_filter_the_plan_edit_a_fiche_add_an_indicator_and_see_the_history(live_
     expect(history).to_contain_text("Public cible")
     expect(history).to_contain_text("Les enfants de 3 à 11 ans des Monts-du-Roumois")
     expect(history).to_contain_text(user.username)
+
+
+def test_write_an_avenant_with_one_operation_and_sign_it(live_server, page):  # noqa: F811
+    import datetime
+
+    convention = ConventionFactory(title="CTG Roumois Seine", start=datetime.date(2022, 11, 29),
+                                   end=datetime.date(2026, 12, 31))
+    FicheFactory(axis__convention=convention, number=5, title="Aller vers les familles éloignées des services")
+    user = users_for(convention)["coordinateur"]
+    log_in(page, live_server, user.username)
+    page.goto(f"{live_server.url}/conventions/{convention.slug}/")
+    page.get_by_role("link", name="Rédiger un avenant").click()
+    page.get_by_label("Prend effet le").fill("2025-12-15")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.get_by_role("heading", name="Avenant numéro 1 à la Convention territoriale globale")).to_be_visible()
+
+    page.get_by_text("Abroger une fiche action").click()
+    page.locator("#id_abroger-fiche-fiche").select_option(label="Action 5 — Aller vers les familles éloignées des services")
+    page.locator("form[action$='/operations/abroger-fiche/']").get_by_role("button", name="Ajouter à l'avenant").click()
+    expect(page.locator(".operation")).to_contain_text("Abroger la fiche action « Aller vers les familles éloignées des services ».")
+
+    page.get_by_label("Signé le").fill("2025-12-15")
+    page.get_by_label("ID de l'acte").fill("027-200066405-20251215-CC_201_2025-DE")
+    page.get_by_role("button", name="Signer l'avenant").click()
+    expect(page.get_by_text("est signé ; il s'applique à compter du 15/12/2025")).to_be_visible()
+    expect(page.get_by_role("button", name="Signer l'avenant")).to_have_count(0)
+
+    page.goto(f"{live_server.url}/conventions/{convention.slug}/plan/?date=2025-12-16")
+    expect(page.locator("#plan-results")).not_to_contain_text("Aller vers les familles")
+    page.goto(f"{live_server.url}/conventions/{convention.slug}/plan/?date=2025-12-14")
+    expect(page.locator("#plan-results")).to_contain_text("Aller vers les familles")
