@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from conventions.enums import AvenantStatus
 from ctg.markdown import render_markdown
 from ctg.shortcuts import convention_context, get_convention, run_and_report
 
@@ -96,6 +97,7 @@ def fiche_detail(request, slug, key):
         successors=list(fiche.next_versions.select_related("avenant")),
         superseding=list(fiche.targeting_operations.select_related("avenant")),
         history=edit_history(fiche),
+        draft_avenants=list(convention.avenants.filter(status=AvenantStatus.BROUILLON)) if fiche.is_current else [],
     )
     return render(request, "actions/fiche.html", context)
 

@@ -1,10 +1,11 @@
 from django import forms
+from django.forms import inlineformset_factory
 
 from actions.models import Axis, Fiche
 from ctg.forms import NormalizedNewlinesMixin
 
 from .enums import ANNEX_TITLES, AmendMode
-from .models import Avenant, Equipment
+from .models import Article, Avenant, Equipment
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -53,6 +54,18 @@ class AvenantForm(NormalizedNewlinesMixin, forms.ModelForm):
     @property
     def visa_lines(self):
         return [line.strip() for line in self.cleaned_data.get("visas", "").splitlines() if line.strip()]
+
+
+class AvenantArticleForm(NormalizedNewlinesMixin, forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = ["number", "title", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 4})}
+
+
+AvenantArticleFormSet = inlineformset_factory(
+    Avenant, Article, form=AvenantArticleForm, extra=1, can_delete=True,
+)
 
 
 class SignForm(forms.ModelForm):

@@ -61,8 +61,8 @@ def avenant_create(convention, *, by, visas=None, **fields):
         return avenant
 
 
-def avenant_update(avenant, *, by, visas, **fields):
-    """Change a draft's header, dates and visas."""
+def avenant_update(avenant, *, by, visas, articles=None, **fields):
+    """Change a draft's header, dates, visas and (from a formset) its own articles."""
     with transaction.atomic():
         require_draft(avenant)
         check_dates(avenant.convention, fields["effective_from"], fields.get("effective_until"))
@@ -71,6 +71,12 @@ def avenant_update(avenant, *, by, visas, **fields):
             setattr(avenant, name, value)
         avenant.save()
         _set_visas(avenant, visas)
+        if articles is not None:
+            for article in articles.save(commit=False):
+                article.convention = avenant.convention
+                article.save()
+            for article in articles.deleted_objects:
+                article.delete()
         return avenant
 
 

@@ -9,7 +9,7 @@ from ctg.shortcuts import convention_context, get_convention, run_and_report
 
 from . import services
 from .enums import ANNEX_TITLES
-from .forms import OPERATION_FORMS, AvenantForm, SignForm
+from .forms import OPERATION_FORMS, AvenantArticleFormSet, AvenantForm, SignForm
 from .models import Article, Avenant, Convention, Signatory, Visa
 
 
@@ -156,17 +156,20 @@ def avenant_edit(request, slug, number):
     avenant = get_object_or_404(convention.avenants, number=number)
     if avenant.is_signed:
         return refuse_signed(request, convention, avenant)
-    form = AvenantForm(request.POST or None, instance=avenant, convention=convention)
-    if request.method == "POST" and form.is_valid():
+    data = request.POST if request.method == "POST" else None
+    form = AvenantForm(data, instance=avenant, convention=convention)
+    articles = AvenantArticleFormSet(data, instance=avenant, prefix="articles")
+    if data is not None and form.is_valid() and articles.is_valid():
         try:
-            services.avenant_update(avenant, by=request.user, visas=form.visa_lines, **form.avenant_fields())
+            services.avenant_update(avenant, by=request.user, visas=form.visa_lines, articles=articles,
+                                    **form.avenant_fields())
         except DomainError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, f"L'avenant n°{avenant.number} est enregistré.")
             return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
     context = convention_context(request, convention, "convention")
-    context.update(form=form, avenant=avenant, proposed_number=avenant.number)
+    context.update(form=form, articles=articles, avenant=avenant, proposed_number=avenant.number)
     return render(request, "conventions/avenant_form.html", context)
 
 

@@ -213,3 +213,29 @@ def test_timeline_lists_signature_avenants_and_milestones(client, convention, ca
     titles = [e["title"] for e in client.get(url("detail", convention)).context["timeline"]]
     assert titles == ["Signature de la convention", "Début de la convention", "Avenant n°1 (brouillon) : prise d'effet",
                       "Bilan final de la CTG", "Fin de la convention"]
+
+
+def test_draft_avenant_gets_its_own_articles(client, convention, caf):
+    client.force_login(caf)
+    create_avenant(client, convention)
+    data = {"title": "Avenant numéro 1", "effective_from": "2025-12-15", "effective_until": "2026-12-31",
+            "signed_at": "Bourg-Achard", "visas": "Vu le code ;", "preamble": "", "object": "",
+            "articles-TOTAL_FORMS": "1", "articles-INITIAL_FORMS": "0", "articles-MIN_NUM_FORMS": "0",
+            "articles-MAX_NUM_FORMS": "1000", "articles-0-number": "6", "articles-0-title": "Effet et durée de l'avenant",
+            "articles-0-body": "Le présent avenant prend effet à compter du 15/12/2025 et jusqu'au 31/12/2026."}
+    assert client.post(url("avenant_edit", convention, 1), data).status_code == 302
+    avenant = convention.avenants.get(number=1)
+    article = avenant.articles.get()
+    assert (article.number, article.convention_id) == ("6", convention.pk)
+    assert "prend effet à compter du 15/12/2025" in client.get(url("avenant", convention, 1)).content.decode()
+
+
+def test_fiche_page_offers_to_propose_a_change_in_a_draft_avenant(client, convention, caf):
+    client.force_login(caf)
+    create_avenant(client, convention)
+    fiche = convention.fiches.get(key="coordination")
+    page = client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])).content.decode()
+    assert "Proposer une modification dans l'avenant n°1" in page
+    response = client.post(url("operation_add", convention, 1, "modifier-fiche"), {"modifier-fiche-fiche": fiche.pk})
+    new = Fiche.objects.get(previous_version=fiche)
+    assert response.url == reverse("actions:fiche_edit", args=[convention.slug, new.key])
