@@ -127,6 +127,16 @@ def test_the_002_scenario_end_to_end(client, convention, caf):
     assert "signé : il ne peut plus être modifié" in response.content.decode()
     assert client.get(reverse("actions:fiche_edit", args=[convention.slug, "aller-vers"])).status_code == 403
 
+    # The avenant written in the browser travels in the exchange format and comes back equal.
+    from conventions.exchange import export_document, import_document
+
+    exported = export_document(convention)
+    exported["convention"]["slug"] = "copie"
+    copy = import_document(exported)
+    assert export_document(copy) == exported
+    before = export_document(convention, on=datetime.date(2025, 12, 14))["convention"]["amendments"]
+    assert [a["number"] for a in before] == [1]
+
 
 def test_operations_are_validated(client, convention, caf):
     client.force_login(caf)
