@@ -1,14 +1,15 @@
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ctg.errors import DomainError
-from ctg.shortcuts import convention_context, get_convention, run_and_report
+from ctg.shortcuts import convention_context, get_convention, requested_date, run_and_report
 
 from . import services
 from .enums import ANNEX_TITLES
+from .exporters import ConventionPdf
 from .forms import OPERATION_FORMS, AvenantArticleFormSet, AvenantForm, SignForm
 from .models import Article, Avenant, Convention, Signatory, Visa
 
@@ -270,3 +271,13 @@ def avenant_sign(request, slug, number):
     context = avenant_context(request, convention, avenant)
     context["sign_form"] = form
     return render(request, "conventions/avenant.html", context)
+
+
+def convention_pdf(request, slug):
+    """The full convention document as in force on the chosen date (kept once generated)."""
+    convention = get_convention(request, slug)
+    on, _ = requested_date(request)
+    filename, mimetype, data = ConventionPdf(on).generate(convention)
+    response = HttpResponse(data, content_type=mimetype)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

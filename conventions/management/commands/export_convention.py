@@ -1,4 +1,4 @@
-"""`manage.py export_convention SLUG --format json [--date AAAA-MM-JJ] [--output FILE]`."""
+"""`manage.py export_convention SLUG --format json|pdf [--date AAAA-MM-JJ] [--output FILE]`."""
 
 import contextlib
 import json
@@ -27,9 +27,16 @@ class Format:
     binary: bool = False
 
 
+def render_pdf(convention, on):
+    from conventions.exporters import ConventionPdf
+
+    return ConventionPdf(on).generate(convention)[2]
+
+
 # One entry per output format.
 FORMATS = {
     "json": Format(render_json),
+    "pdf": Format(render_pdf, binary=True),
 }
 
 
@@ -66,7 +73,7 @@ def write_atomically(path, data):
 
 
 class Command(BaseCommand):
-    help = "Exporte une convention au format d'échange CTG (JSON)."
+    help = "Exporte une convention au format d'échange CTG (JSON) ou en document PDF complet."
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="identifiant de la convention")
