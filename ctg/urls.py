@@ -16,4 +16,5 @@ urlpatterns = [
     path("conventions/", include("actions.urls")),
     path("conventions/", include("governance.urls")),
     path("conventions/", include("evaluation.urls")),
+    path("agenda/", include("governance.calendar_urls")),
 ]

@@ -54,6 +54,12 @@ class Milestone(models.Model):
     def is_late(self, today=None):
         return self.status == MilestoneStatus.PREVU and self.end < (today or timezone.localdate())
 
+    def meetings(self):
+        """The séances whose ordre du jour presents this milestone, in date order."""
+        from governance.models import Meeting
+
+        return Meeting.objects.filter(agenda_items__milestones=self).select_related("body").distinct()
+
     def mark_done(self, *, by):
         self.status = MilestoneStatus.FAIT
         self.done_at = timezone.now()

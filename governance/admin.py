@@ -1,36 +1,53 @@
 from django.contrib import admin
 
-from conventions.admin import BY_CONVENTION, ConventionChildAdmin, CtgTabularInline
+from conventions.admin import BY_CONVENTION, ConventionChildAdmin, CtgAdmin, CtgTabularInline
 
-from .models import AgendaItem, Body, CooperationOfficer, Decision, Meeting, Member, Participant
+from .models import (
+    AgendaItem,
+    Body,
+    CalendarToken,
+    CooperationOfficer,
+    Decision,
+    Meeting,
+    Member,
+    Participant,
+    Reminder,
+)
 
 
 class MemberInline(CtgTabularInline):
     model = Member
-    fields = ["name", "organisation", "role", "position"]
+    fields = ["name", "organisation", "role", "email", "position"]
 
 
 @admin.register(Body)
 class BodyAdmin(ConventionChildAdmin):
-    list_display = ["name", "kind", "frequency", "animators", "convention"]
+    list_display = ["name", "kind", "frequency", "expected_per_year", "animators", "convention"]
     list_filter = ["kind", BY_CONVENTION]
     search_fields = ["name", "key", "composition"]
     inlines = [MemberInline]
 
 
+@admin.register(Member)
+class MemberAdmin(CtgAdmin):
+    list_display = ["name", "organisation", "role", "email", "body"]
+    list_select_related = ["body"]
+    search_fields = ["name", "organisation", "email", "body__name"]
+
+
 class AgendaItemInline(CtgTabularInline):
     model = AgendaItem
-    fields = ["text", "position"]
+    fields = ["text", "fiches", "milestones", "position"]
 
 
 class ParticipantInline(CtgTabularInline):
     model = Participant
-    fields = ["name", "organisation", "present", "position"]
+    fields = ["member", "name", "organisation", "email", "present", "position"]
 
 
 class DecisionInline(CtgTabularInline):
     model = Decision
-    fields = ["text", "position"]
+    fields = ["text", "fiche", "requires_avenant", "avenant", "position"]
 
 
 @admin.register(Meeting)
@@ -41,7 +58,7 @@ class MeetingAdmin(ConventionChildAdmin):
     search_fields = ["title", "place", "minutes", "body__name"]
     ordering = ["-date", "-time"]
     date_hierarchy = "date"
-    fields = ["convention", "body", ("date", "time"), "title", "place", "fiches", "minutes"]
+    fields = ["convention", "body", ("date", "time", "end_time"), "title", "place", "fiches", "minutes"]
     inlines = [AgendaItemInline, ParticipantInline, DecisionInline]
 
 
@@ -51,3 +68,21 @@ class CooperationOfficerAdmin(ConventionChildAdmin):
     list_filter = ["scope", "caf_funded", BY_CONVENTION]
     list_select_related = ["convention", "organisation"]
     search_fields = ["name", "organisation__name"]
+
+
+@admin.register(CalendarToken)
+class CalendarTokenAdmin(CtgAdmin):
+    """Who subscribed to their calendar; the secret itself is never shown."""
+
+    list_display = ["user", "created_at"]
+    fields = ["user", "created_at"]
+    readonly_fields = ["created_at"]
+    search_fields = ["user__username", "user__email"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["subject", "recipient", "kind", "sent_at"]
+    list_filter = ["kind"]
+    search_fields = ["subject", "recipient", "key"]
+    readonly_fields = ["key", "kind", "recipient", "subject", "sent_at"]

@@ -16,3 +16,8 @@ class BodyKind(models.TextChoices):
 class OfficerScope(models.TextChoices):
     TERRITORIAL = "territorial", "Territorial (global)"
     THEMATIQUE = "thematique", "Thématique"
+
+
+class ReminderKind(models.TextChoices):
+    MEETING = "seance", "Rappel de séance"
+    UPDATE = "suivi", "Rappel de suivi trimestriel"

@@ -1,25 +1,463 @@
-from django.db.models import Prefetch, Sum
-from django.shortcuts import render
+import calendar
+import datetime
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from actions.enums import Theme
 from actions.models import Fiche
+from conventions.models import Convention
+from ctg.errors import DomainError
 from ctg.shortcuts import convention_context, get_convention
+from evaluation.models import Milestone
 
-from .models import Meeting
+from . import ical, services
+from .forms import (
+    AgendaFormSet,
+    BodyForm,
+    DecisionFormSet,
+    MeetingForm,
+    MemberFormSet,
+    MinutesForm,
+    OfficerFormSet,
+    ParticipantFormSet,
+    PresenceFormSet,
+)
+from .models import AgendaItem, Body, CalendarToken, Decision, Meeting
+
+FICHE_FIELDS = ("key", "number", "title", "convention_id")
+
+
+def run_and_report(request, action, success):
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def base_url(request):
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+# ---------------------------------------------------------------------------------------------
+# The governance page
 
 
 def governance(request, slug):
-    """Instances with their members, séances with their minutes, chargés de coopération."""
+    """Instances with their rhythm, séances to come and held, chargés de coopération."""
     convention = get_convention(request, slug)
     context = convention_context(request, convention, "gouvernance")
-    officers = convention.cooperation_officers.select_related("organisation")
+    today = timezone.localdate()
+    officers = list(convention.cooperation_officers.select_related("organisation"))
+    for officer in officers:
+        officer.theme_labels = [Theme(t).label if t in Theme.values else t for t in officer.themes]
+    meetings = (
+        Meeting.objects.filter(convention=convention).select_related("body", "convention")
+        .annotate(item_count=Count("agenda_items", distinct=True), decision_count=Count("decisions", distinct=True))
+    )
     context.update(
-        bodies=convention.bodies.prefetch_related("members"),
-        meetings=Meeting.objects.filter(convention=convention)
-        .select_related("body")
-        .prefetch_related("agenda_items", "participants", "decisions", Prefetch("fiches", queryset=Fiche.objects.only("key", "number", "title", "convention_id")))
-        .order_by("-date", "-time"),
+        today=today,
+        bodies=convention.bodies.with_rhythm(today).prefetch_related("members"),
+        overdue={body.pk for body in services.overdue_bodies(convention, today)},
+        upcoming=meetings.filter(date__gte=today).order_by("date", "time"),
+        past=meetings.filter(date__lt=today).order_by("-date", "-time"),
         officers=officers,
-        fte_total=officers.aggregate(total=Sum("fte"))["total"] or 0,
-        fte_caf=officers.filter(caf_funded=True).aggregate(total=Sum("fte"))["total"] or 0,
+        fte_total=sum(o.fte for o in officers),
+        fte_caf=sum(o.fte for o in officers if o.caf_funded),
     )
     return render(request, "governance/index.html", context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Instances
+
+
+def add_row(data, prefix, rows=None):
+    """Without JavaScript, "add a row" re-displays the form with one more empty row (or `rows`)."""
+    data = data.copy()
+    try:
+        total = max(int(data.get(f"{prefix}-TOTAL_FORMS", 0) or 0), 0)
+    except ValueError:
+        total = 0
+    for offset, row in enumerate(rows or [{}]):
+        for name, value in row.items():
+            data[f"{prefix}-{total + offset}-{name}"] = "" if value is None else str(value)
+    data[f"{prefix}-TOTAL_FORMS"] = str(total + len(rows or [{}]))
+    return data
+
+
+def body_form_page(request, convention, body):
+    data = request.POST if request.method == "POST" else None
+    if data is not None and data.get("add_row") == "members":
+        data = add_row(data, "members")
+    form = BodyForm(data, instance=body)
+    members = MemberFormSet(data, instance=body, prefix="members", convention=convention)
+    if data is not None and "add_row" not in data and form.is_valid() and members.is_valid():
+        saved = services.body_save(form, members, by=request.user)
+        messages.success(request, f"L'instance « {saved.name} » est enregistrée.")
+        return redirect(saved.get_absolute_url())
+    context = convention_context(request, convention, "gouvernance")
+    context.update(form=form, members=members, body=body, submitted=data is not None and "add_row" not in data)
+    return render(request, "governance/body_form.html", context)
+
+
+def body_create(request, slug):
+    convention = get_convention(request, slug, edit=True)
+    return body_form_page(request, convention, Body(convention=convention))
+
+
+def body_edit(request, slug, key):
+    convention = get_convention(request, slug, edit=True)
+    return body_form_page(request, convention, get_object_or_404(Body, convention=convention, key=key))
+
+
+@require_POST
+def body_delete(request, slug, key):
+    convention = get_convention(request, slug, edit=True)
+    body = get_object_or_404(Body, convention=convention, key=key)
+    if run_and_report(request, lambda: services.body_delete(body, by=request.user), f"L'instance « {body.name} » est supprimée."):
+        return redirect("governance:index", slug=convention.slug)
+    return redirect("governance:body_edit", slug=convention.slug, key=body.key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Séances
+
+
+def meeting_queryset(convention):
+    """A séance with everything its page shows, in a fixed number of queries."""
+    fiches = Fiche.objects.only(*FICHE_FIELDS)
+    return (
+        Meeting.objects.filter(convention=convention).select_related("convention", "body__convention")
+        .prefetch_related(
+            Prefetch("agenda_items", queryset=AgendaItem.objects.prefetch_related(
+                Prefetch("fiches", queryset=fiches), "milestones")),
+            "participants",
+            Prefetch("decisions", queryset=Decision.objects.select_related("avenant").prefetch_related(
+                Prefetch("fiche", queryset=fiches))),
+            Prefetch("fiches", queryset=fiches),
+        )
+    )
+
+
+def concerned_fiches(meeting):
+    """Every fiche the séance deals with: linked to it, to an agenda item or to a decision."""
+    found = {f.pk: f for f in meeting.fiches.all()}
+    for item in meeting.agenda_items.all():
+        found.update((f.pk, f) for f in item.fiches.all())
+    for decision in meeting.decisions.all():
+        if decision.fiche:
+            found[decision.fiche.pk] = decision.fiche
+    return sorted(found.values(), key=lambda f: (f.number, f.pk))
+
+
+def meeting_detail(request, slug, pk):
+    """The séance as minutes: when and where, who, the ordre du jour, the decisions, the compte-rendu."""
+    convention = get_convention(request, slug)
+    meeting = get_object_or_404(meeting_queryset(convention), pk=pk)
+    participants = list(meeting.participants.all())
+    context = convention_context(request, convention, "gouvernance")
+    context.update(
+        meeting=meeting,
+        today=timezone.localdate(),
+        present=[p for p in participants if p.present is True],
+        excused=[p for p in participants if p.present is False],
+        unknown=[p for p in participants if p.present is None],
+        has_members=any(p.member_id for p in participants),
+        fiches=concerned_fiches(meeting),
+    )
+    return render(request, "governance/meeting_detail.html", context)
+
+
+def meeting_formsets(data, meeting, convention):
+    agenda = AgendaFormSet(
+        data, instance=meeting, prefix="agenda", convention=convention,
+        queryset=AgendaItem.objects.prefetch_related(Prefetch("fiches", queryset=Fiche.objects.only("pk")), "milestones"),
+    )
+    participants = ParticipantFormSet(data, instance=meeting, prefix="participants", convention=convention)
+    return agenda, participants
+
+
+def add_member_rows(request, convention, data):
+    """"Convoquer les membres": add a participant row for each member of the chosen instance not yet listed."""
+    raw = data.get("body", "")
+    chosen = Body.objects.filter(convention=convention, pk=raw).first() if raw.isdigit() else None
+    if chosen is None:
+        messages.error(request, "Choisissez d'abord l'instance dont les membres sont convoqués.")
+        return data
+    known = {int(v) for k, v in data.items() if k.startswith("participants-") and k.endswith("-member") and v.isdigit()}
+    rows = services.member_rows(chosen, known)
+    if not rows:
+        messages.info(request, "Tous les membres de l'instance sont déjà parmi les participants.")
+        return data
+    plural = "s" if len(rows) > 1 else ""
+    messages.info(request, f"{len(rows)} membre{plural} de l'instance ajouté{plural} aux participants.")
+    return add_row(data, "participants", rows)
+
+
+def meeting_form_page(request, convention, meeting, body=None):
+    """Plan a séance: instance, date, place, ordre du jour and participants (the instance's members by default)."""
+    data = request.POST if request.method == "POST" else None
+    if data is not None and data.get("add_row") in ("agenda", "participants"):
+        data = add_row(data, data["add_row"])
+    elif data is not None and "add_members" in data:
+        data = add_member_rows(request, convention, data)
+    initial = {"body": body} if body else {}
+    form = MeetingForm(data, instance=meeting, convention=convention, initial=initial)
+    agenda, participants = meeting_formsets(data, meeting, convention)
+    if data is None and meeting.pk is None:
+        agenda.extra = 1
+        if body is not None:
+            participants.initial_extra = services.member_rows(body, set())
+            participants.extra = len(participants.initial_extra)
+    editing = data is not None and "add_row" not in data and "add_members" not in data
+    if editing and form.is_valid() and agenda.is_valid() and participants.is_valid():
+        saved = services.meeting_save(form, agenda, participants, by=request.user)
+        messages.success(request, f"La séance « {saved.title} » est enregistrée.")
+        return redirect(saved.get_absolute_url())
+    context = convention_context(request, convention, "gouvernance")
+    context.update(form=form, agenda=agenda, participants=participants, meeting=meeting, submitted=editing)
+    return render(request, "governance/meeting_form.html", context)
+
+
+def meeting_create(request, slug):
+    convention = get_convention(request, slug, edit=True)
+    if not convention.bodies.exists():
+        messages.error(request, "Créez d'abord une instance : chaque séance est celle d'une instance.")
+        return redirect("governance:body_create", slug=convention.slug)
+    body = Body.objects.filter(convention=convention, key=request.GET.get("instance", "")).first()
+    return meeting_form_page(request, convention, Meeting(convention=convention), body=body)
+
+
+def meeting_edit(request, slug, pk):
+    convention = get_convention(request, slug, edit=True)
+    return meeting_form_page(request, convention, get_object_or_404(Meeting, convention=convention, pk=pk))
+
+
+def meeting_minutes(request, slug, pk):
+    """After the séance: presence of each participant, decisions, compte-rendu."""
+    convention = get_convention(request, slug, edit=True)
+    meeting = get_object_or_404(Meeting.objects.select_related("body", "convention"), convention=convention, pk=pk)
+    data = request.POST if request.method == "POST" else None
+    if data is not None and data.get("add_row") in ("presence", "decisions"):
+        data = add_row(data, data["add_row"])
+    form = MinutesForm(data, instance=meeting)
+    presence = PresenceFormSet(data, instance=meeting, prefix="presence", convention=convention)
+    decisions = DecisionFormSet(data, instance=meeting, prefix="decisions", convention=convention)
+    editing = data is not None and "add_row" not in data
+    if editing and form.is_valid() and presence.is_valid() and decisions.is_valid():
+        services.meeting_minutes_save(form, presence, decisions, by=request.user)
+        messages.success(request, "Le compte-rendu de la séance est enregistré.")
+        return redirect(meeting.get_absolute_url())
+    context = convention_context(request, convention, "gouvernance")
+    context.update(form=form, presence=presence, decisions=decisions, meeting=meeting, submitted=editing)
+    return render(request, "governance/minutes_form.html", context)
+
+
+@require_POST
+def meeting_delete(request, slug, pk):
+    convention = get_convention(request, slug, edit=True)
+    meeting = get_object_or_404(Meeting, convention=convention, pk=pk)
+    services.meeting_delete(meeting, by=request.user)
+    messages.success(request, f"La séance « {meeting.title} » est supprimée.")
+    return redirect("governance:index", slug=convention.slug)
+
+
+@require_safe
+def meeting_ics(request, slug, pk):
+    """The séance as an .ics file to add to any calendar."""
+    convention = get_convention(request, slug)
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("body", "convention").prefetch_related("agenda_items"),
+        convention=convention, pk=pk,
+    )
+    response = HttpResponse(ical.meeting_calendar(meeting, base_url=base_url(request)), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="seance-{meeting.date:%Y-%m-%d}-{meeting.pk}.ics"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Chargés de coopération
+
+
+def officers_edit(request, slug):
+    convention = get_convention(request, slug, edit=True)
+    data = request.POST if request.method == "POST" else None
+    if data is not None and data.get("add_row") == "officers":
+        data = add_row(data, "officers")
+    officers = OfficerFormSet(data, instance=convention, prefix="officers", convention=convention)
+    editing = data is not None and "add_row" not in data
+    if editing and officers.is_valid():
+        services.officers_save(officers, by=request.user)
+        messages.success(request, "Les chargés de coopération sont enregistrés.")
+        return redirect(reverse_anchor(convention, "charges"))
+    context = convention_context(request, convention, "gouvernance")
+    context.update(officers=officers, submitted=editing)
+    return render(request, "governance/officers_form.html", context)
+
+
+def reverse_anchor(convention, anchor):
+    return reverse("governance:index", args=[convention.slug]) + f"#{anchor}"
+
+
+# ---------------------------------------------------------------------------------------------
+# "Add a row" with htmx
+
+ROWS = {
+    "members": (MemberFormSet, "governance/body_form.html#member-row"),
+    "agenda": (AgendaFormSet, "governance/meeting_form.html#agenda-row"),
+    "participants": (ParticipantFormSet, "governance/meeting_form.html#participant-row"),
+    "presence": (PresenceFormSet, "governance/minutes_form.html#presence-row"),
+    "decisions": (DecisionFormSet, "governance/minutes_form.html#decision-row"),
+    "officers": (OfficerFormSet, "governance/officers_form.html#officer-row"),
+}
+
+
+@require_GET
+def row(request, slug, prefix):
+    """One empty row of a formset for the htmx "add" button, and the formset's new total (out of band)."""
+    convention = get_convention(request, slug, edit=True)
+    if prefix not in ROWS:
+        raise Http404("Liste inconnue.")
+    formset_class, template = ROWS[prefix]
+    try:
+        index = max(int(request.GET.get(f"{prefix}-TOTAL_FORMS", "0")), 0)
+    except ValueError:
+        index = 0
+    parent = convention if formset_class.fk.remote_field.model is Convention else None
+    formset = formset_class(instance=parent, prefix=prefix, convention=convention)
+    return render(request, template, {
+        "convention": convention, "row": formset.row(index), "new_total": index + 1, "prefix": prefix,
+    })
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar
+
+MONTH = "%Y-%m"
+
+
+def requested_month(request, today):
+    raw = request.GET.get("mois", "").strip()
+    if not raw:
+        return today.replace(day=1), None
+    try:
+        month = datetime.datetime.strptime(raw, MONTH).date()
+    except ValueError:
+        month = None
+    if month is None or not 1900 <= month.year <= 2200:
+        return today.replace(day=1), f"Mois « {raw} » invalide : le calendrier affiche le mois en cours."
+    return month, None
+
+
+def shift_month(first, months):
+    index = first.year * 12 + first.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def calendar_view(request, slug):
+    """The convention's séances and jalons, as a month grid or as a list."""
+    convention = get_convention(request, slug)
+    context = convention_context(request, convention, "gouvernance")
+    today = timezone.localdate()
+    as_list = request.GET.get("vue") == "liste"
+    meetings = Meeting.objects.filter(convention=convention).select_related("body", "convention").order_by("date", "time")
+    milestones = Milestone.objects.filter(convention=convention).order_by("end", "position")
+    if as_list:
+        milestones = milestones.prefetch_related(Prefetch(
+            "agenda_items", queryset=AgendaItem.objects.select_related("meeting__convention").order_by("meeting__date")))
+        context.update(months=month_groups(list(meetings), list(milestones)))
+    else:
+        first, month_error = requested_month(request, today)
+        weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+        start, end = weeks[0][0], weeks[-1][-1]
+        by_day = {}
+        for meeting in meetings.filter(date__range=(start, end)):
+            by_day.setdefault(meeting.date, {"meetings": [], "milestones": []})["meetings"].append(meeting)
+        for milestone in milestones.filter(end__range=(start, end)):
+            by_day.setdefault(milestone.end, {"meetings": [], "milestones": []})["milestones"].append(milestone)
+        context.update(
+            month=first, month_error=month_error,
+            previous=shift_month(first, -1), next=shift_month(first, 1),
+            weeks=[[{"day": d, "in_month": d.month == first.month, **by_day.get(d, {})} for d in week] for week in weeks],
+        )
+    context.update(as_list=as_list, today=today)
+    template = "governance/calendar.html#calendar" if request.htmx else "governance/calendar.html"
+    return render(request, template, context)
+
+
+def month_groups(meetings, milestones):
+    """Séances and jalons in date order, grouped by month."""
+    events = [(m.date, 0, "meeting", m) for m in meetings] + [(j.end, 1, "milestone", j) for j in milestones]
+    events.sort(key=lambda e: (e[0], e[1]))
+    groups = []
+    for date, _, kind, obj in events:
+        first = date.replace(day=1)
+        if not groups or groups[-1]["month"] != first:
+            groups.append({"month": first, "events": []})
+        if kind == "milestone":
+            seen = {}
+            for item in obj.agenda_items.all():
+                seen.setdefault(item.meeting.pk, item.meeting)
+            obj.presented_at = list(seen.values())
+        groups[-1]["events"].append({"date": date, "kind": kind, "obj": obj})
+    return groups
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar subscription (per user, across conventions)
+
+
+def subscription(request):
+    """The user's secret calendar URL, to paste into Outlook, Thunderbird or Google Calendar."""
+    token = CalendarToken.objects.filter(user=request.user).first()
+    feed_url = request.build_absolute_uri(reverse("agenda:feed", args=[token.token])) if token else ""
+    return render(request, "governance/subscription.html", {
+        "token": token, "feed_url": feed_url,
+        "webcal_url": feed_url.replace("https://", "webcal://").replace("http://", "webcal://"),
+        "conventions": Convention.objects.for_user(request.user).order_by("title"),
+    })
+
+
+@require_POST
+def subscription_reset(request):
+    had_token = CalendarToken.objects.filter(user=request.user).exists()
+    services.calendar_token_reset(request.user)
+    messages.success(
+        request,
+        "Nouvelle adresse créée : l'ancienne ne fonctionne plus. Mettez à jour vos abonnements."
+        if had_token else "Votre adresse d'abonnement est créée.",
+    )
+    return redirect("agenda:subscription")
+
+
+@login_not_required
+@require_safe
+def feed(request, token):
+    """The subscription feed: séances and jalons of every convention the token's owner may see.
+
+    Calendar clients fetch it without a session: the secret token in the URL is the credential."""
+    owner = CalendarToken.objects.select_related("user").filter(token=token, user__is_active=True).first()
+    if owner is None:
+        raise Http404("Adresse d'agenda inconnue ou réinitialisée.")
+    conventions = Convention.objects.for_user(owner.user)
+    meetings = (
+        Meeting.objects.filter(convention__in=conventions).select_related("body", "convention")
+        .prefetch_related("agenda_items").order_by("date", "time")
+    )
+    milestones = Milestone.objects.filter(convention__in=conventions).select_related("convention").order_by("end")
+    name = f"CTG — {owner.user.get_full_name() or owner.user.username}"
+    body = ical.feed_calendar(name, meetings, milestones, base_url=base_url(request))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="ctg.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response

@@ -1,13 +1,13 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import browser, log_in, page  # noqa: F401 - fixtures
+from tests.browser import log_in
 from tests.factories import ConventionFactory, FicheFactory, users_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_log_in_open_a_convention_and_read_a_fiche(live_server, page):  # noqa: F811
+def test_log_in_open_a_convention_and_read_a_fiche(live_server, page):
     convention = ConventionFactory(title="CTG Roumois Seine")
     FicheFactory(axis__convention=convention, number=1, title="Développer les passerelles",
                  target_public="Les enfants fréquentant l'accueil périscolaire 3-11 ans")
@@ -23,14 +23,14 @@ def test_log_in_open_a_convention_and_read_a_fiche(live_server, page):  # noqa: 
     expect(page.get_by_role("columnheader", name="Diagnostic initial")).to_be_visible()
 
 
-def test_wrong_password_shows_a_french_error(live_server, page):  # noqa: F811
+def test_wrong_password_shows_a_french_error(live_server, page):
     convention = ConventionFactory()
     user = users_for(convention)["elu"]
     log_in(page, live_server, user.username, password="mauvais")
     expect(page.get_by_role("alert")).to_contain_text("mot de passe")
 
 
-def test_filter_the_plan_edit_a_fiche_add_an_indicator_and_see_the_history(live_server, page):  # noqa: F811
+def test_filter_the_plan_edit_a_fiche_add_an_indicator_and_see_the_history(live_server, page):
     convention = ConventionFactory(title="CTG Roumois Seine")
     fiche = FicheFactory(axis__convention=convention, number=1, title="Développer les passerelles", themes=["enfance"])
     FicheFactory(axis=fiche.axis, number=2, title="Créer un LAEP", themes=["parentalite"])
@@ -63,7 +63,7 @@ def test_filter_the_plan_edit_a_fiche_add_an_indicator_and_see_the_history(live_
     expect(history).to_contain_text(user.username)
 
 
-def test_write_an_avenant_with_one_operation_and_sign_it(live_server, page):  # noqa: F811
+def test_write_an_avenant_with_one_operation_and_sign_it(live_server, page):
     import datetime
 
     convention = ConventionFactory(title="CTG Roumois Seine", start=datetime.date(2022, 11, 29),

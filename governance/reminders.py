@@ -1,0 +1,149 @@
+"""Reminder e-mails: participants before a séance, coordinators whose fiches lack this quarter's
+update. Each reminder is recorded under a unique key before it leaves, in the same transaction,
+so running the command again sends nothing twice, and a failed sending records nothing."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from actions.models import Fiche
+from conventions.enums import ConventionStatus, Role
+from conventions.models import Convention
+
+from . import ical
+from .enums import ReminderKind
+from .models import Meeting, Participant, Reminder
+
+
+def quarter_of(day):
+    """The tracking period of `day`, as `Update.period` writes it: "2026-T3"."""
+    return f"{day.year}-T{(day.month - 1) // 3 + 1}"
+
+
+def quarter_end(day):
+    quarter = (day.month - 1) // 3
+    if quarter == 3:
+        return datetime.date(day.year, 12, 31)
+    return datetime.date(day.year, 3 * quarter + 4, 1) - datetime.timedelta(days=1)
+
+
+@dataclass
+class Outgoing:
+    keys: list
+    kind: str
+    recipient: str
+    subject: str
+    body: str
+    attachments: list = field(default_factory=list)
+
+
+def send_once(outgoing, *, dry_run=False):
+    """Send the e-mail unless every one of its keys was already sent; True when sent."""
+    with transaction.atomic():
+        done = set(Reminder.objects.filter(key__in=outgoing.keys).values_list("key", flat=True))
+        new = [key for key in outgoing.keys if key not in done]
+        if not new:
+            return False
+        if dry_run:
+            return True
+        Reminder.objects.bulk_create([
+            Reminder(key=key, kind=outgoing.kind, recipient=outgoing.recipient, subject=outgoing.subject[:300])
+            for key in new
+        ])
+        message = EmailMessage(outgoing.subject, outgoing.body, to=[outgoing.recipient])
+        for attachment in outgoing.attachments:
+            message.attach(*attachment)
+        message.send()
+    return True
+
+
+def meeting_reminders(today, days, site_url=""):
+    """One e-mail per participant (with an address) of each séance in the next `days` days."""
+    meetings = (
+        Meeting.objects.filter(date__gte=today, date__lte=today + datetime.timedelta(days=days))
+        .select_related("body", "convention")
+        .prefetch_related("agenda_items", Prefetch("participants", queryset=Participant.objects.select_related("member")))
+        .order_by("date", "time")
+    )
+    for meeting in meetings:
+        calendar = ical.meeting_calendar(meeting, base_url=site_url)
+        seen = set()
+        for participant in meeting.participants.all():
+            address = participant.reminder_email.strip()
+            if not address or address.lower() in seen:
+                continue
+            seen.add(address.lower())
+            when = f"{meeting.date:%d/%m/%Y}" + (f" à {meeting.time:%H:%M}" if meeting.time else "")
+            yield Outgoing(
+                keys=[f"seance:{meeting.pk}:{meeting.date:%Y-%m-%d}:{address.lower()}"],
+                kind=ReminderKind.MEETING,
+                recipient=address,
+                subject=f"Rappel : {meeting.title} le {when}",
+                body=render_to_string("governance/email/meeting_reminder.txt", {
+                    "meeting": meeting, "participant": participant, "site_url": site_url,
+                    "url": f"{site_url}{meeting.get_absolute_url()}" if site_url else "",
+                }),
+                attachments=[(f"seance-{meeting.date:%Y-%m-%d}.ics", calendar, "text/calendar")],
+            )
+
+
+def running_conventions(today):
+    candidates = Convention.objects.filter(
+        status__in=[ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT], start__lte=today
+    ).order_by("title")
+    return [c for c in candidates if c.as_of(today).is_running]
+
+
+def update_reminders(today, window_days, site_url=""):
+    """One e-mail per coordinator listing, per convention, the fiches in force with no update for
+    the current quarter, once the quarter ends within `window_days` days."""
+    period, end = quarter_of(today), quarter_end(today)
+    if (end - today).days >= window_days:
+        return
+    users = get_user_model().objects
+    todo = {}
+    for convention in running_conventions(today):
+        missing = list(
+            Fiche.objects.filter(convention=convention).in_force(today).exclude(updates__period=period).order_by("number")
+        )
+        if not missing:
+            continue
+        coordinators = users.filter(
+            is_active=True, memberships__role=Role.COORDINATEUR,
+            memberships__organisation__in=convention.signatories.values("organisation"),
+        ).exclude(email="").distinct()
+        for user in coordinators:
+            todo.setdefault(user, []).append((convention, missing))
+    for user, items in todo.items():
+        count = sum(len(fiches) for _, fiches in items)
+        yield Outgoing(
+            keys=[f"suivi:{period}:{convention.pk}:{user.pk}" for convention, _ in items],
+            kind=ReminderKind.UPDATE,
+            recipient=user.email,
+            subject=f"Suivi trimestriel {period} : {count} fiche{'s' if count > 1 else ''} action{'s' if count > 1 else ''} à mettre à jour",
+            body=render_to_string("governance/email/update_reminder.txt", {
+                "user": user, "period": period, "end": end, "site_url": site_url,
+                "items": [
+                    {"convention": c, "fiches": fiches,
+                     "url": f"{site_url}{reverse('actions:plan', args=[c.slug])}" if site_url else ""}
+                    for c, fiches in items
+                ],
+            }),
+        )
+
+
+def send_reminders(today, *, days=7, update_days=30, site_url="", dry_run=False):
+    """Send what is due and not yet sent; returns {"seance": n, "suivi": n}."""
+    sent = {ReminderKind.MEETING: 0, ReminderKind.UPDATE: 0}
+    with translation.override("fr"):
+        for outgoing in [*meeting_reminders(today, days, site_url), *update_reminders(today, update_days, site_url)]:
+            if send_once(outgoing, dry_run=dry_run):
+                sent[outgoing.kind] += 1
+    return sent
