@@ -156,6 +156,14 @@ def axis_move(axis, direction, *, by):
         renumber_current_fiches(axis.convention)
 
 
+def close_number_gaps(queryset):
+    """Number the rows 1…N in their current order after one was deleted (each target number is
+    free by then, so the unique constraint holds at every step)."""
+    for number, row in enumerate(queryset.order_by("number"), start=1):
+        if row.number != number:
+            queryset.model.objects.filter(pk=row.pk).update(number=number)
+
+
 def axis_delete(axis, *, by):
     with transaction.atomic():
         count = axis.fiches.count()
@@ -166,9 +174,7 @@ def axis_delete(axis, *, by):
             )
         convention = axis.convention
         axis.delete()
-        for number, remaining in enumerate(convention.axes.order_by("number"), start=1):
-            if remaining.number != number:
-                Axis.objects.filter(pk=remaining.pk).update(number=number)
+        close_number_gaps(convention.axes.all())
 
 
 def objective_create(axis, title, *, by):
@@ -187,6 +193,4 @@ def objective_delete(objective, *, by):
             )
         axis = objective.axis
         objective.delete()
-        for number, remaining in enumerate(axis.objectives.order_by("number"), start=1):
-            if remaining.number != number:
-                Objective.objects.filter(pk=remaining.pk).update(number=number)
+        close_number_gaps(axis.objectives.all())

@@ -27,6 +27,18 @@ def grow(convention, count):
         MeetingFactory(body__convention=convention).fiches.add(fiche)
 
 
+@pytest.fixture
+def two_sizes(client):
+    """A convention with 5 fiches and one with 60, both readable by the logged-in Caf user."""
+    small, large = ConventionFactory(), ConventionFactory()
+    grow(small, 5)
+    grow(large, 60)
+    user = users_for(small)["caf"]
+    user.memberships.create(organisation=large.caf, role="caf")
+    client.force_login(user)
+    return small, large
+
+
 def count_queries(client, url):
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
@@ -35,13 +47,8 @@ def count_queries(client, url):
 
 @pytest.mark.parametrize("name", ["conventions:detail", "actions:plan", "governance:index", "conventions:annexes",
                                   "evaluation:milestones"])
-def test_convention_pages_do_not_grow_with_the_number_of_fiches(client, name):
-    small, large = ConventionFactory(), ConventionFactory()
-    grow(small, 5)
-    grow(large, 60)
-    user = users_for(small)["caf"]
-    user.memberships.create(organisation=large.caf, role="caf")
-    client.force_login(user)
+def test_convention_pages_do_not_grow_with_the_number_of_fiches(client, two_sizes, name):
+    small, large = two_sizes
     assert count_queries(client, reverse(name, args=[small.slug])) == count_queries(
         client, reverse(name, args=[large.slug])
     )
@@ -57,13 +64,8 @@ def test_convention_list_does_not_grow_with_the_number_of_conventions(client, dj
 
 
 @pytest.mark.parametrize("name", ["actions:fiche", "actions:fiche_edit"])
-def test_fiche_pages_do_not_grow_with_the_plan(client, name):
-    small, large = ConventionFactory(), ConventionFactory()
-    grow(small, 5)
-    grow(large, 60)
-    user = users_for(small)["caf"]
-    user.memberships.create(organisation=large.caf, role="caf")
-    client.force_login(user)
+def test_fiche_pages_do_not_grow_with_the_plan(client, two_sizes, name):
+    small, large = two_sizes
     counts = [
         count_queries(client, reverse(name, args=[c.slug, c.fiches.order_by("number").first().key])) for c in (small, large)
     ]
@@ -71,13 +73,8 @@ def test_fiche_pages_do_not_grow_with_the_plan(client, name):
 
 
 @pytest.mark.parametrize("query", [{"theme": "enfance"}, {"q": "Développer", "status": "en_cours"}])
-def test_filtered_plan_and_structure_do_not_grow(client, query):
-    small, large = ConventionFactory(), ConventionFactory()
-    grow(small, 5)
-    grow(large, 60)
-    user = users_for(small)["caf"]
-    user.memberships.create(organisation=large.caf, role="caf")
-    client.force_login(user)
+def test_filtered_plan_and_structure_do_not_grow(client, two_sizes, query):
+    small, large = two_sizes
     for name, params in [("actions:plan", query), ("actions:structure", {})]:
         counts = []
         for convention in (small, large):
