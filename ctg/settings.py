@@ -14,11 +14,16 @@ def env_bool(name, default):
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
+# Without DEBUG the key must come from the environment: it stays empty here, so management
+# commands that need no key (migrate, makemigrations) still run, while the WSGI/ASGI entry
+# points refuse to serve (see `require_secret_key`) and Django refuses to sign anything.
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or ("dev-only-insecure-key-do-not-use-in-production" if DEBUG else "")
+
+
+def require_secret_key():
+    if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY doit être défini quand DEBUG est désactivé.")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]

@@ -20,7 +20,15 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = run_manage("check", DEBUG="0")
+def test_production_refuses_to_serve_without_a_secret_key():
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
+    environment["DEBUG"] = "0"
+    result = subprocess.run([sys.executable, "-c", "import ctg.wsgi"], cwd=ROOT, env=environment,
+                            capture_output=True, text=True)
     assert result.returncode != 0
     assert "SECRET_KEY doit être défini" in result.stderr
+
+
+def test_migrations_can_be_checked_without_a_secret_key():
+    result = run_manage("makemigrations", "--check", "--dry-run", DEBUG="0")
+    assert result.returncode == 0, result.stdout + result.stderr
