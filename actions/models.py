@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -54,6 +54,16 @@ class Objective(models.Model):
 class FicheQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(convention__in=Convention.objects.for_user(user))
+
+    def with_details(self):
+        """Everything the plan, fiche and PDF pages show, in a fixed number of queries; the latest
+        quarterly status is annotated as `latest_status` for filtering."""
+        latest = Update.objects.filter(fiche=OuterRef("pk")).order_by("-period")
+        return (
+            self.select_related("axis", "objective", "commune", "avenant", "previous_version")
+            .prefetch_related("theme_links", "lead_organisations", Prefetch("updates", queryset=Update.objects.order_by("-period")))
+            .annotate(latest_status=Subquery(latest.values("status")[:1]))
+        )
 
     def in_force(self, on):
         """Fiches in force on `on`, in one query.

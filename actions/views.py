@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -13,16 +13,6 @@ from . import services
 from .enums import COMPLEMENTARY_THEMES, MANDATORY_THEMES, Theme
 from .forms import AxisForm, FicheForm, IndicatorFormSet, ObjectiveForm, PlanFilterForm
 from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update
-
-
-def fiches_with_details(queryset):
-    """Fiches with everything the plan and fiche pages show, in a fixed number of queries."""
-    latest = Update.objects.filter(fiche=OuterRef("pk")).order_by("-period")
-    return (
-        queryset.select_related("axis", "objective", "commune", "avenant", "previous_version")
-        .prefetch_related("theme_links", "lead_organisations", Prefetch("updates", queryset=Update.objects.order_by("-period")))
-        .annotate(latest_status=Subquery(latest.values("status")[:1]))
-    )
 
 
 def theme_coverage(fiches):
@@ -59,7 +49,7 @@ def plan(request, slug):
     context = convention_context(request, convention, "plan")
     in_force = context["state"].fiches
     filters = PlanFilterForm(request.GET, convention=convention)
-    fiches = list(filters.filter(fiches_with_details(in_force)).order_by("axis__number", "number").distinct())
+    fiches = list(filters.filter(in_force.with_details()).order_by("axis__number", "number").distinct())
     axes = list(convention.axes.prefetch_related("objectives"))
     by_axis = {axis.pk: [] for axis in axes}
     for fiche in fiches:
@@ -77,7 +67,7 @@ def plan(request, slug):
 
 def fiche_detail(request, slug, key):
     convention = get_convention(request, slug)
-    fiche = get_object_or_404(fiches_with_details(convention.fiches.all()).prefetch_related("indicators"), key=key)
+    fiche = get_object_or_404(convention.fiches.with_details().prefetch_related("indicators"), key=key)
     context = convention_context(request, convention, "plan")
     in_force_keys = set(context["state"].fiches.values_list("key", flat=True))
     latest_values = {

@@ -282,24 +282,27 @@ class NullableBool(Bool):
         return None
 
 
-class DateType(_Type):
+class IsoType(_Type):
+    """An ISO date or time string, parsed; `label` and `shape` make the French message."""
+
+    def __init__(self, pattern, parse, label, shape):
+        self.pattern, self.parse, self.label, self.shape = pattern, parse, label, shape
+
     def clean(self, v, value, path):
-        if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        if isinstance(value, str) and re.fullmatch(self.pattern, value):
             try:
-                return date.fromisoformat(value)
+                return self.parse(value)
             except ValueError:
                 pass
-        return v.invalid(path, f"date invalide {_show(value)} (format attendu AAAA-MM-JJ)")
+        return v.invalid(path, f"{self.label} invalide {_show(value)} (format attendu {self.shape})")
 
 
-class TimeType(_Type):
-    def clean(self, v, value, path):
-        if isinstance(value, str) and re.fullmatch(r"[0-9]{2}:[0-9]{2}", value):
-            try:
-                return time.fromisoformat(value)
-            except ValueError:
-                pass
-        return v.invalid(path, f"heure invalide {_show(value)} (format attendu HH:MM)")
+def DateType():
+    return IsoType(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date.fromisoformat, "date", "AAAA-MM-JJ")
+
+
+def TimeType():
+    return IsoType(r"[0-9]{2}:[0-9]{2}", time.fromisoformat, "heure", "HH:MM")
 
 
 class Choice(_Type):

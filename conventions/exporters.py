@@ -8,6 +8,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from .diagnosis import diagnosis_table
 from .enums import ANNEX_TITLES
 
 STATIC_DIR = settings.BASE_DIR / "static"
@@ -42,12 +43,8 @@ class ConventionPdf:
         self.on = on or timezone.localdate()
 
     def context(self, convention):
-        from actions.views import fiches_with_details
-
-        from .views import diagnosis_table
-
         state = convention.as_of(self.on)
-        fiches = list(fiches_with_details(state.fiches).prefetch_related("indicators").order_by("axis__number", "number"))
+        fiches = list(state.fiches.with_details().prefetch_related("indicators").order_by("axis__number", "number"))
         axes = list(convention.axes.prefetch_related("objectives"))
         by_axis = {axis.pk: [f for f in fiches if f.axis_id == axis.pk] for axis in axes}
         equipment = list(state.equipment.select_related("funded_by").order_by("funded_by__name", "position", "id"))

@@ -8,6 +8,7 @@ from ctg.errors import DomainError
 from ctg.shortcuts import convention_context, get_convention, requested_date, run_and_report
 
 from . import services
+from .diagnosis import diagnosis_table
 from .enums import ANNEX_TITLES
 from .exporters import ConventionPdf
 from .forms import OPERATION_FORMS, AvenantArticleFormSet, AvenantForm, SignForm
@@ -44,9 +45,14 @@ def convention_detail(request, slug):
     return render(request, "conventions/detail.html", context)
 
 
+def get_avenant(request, slug, number, *, edit=False):
+    """An avenant of a convention the user may see (or edit): 404 outside their territory."""
+    convention = get_convention(request, slug, edit=edit)
+    return convention, get_object_or_404(convention.avenants, number=number)
+
+
 def avenant_detail(request, slug, number):
-    convention = get_convention(request, slug)
-    avenant = get_object_or_404(convention.avenants, number=number)
+    convention, avenant = get_avenant(request, slug, number)
     return render(request, "conventions/avenant.html", avenant_context(request, convention, avenant))
 
 
@@ -69,32 +75,6 @@ def annexes(request, slug):
         deliberations=convention.deliberations.all(),
     )
     return render(request, "conventions/annexes.html", context)
-
-
-LEVEL_ORDER = {"commune": 0, "epci": 1, "departement": 2}
-
-
-def diagnosis_table(convention, indicators):
-    """Pivot the portrait de territoire: one row per indicator and year, one column per territory
-    (communes, then the EPCI, then the département), as the seeds compare them."""
-    names = {c.insee: c.name for c in convention.communes.all()}
-    names.update(
-        (s.organisation.code, s.organisation.name)
-        for s in convention.signatories.select_related("organisation")
-        if s.organisation.code
-    )
-    columns = sorted({(i.level, i.territory) for i in indicators}, key=lambda c: (LEVEL_ORDER.get(c[0], 9), c[1]))
-    rows = {}
-    for item in indicators:
-        row = rows.setdefault((item.indicator, item.year, item.unit), {})
-        row[(item.level, item.territory)] = item.value
-    return {
-        "columns": [{"level": level, "code": code, "name": names.get(code, code)} for level, code in columns],
-        "rows": [
-            {"indicator": indicator, "year": year, "unit": unit, "values": [values.get(c) for c in columns]}
-            for (indicator, year, unit), values in rows.items()
-        ],
-    }
 
 
 def timeline(convention, avenants, milestones):
@@ -153,8 +133,7 @@ def refuse_signed(request, convention, avenant):
 
 
 def avenant_edit(request, slug, number):
-    convention = get_convention(request, slug, edit=True)
-    avenant = get_object_or_404(convention.avenants, number=number)
+    convention, avenant = get_avenant(request, slug, number, edit=True)
     if avenant.is_signed:
         return refuse_signed(request, convention, avenant)
     data = request.POST if request.method == "POST" else None
@@ -196,8 +175,7 @@ def apply_operation(kind, avenant, form, user):
 
 @require_POST
 def operation_add(request, slug, number, kind):
-    convention = get_convention(request, slug, edit=True)
-    avenant = get_object_or_404(convention.avenants, number=number)
+    convention, avenant = get_avenant(request, slug, number, edit=True)
     if kind not in OPERATION_FORMS:
         raise Http404
     if avenant.is_signed:
@@ -222,8 +200,7 @@ def operation_add(request, slug, number, kind):
 
 
 def _operation(request, slug, number, pk):
-    convention = get_convention(request, slug, edit=True)
-    avenant = get_object_or_404(convention.avenants, number=number)
+    convention, avenant = get_avenant(request, slug, number, edit=True)
     return convention, avenant, get_object_or_404(avenant.operations, pk=pk)
 
 
@@ -245,8 +222,7 @@ def operation_move(request, slug, number, pk):
 
 @require_POST
 def avenant_object_article(request, slug, number):
-    convention = get_convention(request, slug, edit=True)
-    avenant = get_object_or_404(convention.avenants, number=number)
+    convention, avenant = get_avenant(request, slug, number, edit=True)
     run_and_report(request, lambda: services.avenant_generate_object_article(avenant, by=request.user),
                    "L'article 1 « Objet de l'avenant » est rédigé à partir des opérations.")
     return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
@@ -254,10 +230,10 @@ def avenant_object_article(request, slug, number):
 
 @require_POST
 def avenant_sign(request, slug, number):
-    convention = get_convention(request, slug, edit=True)
-    avenant = get_object_or_404(convention.avenants, number=number)
+    convention, avenant = get_avenant(request, slug, number, edit=True)
     if avenant.is_signed:
         return refuse_signed(request, convention, avenant)
+    # A separate instance: a refused signature must not show its typed date as if signed.
     form = SignForm(request.POST, instance=Avenant.objects.get(pk=avenant.pk))
     if form.is_valid():
         try:
