@@ -10,6 +10,7 @@ from ctg.forms import NormalizedNewlinesMixin
 
 from .enums import Nature, Theme, UpdateStatus
 from .models import Axis, Fiche, Indicator, Objective
+from .tracking import RowValues, format_number
 
 NO_UPDATE = "aucun"
 INTERCOMMUNAL = "intercommunal"
@@ -187,3 +188,50 @@ class ObjectiveForm(forms.ModelForm):
         model = Objective
         fields = ["title"]
         labels = {"title": "Intitulé de l'objectif"}
+
+
+class UpdateForm(NormalizedNewlinesMixin, forms.Form):
+    """One row of the tracking table; prefixed by the fiche's key so every row's fields are unique."""
+
+    status = forms.ChoiceField(label="Statut", choices=[("", "—")] + UpdateStatus.choices)
+    progress = forms.IntegerField(
+        label="Avancement (%)", required=False, min_value=0, max_value=100,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "input--short"}),
+    )
+    comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    difficulties = forms.CharField(label="Difficultés", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, fiche, **kwargs):
+        update = fiche.period_update
+        initial = {}
+        if update:
+            initial = {"status": update.status, "progress": update.progress, "comment": update.comment,
+                       "difficulties": update.difficulties}
+        super().__init__(*args, prefix=fiche.key, initial=initial, **kwargs)
+        self.indicators = list(fiche.indicators.all())
+        for indicator in self.indicators:
+            label = f"{indicator.name} ({indicator.unit})" if indicator.unit else indicator.name
+            self.fields[f"indicator_{indicator.pk}"] = forms.FloatField(
+                label=label, required=False, localize=True,
+                initial=None if indicator.period_value is None else format_number(indicator.period_value),
+                help_text=f"Cible : {indicator.target:g}" if indicator.target is not None else "",
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"}),
+            )
+
+    def indicator_fields(self):
+        return [self[f"indicator_{indicator.pk}"] for indicator in self.indicators]
+
+    def values(self):
+        data = self.cleaned_data
+        return RowValues(
+            status=data["status"], progress=data["progress"], progress_given=True, comment=data["comment"].strip(),
+            difficulties=data["difficulties"].strip(),
+            indicators={i.pk: data[f"indicator_{i.pk}"] for i in self.indicators},
+        )
+
+
+class TrackingImportForm(forms.Form):
+    workbook = forms.FileField(
+        label="Classeur Excel (.xlsx)", help_text="Le classeur exporté depuis cette page, complété : 5 Mo au plus.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    )

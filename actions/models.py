@@ -79,6 +79,16 @@ class FicheQuerySet(models.QuerySet):
             Q(avenant__isnull=True) | Q(avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=on)
         ).exclude(Exists(superseded))
 
+    def in_force_during(self, start, end):
+        """Fiches in force on at least one day from `start` to `end`: introduced by `end`, and not
+        replaced or abrogated on or before `start`."""
+        superseded = Operation.objects.filter(
+            target_fiche=OuterRef("pk"), avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=start
+        )
+        return self.filter(
+            Q(avenant__isnull=True) | Q(avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=end)
+        ).exclude(Exists(superseded))
+
 
 def refresh_current_flags(convention):
     """Recompute `Fiche.is_current` for a convention after an import or a signature."""
@@ -245,6 +255,9 @@ class Update(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name="enregistré par",
     )
+    saved_at = models.DateTimeField("enregistré le", null=True, blank=True)
+    # Set when the row was copied from the previous quarter and nobody has confirmed it since.
+    copied_from = models.CharField("repris de la période", max_length=7, blank=True)
 
     objects = UpdateQuerySet.as_manager()
     history = HistoricalRecords()

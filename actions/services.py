@@ -4,11 +4,13 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.text import capfirst, slugify
 
 from ctg.errors import DomainError
 
-from .models import Axis, Fiche, FicheTheme, Objective
+from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update
+from .tracking import row_changes, tracking_fiches
 
 # Fields whose changes are shown to a user whose save came second.
 TRACKED_FIELDS = [
@@ -194,3 +196,96 @@ def objective_delete(objective, *, by):
         axis = objective.axis
         objective.delete()
         close_number_gaps(axis.objectives.all())
+
+
+def update_save(fiche, period, values, *, by, confirm_copy=True):
+    """Record `values` (a tracking.RowValues) as `fiche`'s update for `period`; returns the French
+    list of what changed, empty when the row already said so. Saving a row copied from the previous
+    quarter confirms it (`confirm_copy`), even unchanged."""
+    with transaction.atomic():
+        update = (
+            Update.objects.select_for_update().filter(fiche=fiche, period=str(period)).prefetch_related("indicator_values").first()
+        )
+        changes = row_changes(fiche, update, values)
+        if not changes and not (confirm_copy and update and update.copied_from):
+            return changes
+        if update is None:
+            if values.status is None:
+                raise DomainError("Le statut est obligatoire pour un premier suivi de la période.")
+            update = Update(fiche=fiche, period=str(period))
+        for name in ("status", "comment", "difficulties"):
+            if getattr(values, name) is not None:
+                setattr(update, name, getattr(values, name))
+        if values.progress_given:
+            update.progress = values.progress
+        update.updated_by = by
+        update.author = (by.get_full_name() or by.get_username()) if by else "Import en ligne de commande"
+        update.updated_on = timezone.localdate()
+        update.saved_at = timezone.now()
+        update.copied_from = ""
+        update.save()
+        stored = {v.indicator_id: v for v in update.indicator_values.all()} if update.pk else {}
+        for pk, value in values.indicators.items():
+            existing = stored.get(pk)
+            if value is None:
+                if existing:
+                    existing.delete()
+            elif existing is None:
+                IndicatorValue.objects.create(update=update, indicator_id=pk, value=value)
+            elif existing.value != value:
+                existing.value = value
+                existing.save(update_fields=["value"])
+    return changes
+
+
+def tracking_copy_previous(convention, period, *, by):
+    """Start every row without an update for `period` from the previous quarter's values (of the
+    same action, or of the version it replaced). The copies stay marked "à vérifier" until saved.
+    Returns how many rows were filled."""
+    previous = str(period.previous())
+    with transaction.atomic():
+        fiches = [f for f in tracking_fiches(convention, period) if f.period_update is None]
+        sources = {
+            u.fiche_id: u
+            for u in Update.objects.filter(
+                period=previous, fiche__in=[f.pk for f in fiches] + [f.previous_version_id for f in fiches if f.previous_version_id]
+            ).prefetch_related("indicator_values__indicator")
+        }
+        copied = 0
+        for fiche in fiches:
+            source = sources.get(fiche.pk) or sources.get(fiche.previous_version_id)
+            if source is None:
+                continue
+            update = Update.objects.create(
+                fiche=fiche, period=str(period), status=source.status, progress=source.progress,
+                comment=source.comment, difficulties=source.difficulties, copied_from=previous, updated_by=by,
+                author=by.get_full_name() or by.get_username(), updated_on=timezone.localdate(), saved_at=timezone.now(),
+            )
+            # A new version of the action keeps its predecessor's indicators by key.
+            indicators = {i.key: i for i in fiche.indicators.all()}
+            IndicatorValue.objects.bulk_create(
+                IndicatorValue(update=update, indicator=indicators[v.indicator.key], value=v.value)
+                for v in source.indicator_values.all() if v.indicator.key in indicators
+            )
+            copied += 1
+    if not copied:
+        raise DomainError(f"Aucune ligne à reprendre : le trimestre {previous} n'a pas de suivi pour les actions encore sans suivi.")
+    return copied
+
+
+@dataclass
+class ImportReport:
+    period: object
+    changes: list  # (fiche, [French change descriptions]) per changed row
+    unchanged: int
+
+
+def tracking_import(convention, rows, period, *, by):
+    """Apply checked workbook rows [(fiche, RowValues)] all together: one transaction, so a failure
+    leaves the table as it was."""
+    changes = []
+    with transaction.atomic():
+        for fiche, values in rows:
+            if row := update_save(fiche, period, values, by=by, confirm_copy=False):
+                changes.append((fiche, row))
+    return ImportReport(period=period, changes=changes, unchanged=len(rows) - len(changes))

@@ -20,4 +20,10 @@ urlpatterns = [
     path("<slug:slug>/fiches/<slug:key>/", views.fiche_detail, name="fiche"),
     path("<slug:slug>/fiches/<slug:key>/modifier/", views.fiche_edit, name="fiche_edit"),
     path("<slug:slug>/fiches/<slug:key>/deplacer/", views.fiche_move, name="fiche_move"),
+    path("<slug:slug>/suivi/", views.tracking, name="tracking"),
+    path("<slug:slug>/suivi/<str:period>/", views.tracking_period, name="tracking_period"),
+    path("<slug:slug>/suivi/<str:period>/export.xlsx", views.tracking_export, name="tracking_export"),
+    path("<slug:slug>/suivi/<str:period>/import/", views.tracking_import, name="tracking_import"),
+    path("<slug:slug>/suivi/<str:period>/reprendre/", views.tracking_copy, name="tracking_copy"),
+    path("<slug:slug>/suivi/<str:period>/<slug:key>/", views.tracking_row, name="tracking_row"),
 ]

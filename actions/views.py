@@ -1,18 +1,33 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from conventions.enums import AvenantStatus
+from ctg.errors import DomainError
 from ctg.markdown import render_markdown
 from ctg.shortcuts import convention_context, get_convention, run_and_report
 
 from . import services
 from .enums import COMPLEMENTARY_THEMES, MANDATORY_THEMES, Theme
-from .forms import AxisForm, FicheForm, IndicatorFormSet, ObjectiveForm, PlanFilterForm
+from .forms import (
+    AxisForm,
+    FicheForm,
+    IndicatorFormSet,
+    ObjectiveForm,
+    PlanFilterForm,
+    TrackingImportForm,
+    UpdateForm,
+)
 from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update
+from .periods import Period, periods_between
+from .tracking import needs_update, tracking_fiches
+from .workbook import TrackingWorkbook, WorkbookError, read_tracking_workbook
 
 
 def theme_coverage(fiches):
@@ -296,3 +311,139 @@ def fiche_move(request, slug, key):
     run_and_report(request, lambda: services.fiche_move(fiche, direction, by=request.user),
                    "L'ordre des actions est modifié ; les numéros suivent.")
     return redirect("actions:structure", slug=convention.slug)
+
+
+def tracking_periods(convention, on):
+    """The quarters of the convention, up to its end in force on `on` (an avenant may extend it)."""
+    return periods_between(convention.start, convention.as_of(on).end)
+
+
+def tracking(request, slug):
+    """The quarter chosen in the selector (`?periode=`), or the current one."""
+    convention = get_convention(request, slug)
+    periods = tracking_periods(convention, timezone.localdate())
+    try:
+        period = Period.parse(request.GET.get("periode", ""))
+    except ValueError:
+        period = Period.containing(timezone.localdate())
+    return redirect("actions:tracking_period", slug=convention.slug, period=min(max(period, periods[0]), periods[-1]))
+
+
+def get_period(convention, text):
+    """The quarter `text` if it lies within the convention; 404 otherwise."""
+    try:
+        period = Period.parse(text)
+    except ValueError:
+        raise Http404("Période invalide.") from None
+    periods = tracking_periods(convention, timezone.localdate())
+    if not periods[0] <= period <= periods[-1]:
+        raise Http404("Période hors de la convention.")
+    return period, periods
+
+
+def tracking_page(request, convention, period, periods, *, editing=None, form=None, import_form=None, report=None, status=200):
+    context = convention_context(request, convention, "suivi")
+    fiches = tracking_fiches(convention, period)
+    for fiche in fiches:
+        fiche.needs_update = needs_update(fiche)
+        if fiche.key == editing:
+            fiche.form = form or UpdateForm(fiche=fiche)
+    context.update(
+        period=period, periods=periods, fiches=fiches, missing=sum(f.needs_update for f in fiches),
+        previous=period.previous() if period > periods[0] else None, next=period.next() if period < periods[-1] else None,
+        import_form=import_form or TrackingImportForm(), report=report,
+    )
+    return render(request, "actions/tracking.html", context, status=status)
+
+
+def tracking_period(request, slug, period):
+    """The shared tracking table of one quarter: a row per fiche in force during it."""
+    convention = get_convention(request, slug)
+    period, periods = get_period(convention, period)
+    editing = request.GET.get("modifier") if request.user.has_perm("ctg.edit_convention", convention) else None
+    return tracking_page(request, convention, period, periods, editing=editing)
+
+
+def tracking_row(request, slug, period, key):
+    """Edit one row in place. With htmx the row alone comes back (read mode once saved, the form with
+    its errors and the typed values otherwise); without, the whole page does."""
+    convention = get_convention(request, slug, edit=True)
+    period, periods = get_period(convention, period)
+    fiche = next((f for f in tracking_fiches(convention, period) if f.key == key), None)
+    if fiche is None:
+        raise Http404("Cette action n'est pas en vigueur pendant la période.")
+    if request.method == "GET":
+        if not request.htmx:
+            return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}?modifier={key}#suivi-{key}")
+        fiche.needs_update = needs_update(fiche)
+        if request.GET.get("annuler") is None:
+            fiche.form = UpdateForm(fiche=fiche)
+        return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
+    form = UpdateForm(request.POST, fiche=fiche)
+    error = None
+    if form.is_valid():
+        try:
+            changes = services.update_save(fiche, period, form.values(), by=request.user)
+        except DomainError as domain_error:
+            error = domain_error.message
+        else:
+            if not request.htmx:
+                messages.success(request, f"Action {fiche.number} : " + ("; ".join(changes) if changes else "suivi confirmé, sans changement."))
+                return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}#suivi-{key}")
+            fiche = next(f for f in tracking_fiches(convention, period) if f.key == key)
+            fiche.needs_update = needs_update(fiche)
+            fiche.saved_changes = changes or ["aucun changement"]
+            return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
+    if error:
+        form.add_error(None, error)
+    if request.htmx:
+        fiche.needs_update = needs_update(fiche)
+        fiche.form = form
+        return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
+    return tracking_page(request, convention, period, periods, editing=key, form=form, status=400)
+
+
+@require_POST
+def tracking_copy(request, slug, period):
+    convention = get_convention(request, slug, edit=True)
+    period, _ = get_period(convention, period)
+
+    try:
+        count = services.tracking_copy_previous(convention, period, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"{count} ligne{pluralize(count)} reprise{pluralize(count)} du trimestre {period.previous()} : "
+            "vérifiez-les puis enregistrez-les une à une."
+        )
+    return redirect("actions:tracking_period", slug=convention.slug, period=period)
+
+
+@require_GET
+def tracking_export(request, slug, period):
+    convention = get_convention(request, slug)
+    period, _ = get_period(convention, period)
+    filename, mimetype, content = TrackingWorkbook(period).generate(convention)
+    response = HttpResponse(content, content_type=mimetype)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_POST
+def tracking_import(request, slug, period):
+    """Upload a filled workbook: all its rows are applied, or none, with every error by cell."""
+    convention = get_convention(request, slug, edit=True)
+    period, periods = get_period(convention, period)
+    form = TrackingImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return tracking_page(request, convention, period, periods, import_form=form, status=400)
+    try:
+        imported_period, rows = read_tracking_workbook(convention, form.cleaned_data["workbook"])
+        report = services.tracking_import(convention, rows, imported_period, by=request.user)
+    except WorkbookError as error:
+        form.add_error("workbook", "Le classeur n'est pas importé : aucune donnée n'a été modifiée.")
+        return tracking_page(request, convention, period, periods, import_form=form, report={"errors": error.errors}, status=400)
+    if imported_period != period:
+        messages.info(request, f"Le classeur portait sur le trimestre {imported_period} : voici ce trimestre.")
+    return tracking_page(request, convention, imported_period, periods, report={"result": report})

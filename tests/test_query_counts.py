@@ -82,3 +82,11 @@ def test_filtered_plan_and_structure_do_not_grow(client, two_sizes, query):
                 client.get(reverse(name, args=[convention.slug]), params)
             counts.append(len(ctx.captured_queries))
         assert counts[0] == counts[1], name
+
+
+def test_tracking_table_and_its_export_do_not_grow(client, two_sizes):
+    """Every fiche of `grow` has a 2026-T1 update and an indicator: rows, values and who saved."""
+    small, large = two_sizes
+    for name in ("actions:tracking_period", "actions:tracking_export"):
+        counts = [count_queries(client, reverse(name, args=[c.slug, "2026-T1"])) for c in (small, large)]
+        assert counts[0] == counts[1], name

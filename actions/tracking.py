@@ -1,0 +1,88 @@
+"""The shared tracking table (tableau de suivi, `002_…` Article 4): one row per fiche in force
+during a quarter, with its update for that quarter."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from .enums import UpdateStatus
+from .models import Fiche, Update
+
+
+@dataclass
+class RowValues:
+    """What one row of the table says. `None` means "not given": the stored value is kept.
+    `indicators` maps an indicator's pk to its value (`None`: no value)."""
+
+    status: str | None = None
+    progress: int | None = None
+    comment: str | None = None
+    difficulties: str | None = None
+    indicators: dict = field(default_factory=dict)
+    progress_given: bool = False
+
+
+def clean_text(value):
+    """Cell or form text as stored: no Windows line ends, no surrounding blanks."""
+    return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def format_number(value):
+    if value is None:
+        return "—"
+    return f"{value:g}".replace(".", ",")
+
+
+def row_changes(fiche, update, values):
+    """French descriptions of what `values` would change in `fiche`'s `update` (None: no update yet)."""
+    changes = []
+
+    def compare(label, old, new, show=lambda v: v):
+        if new is not None and old != new:
+            changes.append(f"{label} : {show(old) if old not in (None, '') else '—'} → {show(new) if new != '' else '—'}")
+
+    def status_label(slug):
+        return UpdateStatus(slug).label
+
+    compare("statut", update.status if update else None, values.status, status_label)
+    if values.progress_given:
+        old = update.progress if update else None
+        if old != values.progress:
+            changes.append(f"avancement : {'—' if old is None else f'{old} %'} → {'—' if values.progress is None else f'{values.progress} %'}")
+    compare("commentaire", update.comment if update else "", values.comment, _excerpt)
+    compare("difficultés", update.difficulties if update else "", values.difficulties, _excerpt)
+    stored = {v.indicator_id: v.value for v in update.indicator_values.all()} if update else {}
+    names = {i.pk: i.name for i in fiche.indicators.all()}
+    for pk, value in values.indicators.items():
+        if stored.get(pk) != value:
+            changes.append(f"{names[pk]} : {format_number(stored.get(pk))} → {format_number(value)}")
+    return changes
+
+
+def _excerpt(text, size=60):
+    text = " ".join(str(text).split())
+    return f"« {text if len(text) <= size else text[: size - 1] + '…'} »"
+
+
+def tracking_fiches(convention, period):
+    """The fiches of the table for `period`, in plan order, each with `period_update` (or None)
+    and its indicators, in a fixed number of queries."""
+    updates = Update.objects.filter(period=str(period)).select_related("updated_by").prefetch_related("indicator_values")
+    fiches = list(
+        Fiche.objects.filter(convention=convention)
+        .in_force_during(period.start, period.end)
+        .select_related("axis")
+        .prefetch_related("indicators", Prefetch("updates", queryset=updates, to_attr="period_updates"))
+        .order_by("axis__number", "number", "id")
+    )
+    for fiche in fiches:
+        fiche.period_update = fiche.period_updates[0] if fiche.period_updates else None
+        values = {v.indicator_id: v.value for v in fiche.period_update.indicator_values.all()} if fiche.period_update else {}
+        for indicator in fiche.indicators.all():
+            indicator.period_value = values.get(indicator.pk)
+    return fiches
+
+
+def needs_update(fiche):
+    """No update for the quarter yet, or one copied from the previous quarter and not confirmed."""
+    return fiche.period_update is None or bool(fiche.period_update.copied_from)

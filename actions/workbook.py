@@ -1,0 +1,322 @@
+"""The tracking workbook of `../shared/spec/tableau-de-suivi.md`: export with openpyxl's
+write-only mode, import with its read-only mode, every error addressed by cell."""
+
+import io
+import zipfile
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .enums import UpdateStatus
+from .models import Fiche, Update
+from .periods import Period
+from .tracking import RowValues, clean_text, tracking_fiches
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_BYTES = 5 * 1024 * 1024
+
+SUIVI = "Suivi"
+INDICATEURS = "Indicateurs"
+# (header, column width)
+SUIVI_COLUMNS = [
+    ("Clé", 24), ("N°", 6), ("Axe", 30), ("Action", 50), ("Pilote", 30), ("Période", 10), ("Statut", 16),
+    ("Avancement (%)", 16), ("Commentaire", 50), ("Difficultés", 40),
+]
+INDICATEURS_COLUMNS = [
+    ("Clé action", 24), ("Action", 50), ("Clé indicateur", 24), ("Indicateur", 40), ("Unité", 12), ("Cible", 10),
+    ("Période", 10), ("Valeur", 12),
+]
+SUIVI_REQUIRED = ["Clé", "Période", "Statut"]
+INDICATEURS_REQUIRED = ["Clé action", "Clé indicateur", "Période", "Valeur"]
+STATUSES = {label.lower(): slug for slug, label in UpdateStatus.choices} | {slug: slug for slug in UpdateStatus.values}
+
+
+class WorkbookError(Exception):
+    """The workbook cannot be imported; `errors` lists every problem in French, by cell."""
+
+    def __init__(self, errors):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class TrackingWorkbook:
+    """Exporter: `TrackingWorkbook(period).generate(convention) -> (filename, mimetype, bytes)`."""
+
+    def __init__(self, period):
+        self.period = period
+
+    def generate(self, convention):
+        fiches = tracking_fiches(convention, self.period)
+        workbook = Workbook(write_only=True)
+        suivi = self._sheet(workbook, SUIVI, SUIVI_COLUMNS)
+        for fiche in fiches:
+            update = fiche.period_update
+            suivi.append(self._row(suivi, [
+                fiche.key, fiche.number, f"{fiche.axis.number} — {fiche.axis.title}", fiche.title, clean_text(fiche.lead),
+                str(self.period), update.get_status_display() if update else None, update.progress if update else None,
+                update.comment if update else None, update.difficulties if update else None,
+            ]))
+        last = len(fiches) + 1
+        statuses = DataValidation(
+            type="list", formula1='"' + ",".join(UpdateStatus.labels) + '"', allow_blank=True,
+            error="Choisissez un statut de la liste.", errorTitle="Statut inconnu",
+        )
+        statuses.add(f"G2:G{last}")
+        progress = DataValidation(
+            type="whole", operator="between", formula1="0", formula2="100", allow_blank=True,
+            error="Un nombre entier de 0 à 100.", errorTitle="Avancement invalide",
+        )
+        progress.add(f"H2:H{last}")
+        suivi.data_validations.append(statuses)
+        suivi.data_validations.append(progress)
+
+        indicateurs = self._sheet(workbook, INDICATEURS, INDICATEURS_COLUMNS)
+        for fiche in fiches:
+            for indicator in fiche.indicators.all():
+                indicateurs.append(self._row(indicateurs, [
+                    fiche.key, fiche.title, indicator.key, indicator.name, indicator.unit, indicator.target,
+                    str(self.period), indicator.period_value,
+                ]))
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        return f"suivi-{convention.slug}-{self.period}.xlsx", XLSX, buffer.getvalue()
+
+    @staticmethod
+    def _sheet(workbook, title, columns):
+        sheet = workbook.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        for index, (_, width) in enumerate(columns, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        header = []
+        for name, _ in columns:
+            cell = WriteOnlyCell(sheet, name)
+            cell.font = Font(bold=True)
+            header.append(cell)
+        sheet.append(header)
+        return sheet
+
+    @staticmethod
+    def _row(sheet, values):
+        cells = []
+        for value in values:
+            cell = WriteOnlyCell(sheet, value)
+            if isinstance(value, str):
+                # Text typed by users is never a formula, even when it starts with "=".
+                cell.data_type = "s"
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cells.append(cell)
+        return cells
+
+
+def read_tracking_workbook(convention, upload):
+    """Check a whole workbook against `convention`; returns (period, [(fiche, RowValues)]) or raises
+    WorkbookError with every problem found."""
+    data = upload.read()
+    workbook = _open(data)
+    try:
+        return _Reader(convention, workbook).read()
+    finally:
+        workbook.close()
+
+
+def _open(data):
+    if len(data) > MAX_BYTES:
+        raise WorkbookError([f"Le fichier pèse {len(data) / 1024 / 1024:.1f} Mo : 5 Mo au plus.".replace(".", ",", 1)])
+    if data[:4] == b"\xd0\xcf\x11\xe0":
+        raise WorkbookError([
+            "Ce classeur est protégé par mot de passe ou au format Excel 97-2003 (.xls) : enregistrez-le au format "
+            ".xlsx, sans mot de passe."
+        ])
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise WorkbookError(["Ce fichier n'est pas un classeur Excel (.xlsx)."])
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds on a broken or foreign archive
+        raise WorkbookError([f"Ce fichier n'est pas un classeur Excel (.xlsx) lisible ({type(error).__name__})."]) from error
+
+
+class _Sheet:
+    """One sheet's rows, with the columns found by header text (trimmed, case-insensitive)."""
+
+    def __init__(self, sheet, title, required):
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, ()) or ()
+        self.title = title
+        self.columns = {}
+        for index, name in enumerate(header):
+            key = clean_text(name).lower()
+            if key and key not in self.columns:
+                self.columns[key] = index
+        missing = [name for name in required if name.lower() not in self.columns]
+        if missing:
+            names = ", ".join(f"« {name} »" for name in missing)
+            raise WorkbookError([f"La feuille « {title} » n'a pas de colonne {names} en ligne 1."])
+        self.rows = rows
+
+    def has(self, header):
+        return header.lower() in self.columns
+
+    def get(self, values, header):
+        index = self.columns.get(header.lower())
+        return values[index] if index is not None and index < len(values) else None
+
+    def cell(self, header, row_number):
+        return f"{self.title}!{get_column_letter(self.columns[header.lower()] + 1)}{row_number}"
+
+    def data_rows(self):
+        for number, values in enumerate(self.rows, start=2):
+            if any(clean_text(v) for v in values):
+                yield number, values
+
+
+class _Reader:
+    def __init__(self, convention, workbook):
+        self.convention = convention
+        self.workbook = workbook
+        self.errors = []
+        self.period = None
+
+    def error(self, cell, message):
+        self.errors.append(f"{cell} : {message}")
+
+    def read(self):
+        if SUIVI not in self.workbook.sheetnames:
+            raise WorkbookError([f"Le classeur n'a pas de feuille « {SUIVI} »."])
+        suivi = _Sheet(self.workbook[SUIVI], SUIVI, SUIVI_REQUIRED)
+        indicateurs = None
+        if INDICATEURS in self.workbook.sheetnames:
+            indicateurs = _Sheet(self.workbook[INDICATEURS], INDICATEURS, INDICATEURS_REQUIRED)
+        fiches = {f.key: f for f in Fiche.objects.filter(convention=self.convention).prefetch_related("indicators")}
+        rows = self.read_suivi(suivi, fiches)
+        if indicateurs is not None:
+            self.read_indicateurs(indicateurs, rows)
+        if self.errors:
+            raise WorkbookError(self.errors)
+        if not rows:
+            raise WorkbookError([f"La feuille « {SUIVI} » ne contient aucune ligne d'action."])
+        in_force = set(
+            Fiche.objects.filter(convention=self.convention)
+            .in_force_during(self.period.start, self.period.end)
+            .values_list("pk", flat=True)
+        )
+        followed = set(
+            Update.objects.filter(fiche__convention=self.convention, period=str(self.period)).values_list("fiche_id", flat=True)
+        )
+        checked = []
+        for key, (fiche, values, number) in rows.items():
+            if fiche.pk not in in_force:
+                self.error(suivi.cell("Clé", number), f"l'action « {key} » n'est pas en vigueur au {self.period}")
+            elif fiche.pk in followed:
+                checked.append((fiche, values))
+            elif values.status is None:
+                # A row that says nothing about an action not yet followed this quarter records nothing.
+                if not _empty(values):
+                    self.error(suivi.cell("Statut", number), "statut manquant pour un premier suivi de la période")
+            else:
+                checked.append((fiche, values))
+        if self.errors:
+            raise WorkbookError(self.errors)
+        return self.period, checked
+
+    def read_period(self, sheet, values, number):
+        cell = sheet.cell("Période", number)
+        raw = clean_text(sheet.get(values, "Période"))
+        if not raw:
+            self.error(cell, "période manquante")
+            return
+        try:
+            period = Period.parse(raw)
+        except ValueError as error:
+            self.error(cell, str(error))
+            return
+        if self.period is None:
+            self.period = period
+        elif period != self.period:
+            self.error(cell, f"période {period} différente de celle des autres lignes ({self.period})")
+
+    def read_suivi(self, sheet, fiches):
+        rows = {}
+        for number, values in sheet.data_rows():
+            key = clean_text(sheet.get(values, "Clé"))
+            self.read_period(sheet, values, number)
+            row = RowValues()
+            raw_status = clean_text(sheet.get(values, "Statut"))
+            if raw_status:
+                row.status = STATUSES.get(raw_status.lower())
+                if row.status is None:
+                    self.error(sheet.cell("Statut", number), f"statut inconnu « {raw_status} »")
+            if sheet.has("Avancement (%)"):
+                row.progress_given = True
+                row.progress = self.read_progress(sheet, values, number)
+            for header, name in (("Commentaire", "comment"), ("Difficultés", "difficulties")):
+                if sheet.has(header):
+                    setattr(row, name, clean_text(sheet.get(values, header)))
+            if not key:
+                self.error(sheet.cell("Clé", number), "clé de l'action manquante")
+            elif key not in fiches:
+                self.error(sheet.cell("Clé", number), f"aucune action de cette convention n'a la clé « {key} »")
+            elif key in rows:
+                self.error(sheet.cell("Clé", number), f"action « {key} » déjà présente ligne {rows[key][2]}")
+            else:
+                rows[key] = (fiches[key], row, number)
+        return rows
+
+    def read_progress(self, sheet, values, number):
+        raw = sheet.get(values, "Avancement (%)")
+        if clean_text(raw) == "":
+            return None
+        try:
+            number_value = float(str(raw).replace(",", ".").replace("%", "").strip())
+        except ValueError:
+            number_value = None
+        if number_value is None or not number_value.is_integer():
+            self.error(sheet.cell("Avancement (%)", number), f"avancement « {raw} » invalide : nombre entier de 0 à 100 attendu")
+            return None
+        if not 0 <= number_value <= 100:
+            self.error(sheet.cell("Avancement (%)", number), f"avancement {int(number_value)} hors de l'intervalle 0 à 100")
+            return None
+        return int(number_value)
+
+    def read_indicateurs(self, sheet, rows):
+        seen = {}
+        for number, values in sheet.data_rows():
+            fiche_key = clean_text(sheet.get(values, "Clé action"))
+            indicator_key = clean_text(sheet.get(values, "Clé indicateur"))
+            self.read_period(sheet, values, number)
+            value = self.read_value(sheet, values, number)
+            if fiche_key not in rows:
+                self.error(sheet.cell("Clé action", number), f"action « {fiche_key} » absente de la feuille {SUIVI}")
+                continue
+            fiche, row, _ = rows[fiche_key]
+            indicator = next((i for i in fiche.indicators.all() if i.key == indicator_key), None)
+            if indicator is None:
+                self.error(
+                    sheet.cell("Clé indicateur", number), f"indicateur « {indicator_key} » inconnu pour l'action « {fiche_key} »"
+                )
+            elif (fiche_key, indicator_key) in seen:
+                self.error(sheet.cell("Clé indicateur", number), f"indicateur déjà présent ligne {seen[fiche_key, indicator_key]}")
+            else:
+                seen[fiche_key, indicator_key] = number
+                row.indicators[indicator.pk] = value
+
+    def read_value(self, sheet, values, number):
+        raw = sheet.get(values, "Valeur")
+        if clean_text(raw) == "":
+            return None
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            return float(raw)
+        try:
+            return float(clean_text(raw).replace(" ", "").replace(",", "."))
+        except ValueError:
+            self.error(sheet.cell("Valeur", number), f"valeur « {raw} » invalide : nombre attendu")
+            return None
+
+
+def _empty(values):
+    return (
+        values.status is None and values.progress is None and not values.comment and not values.difficulties
+        and all(v is None for v in values.indicators.values())
+    )

@@ -1,0 +1,54 @@
+import pytest
+from playwright.sync_api import expect
+
+from actions.models import Update
+from tests.browser import log_in
+from tests.factories import (
+    ConventionFactory,
+    FicheFactory,
+    IndicatorFactory,
+    UpdateFactory,
+    users_for,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_edit_a_tracking_row_in_place(live_server, page):
+    convention = ConventionFactory()
+    fiche = FicheFactory(axis__convention=convention, number=1, key="passerelles", title="Développer les passerelles")
+    IndicatorFactory(fiche=fiche, name="Enfants accueillis", unit="enfants", target=40)
+    other = FicheFactory(axis=fiche.axis, number=2, key="parents", title="Soutenir les parents")
+    UpdateFactory(fiche=other, period="2026-T1", status="en_cours", comment="Inchangé")
+    user = users_for(convention)["coordinateur"]
+    user.first_name, user.last_name = "Claire", "Durand"
+    user.save()
+
+    log_in(page, live_server, user.username)
+    page.goto(f"{live_server.url}/conventions/{convention.slug}/suivi/2026-T1/")
+    row = page.locator("#suivi-passerelles")
+    expect(row).to_contain_text("Sans suivi ce trimestre")
+    row.get_by_role("link", name="Mettre à jour le suivi de l'action 1").click()
+
+    # The row turns into a form in place; a mistake keeps the typed values on the row.
+    page.get_by_label("Statut").select_option(label="En cours")
+    page.get_by_label("Avancement (%)").fill("60")
+    page.get_by_label("Commentaire").fill("Deux passerelles ouvertes")
+    page.get_by_label("Enfants accueillis (enfants)").fill("dix-huit")
+    page.get_by_role("button", name="Enregistrer la ligne").click()
+    expect(row).to_contain_text("La ligne n'est pas enregistrée")
+    expect(row).to_contain_text("Saisissez un nombre")
+    expect(page.get_by_label("Commentaire")).to_have_value("Deux passerelles ouvertes")
+    expect(page.get_by_label("Avancement (%)")).to_have_value("60")
+    assert not Update.objects.filter(fiche=fiche).exists()
+
+    page.get_by_label("Enfants accueillis (enfants)").fill("18")
+    page.get_by_role("button", name="Enregistrer la ligne").click()
+    expect(row).to_contain_text("Enregistré : statut : — → En cours")
+    expect(row).to_contain_text("Claire Durand")
+    expect(row).to_contain_text("60 %")
+    expect(row).not_to_contain_text("Sans suivi ce trimestre")
+    # Only that row changed: the page was not reloaded and the other row is as it was.
+    expect(page.locator("#suivi-parents")).to_contain_text("Inchangé")
+    update = Update.objects.get(fiche=fiche, period="2026-T1")
+    assert (update.status, update.progress, update.indicator_values.get().value) == ("en_cours", 60, 18)
