@@ -14,9 +14,9 @@ class MilestoneAdmin(ConventionChildAdmin):
     search_fields = ["title", "notes"]
     ordering = ["end", "position"]
     date_hierarchy = "end"
-    readonly_fields = ["done_at", "done_by"]
+    readonly_fields = ["done_at", "done_by", "generated_key"]
     fields = ["convention", "kind", "title", ("start", "end"), "status", "body", "notes", "position",
-              ("done_at", "done_by")]
+              ("done_at", "done_by"), "generated_key"]
     actions = ["mark_done"]
 
     @admin.display(description="en retard", boolean=True)

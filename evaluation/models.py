@@ -36,6 +36,11 @@ class Milestone(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name="marqué fait par",
     )
+    generated_key = models.CharField(
+        "clé de génération", max_length=60, blank=True, editable=False,
+        help_text="Renseignée pour un jalon créé par « Générer les jalons » (« point_etape:2023 », "
+        "« bilan_final », « renouvellement:diagnostic »…) : une nouvelle génération ne le recrée pas.",
+    )
 
     objects = MilestoneQuerySet.as_manager()
 
@@ -45,7 +50,11 @@ class Milestone(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(start__isnull=True) | Q(end__gte=F("start")), name="milestone_end_after_start"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["convention", "generated_key"], condition=~Q(generated_key=""),
+                name="milestone_unique_generated_key",
+            ),
         ]
 
     def __str__(self):
