@@ -4,18 +4,17 @@ write-only mode, import with its read-only mode, every error addressed by cell."
 import io
 import zipfile
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from ctg.xlsx import XLSX, add_sheet, append_row, new_workbook, workbook_bytes
 
 from .enums import UpdateStatus
 from .models import Fiche, Update
 from .periods import Period
 from .tracking import RowValues, clean_text, tracking_fiches
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BYTES = 5 * 1024 * 1024
 
 SUIVI = "Suivi"
@@ -50,15 +49,15 @@ class TrackingWorkbook:
 
     def generate(self, convention):
         fiches = tracking_fiches(convention, self.period)
-        workbook = Workbook(write_only=True)
-        suivi = self._sheet(workbook, SUIVI, SUIVI_COLUMNS)
+        workbook = new_workbook()
+        suivi = add_sheet(workbook, SUIVI, SUIVI_COLUMNS)
         for fiche in fiches:
             update = fiche.period_update
-            suivi.append(self._row(suivi, [
+            append_row(suivi, [
                 fiche.key, fiche.number, f"{fiche.axis.number} — {fiche.axis.title}", fiche.title, clean_text(fiche.lead),
                 str(self.period), update.get_status_display() if update else None, update.progress if update else None,
                 update.comment if update else None, update.difficulties if update else None,
-            ]))
+            ])
         last = len(fiches) + 1
         statuses = DataValidation(
             type="list", formula1='"' + ",".join(UpdateStatus.labels) + '"', allow_blank=True,
@@ -73,42 +72,14 @@ class TrackingWorkbook:
         suivi.data_validations.append(statuses)
         suivi.data_validations.append(progress)
 
-        indicateurs = self._sheet(workbook, INDICATEURS, INDICATEURS_COLUMNS)
+        indicateurs = add_sheet(workbook, INDICATEURS, INDICATEURS_COLUMNS)
         for fiche in fiches:
             for indicator in fiche.indicators.all():
-                indicateurs.append(self._row(indicateurs, [
+                append_row(indicateurs, [
                     fiche.key, fiche.title, indicator.key, indicator.name, indicator.unit, indicator.target,
                     str(self.period), indicator.period_value,
-                ]))
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return f"suivi-{convention.slug}-{self.period}.xlsx", XLSX, buffer.getvalue()
-
-    @staticmethod
-    def _sheet(workbook, title, columns):
-        sheet = workbook.create_sheet(title)
-        sheet.freeze_panes = "A2"
-        for index, (_, width) in enumerate(columns, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        header = []
-        for name, _ in columns:
-            cell = WriteOnlyCell(sheet, name)
-            cell.font = Font(bold=True)
-            header.append(cell)
-        sheet.append(header)
-        return sheet
-
-    @staticmethod
-    def _row(sheet, values):
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value)
-            if isinstance(value, str):
-                # Text typed by users is never a formula, even when it starts with "=".
-                cell.data_type = "s"
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            cells.append(cell)
-        return cells
+                ])
+        return f"suivi-{convention.slug}-{self.period}.xlsx", XLSX, workbook_bytes(workbook)
 
 
 def read_tracking_workbook(convention, upload):

@@ -1,9 +1,9 @@
 from django.contrib import admin
 
-from conventions.admin import BY_CONVENTION, ConventionChildAdmin
+from conventions.admin import BY_CONVENTION, ConventionChildAdmin, CtgHistoryAdmin
 
 from .enums import MilestoneStatus
-from .models import Milestone
+from .models import Bilan, Milestone
 
 
 @admin.register(Milestone)
@@ -30,3 +30,13 @@ class MilestoneAdmin(ConventionChildAdmin):
             milestone.mark_done(by=request.user)
         count = len(milestones)
         self.message_user(request, f"{count} jalon marqué comme fait." if count == 1 else f"{count} jalons marqués comme faits.")
+
+
+@admin.register(Bilan)
+class BilanAdmin(CtgHistoryAdmin):
+    list_display = ["convention", "kind", "start", "end", "updated_at", "updated_by"]
+    list_filter = ["kind", BY_CONVENTION]
+    list_select_related = ["convention", "updated_by"]
+    ordering = ["convention", "end"]
+    readonly_fields = ["updated_at", "updated_by"]
+    search_fields = ["convention__title", "realisations", "territorial_changes", "approach", "early_childhood"]

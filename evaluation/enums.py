@@ -20,3 +20,8 @@ class MilestoneStatus(models.TextChoices):
     PREVU = "prevu", "Prévu"
     FAIT = "fait", "Fait"
     ANNULE = "annule", "Annulé"
+
+
+class BilanKind(models.TextChoices):
+    INTERMEDIAIRE = "intermediaire", "Bilan intermédiaire"
+    FINAL = "final", "Bilan final"

@@ -6,7 +6,7 @@ from ctg.forms import NormalizedNewlinesMixin
 from governance.forms import MARKDOWN, DateInput
 from governance.models import Body
 
-from .models import Milestone
+from .models import Bilan, Milestone
 
 
 class MilestoneForm(NormalizedNewlinesMixin, forms.ModelForm):
@@ -33,4 +33,24 @@ class MilestoneForm(NormalizedNewlinesMixin, forms.ModelForm):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
             self.add_error("end", "L'échéance ne peut pas précéder le début.")
+        return cleaned
+
+
+class BilanForm(NormalizedNewlinesMixin, forms.ModelForm):
+    """The bilan's period and its written parts; its figures are computed, never typed."""
+
+    class Meta:
+        model = Bilan
+        fields = ["start", "end", "realisations", "territorial_changes", "approach", "early_childhood"]
+        widgets = {
+            "start": DateInput, "end": DateInput,
+            **{name: forms.Textarea(attrs={"rows": 8, **MARKDOWN})
+               for name in ["realisations", "territorial_changes", "approach", "early_childhood"]},
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end < start:
+            self.add_error("end", "La fin de la période ne peut pas précéder son début.")
         return cleaned

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from conventions.models import Convention
 
-from .enums import MilestoneKind, MilestoneStatus
+from .enums import BilanKind, MilestoneKind, MilestoneStatus
 
 
 class MilestoneQuerySet(models.QuerySet):
@@ -74,3 +75,66 @@ class Milestone(models.Model):
         self.done_at = timezone.now()
         self.done_by = by
         self.save(update_fields=["status", "done_at", "done_by"])
+
+
+class BilanQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(convention__in=Convention.objects.for_user(user))
+
+
+class Bilan(models.Model):
+    """The written bilan intermédiaire or final (`002_…` Article 4, `000_…`): its figures are
+    computed from the tracking table for its period; only the written parts are stored."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="bilans")
+    kind = models.CharField("bilan", max_length=20, choices=BilanKind.choices)
+    start = models.DateField("période du")
+    end = models.DateField("au")
+    realisations = models.TextField(
+        "réalisations", blank=True, help_text="Ce qui a été fait : actions conduites, publics touchés, moyens mobilisés."
+    )
+    territorial_changes = models.TextField(
+        "changements territoriaux", blank=True, help_text="Ce qui a changé pour les habitants du territoire."
+    )
+    approach = models.TextField(
+        "la démarche : pilotage, partenariat, transversalité", blank=True,
+        help_text="Comment la CTG a été pilotée et animée, avec quels partenaires, quelle transversalité entre services.",
+    )
+    early_childhood = models.TextField(
+        "partie petite enfance (pour la CDSF)", blank=True,
+        help_text="Le volet petite enfance transmis à la commission départementale des services aux familles "
+        "lorsque la CTG tient lieu de schéma pluriannuel SPPE.",
+    )
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="modifié par",
+    )
+
+    objects = BilanQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = "bilan"
+        ordering = ["convention", "end"]
+        constraints = [
+            models.UniqueConstraint(fields=["convention", "kind"], name="bilan_unique_kind"),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="bilan_end_after_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.convention}"
+
+    @property
+    def parts(self):
+        """The written parts, titled as the seeds ask for them."""
+        return [
+            ("Réalisations", self.realisations),
+            ("Changements territoriaux : ce qui a changé pour les habitants", self.territorial_changes),
+            ("La démarche : pilotage, partenariat, transversalité", self.approach),
+            ("Volet petite enfance (transmis à la CDSF)", self.early_childhood),
+        ]
+
+    def reference_date(self, today=None):
+        """The figures stop at the end of the period, or today while the period runs."""
+        return min(self.end, today or timezone.localdate())

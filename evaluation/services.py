@@ -29,10 +29,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from conventions.models import Convention
+from ctg.errors import DomainError
 from governance.enums import BodyKind
 
-from .enums import MilestoneKind, MilestoneStatus
-from .models import Milestone
+from .enums import BilanKind, MilestoneKind, MilestoneStatus
+from .models import Bilan, Milestone
 
 # The renewal calendar of `003_…` (Caf de Loire-Atlantique, CTG ending 31/12/2026): key, kind,
 # title, first and last month as offsets from the month of the end (0 = December 2026).
@@ -164,3 +165,21 @@ def milestone_mark_done(milestone, *, by):
 def milestone_delete(milestone, *, by):
     with transaction.atomic():
         milestone.delete()
+
+
+def bilan_create(convention, kind, *, by):
+    """Open the convention's bilan of `kind` over its default period: from the start to mid-term
+    for the bilan intermédiaire, to the end in force today for the bilan final."""
+    if convention.bilans.filter(kind=kind).exists():
+        raise DomainError(f"Le {BilanKind(kind).label.lower()} de cette convention existe déjà.")
+    end = convention.as_of(timezone.localdate()).end
+    if kind == BilanKind.INTERMEDIAIRE:
+        end = month_end(convention.start + (end - convention.start) / 2)
+    return Bilan.objects.create(convention=convention, kind=kind, start=convention.start, end=end, updated_by=by)
+
+
+def bilan_save(form, *, by):
+    bilan = form.save(commit=False)
+    bilan.updated_by = by
+    bilan.save()
+    return bilan

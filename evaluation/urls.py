@@ -11,4 +11,10 @@ urlpatterns = [
     path("<slug:slug>/evaluation/<int:pk>/modifier/", views.milestone_edit, name="milestone_edit"),
     path("<slug:slug>/evaluation/<int:pk>/fait/", views.milestone_done, name="milestone_done"),
     path("<slug:slug>/evaluation/<int:pk>/supprimer/", views.milestone_delete, name="milestone_delete"),
+    path("<slug:slug>/tableau-de-bord/", views.dashboard, name="dashboard"),
+    path("<slug:slug>/bilans/", views.bilans, name="bilans"),
+    path("<slug:slug>/bilans/<slug:kind>/", views.bilan_detail, name="bilan"),
+    path("<slug:slug>/bilans/<slug:kind>/ouvrir/", views.bilan_create, name="bilan_create"),
+    path("<slug:slug>/bilans/<slug:kind>/modifier/", views.bilan_edit, name="bilan_edit"),
+    path("<slug:slug>/bilans/<slug:kind>/export.xlsx", views.bilan_export, name="bilan_export"),
 ]

@@ -1,14 +1,22 @@
 from django.contrib import messages
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from actions.periods import Period, periods_between
+from ctg.errors import DomainError
 from ctg.shortcuts import convention_context, get_convention
+from governance.services import overdue_bodies
 from governance.templatetags.governance_tags import meetings_by_milestone
 
 from . import services
-from .forms import MilestoneForm
+from .charts import progress_by_axis, status_distribution
+from .enums import BilanKind, MilestoneStatus
+from .exporters import BilanWorkbook
+from .figures import LATE_RULE, bilan_figures, plan_figures
+from .forms import BilanForm, MilestoneForm
 from .models import Milestone
 
 
@@ -97,3 +105,85 @@ def milestone_delete(request, slug, pk):
     context = convention_context(request, convention, "evaluation")
     context.update(milestone=milestone, confirm_delete=True)
     return render(request, "evaluation/milestone_form.html", context)
+
+
+def dashboard(request, slug):
+    """The élus' dashboard: read-only for everyone with a role on the convention."""
+    convention = get_convention(request, slug)
+    context = convention_context(request, convention, "tableau")
+    on, today = context["on"], timezone.localdate()
+    periods = periods_between(convention.start, context["state"].end)
+    period = min(max(Period.containing(on), periods[0]), periods[-1])
+    figures = plan_figures(context["state"].fiches, period)
+    next_milestones = list(convention.milestones.filter(status=MilestoneStatus.PREVU, end__gte=today)[:5])
+    context.update(
+        figures=figures,
+        axis_chart=progress_by_axis(figures),
+        status_chart=status_distribution(figures),
+        late_rule=LATE_RULE,
+        next_meetings=convention.meetings.filter(date__gte=today).select_related("body")[:5],
+        next_milestones=next_milestones,
+        overdue=overdue_bodies(convention, today),
+    )
+    return render(request, "evaluation/dashboard.html", context)
+
+
+def bilans(request, slug):
+    convention = get_convention(request, slug)
+    context = convention_context(request, convention, "bilans")
+    existing = {bilan.kind: bilan for bilan in convention.bilans.select_related("updated_by")}
+    context["kinds"] = [(kind, label, existing.get(kind)) for kind, label in BilanKind.choices]
+    return render(request, "evaluation/bilans.html", context)
+
+
+def get_bilan(convention, kind):
+    return get_object_or_404(convention.bilans.select_related("updated_by"), kind=kind)
+
+
+@require_POST
+def bilan_create(request, slug, kind):
+    convention = get_convention(request, slug, edit=True)
+    if kind not in BilanKind.values:
+        raise Http404("Type de bilan inconnu.")
+    try:
+        bilan = services.bilan_create(convention, kind, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("evaluation:bilans", slug=convention.slug)
+    messages.success(request, f"Le {bilan.get_kind_display().lower()} est ouvert : vérifiez sa période puis rédigez ses parties.")
+    return redirect("evaluation:bilan_edit", slug=convention.slug, kind=kind)
+
+
+def bilan_detail(request, slug, kind):
+    """The bilan as it will be presented: computed figures, charts, then the written parts."""
+    convention = get_convention(request, slug)
+    bilan = get_bilan(convention, kind)
+    context = convention_context(request, convention, "bilans")
+    figures = bilan_figures(bilan)
+    context.update(
+        bilan=bilan, figures=figures, axis_chart=progress_by_axis(figures), status_chart=status_distribution(figures),
+        late_rule=LATE_RULE, history=bilan.history.select_related("history_user")[:10],
+    )
+    return render(request, "evaluation/bilan.html", context)
+
+
+def bilan_edit(request, slug, kind):
+    convention = get_convention(request, slug, edit=True)
+    bilan = get_bilan(convention, kind)
+    form = BilanForm(request.POST if request.method == "POST" else None, instance=bilan)
+    if form.is_bound and form.is_valid():
+        services.bilan_save(form, by=request.user)
+        messages.success(request, f"Le {bilan.get_kind_display().lower()} est enregistré.")
+        return redirect("evaluation:bilan", slug=convention.slug, kind=kind)
+    context = convention_context(request, convention, "bilans")
+    context.update(bilan=bilan, form=form)
+    return render(request, "evaluation/bilan_form.html", context, status=400 if form.is_bound else 200)
+
+
+@require_GET
+def bilan_export(request, slug, kind):
+    convention = get_convention(request, slug)
+    filename, mimetype, content = BilanWorkbook().generate(get_bilan(convention, kind))
+    response = HttpResponse(content, content_type=mimetype)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

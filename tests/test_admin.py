@@ -28,7 +28,7 @@ from conventions.models import (
     Visa,
 )
 from evaluation.enums import MilestoneStatus
-from evaluation.models import Milestone
+from evaluation.models import Bilan, Milestone
 from governance.models import AgendaItem, CooperationOfficer, Decision, Member, Participant
 from tests.factories import (
     ArticleFactory,
@@ -93,6 +93,8 @@ def build_plan():
     CooperationOfficer.objects.create(convention=convention, name="Claire Petit", organisation=local,
                                       scope="territorial", themes=["enfance"], caf_funded=True)
     MilestoneFactory(convention=convention, body=meeting.body)
+    Bilan.objects.create(convention=convention, kind="final", start=convention.start, end=convention.end,
+                         realisations="Ouverture d'une micro-crèche.")
     return convention
 
 
@@ -133,7 +135,7 @@ def test_every_model_is_registered_or_edited_inline():
         model for app in APPS for model in apps.get_app_config(app).get_models()
         if not issubclass(model, HistoricalChanges)
     ]
-    assert len(models) == 31
+    assert len(models) == 32
     assert [m.__name__ for m in models if m not in admin.site._registry and m not in inlined] == []
 
 

@@ -90,3 +90,16 @@ def test_tracking_table_and_its_export_do_not_grow(client, two_sizes):
     for name in ("actions:tracking_period", "actions:tracking_export"):
         counts = [count_queries(client, reverse(name, args=[c.slug, "2026-T1"])) for c in (small, large)]
         assert counts[0] == counts[1], name
+
+
+def test_dashboard_and_bilan_do_not_grow(client, two_sizes):
+    from evaluation.models import Bilan
+
+    small, large = two_sizes
+    counts = [count_queries(client, reverse("evaluation:dashboard", args=[c.slug])) for c in (small, large)]
+    assert counts[0] == counts[1]
+    for convention in (small, large):
+        Bilan.objects.create(convention=convention, kind="final", start=convention.start, end=convention.end)
+    for name in ("evaluation:bilan", "evaluation:bilan_export"):
+        counts = [count_queries(client, reverse(name, args=[c.slug, "final"])) for c in (small, large)]
+        assert counts[0] == counts[1], name
