@@ -31,6 +31,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 bench: install
+	$(PY) bench/suivi.py
 	$(PY) bench/pdf.py
 
 clean:

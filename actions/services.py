@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ctg.errors import DomainError
 
@@ -198,43 +199,66 @@ def objective_delete(objective, *, by):
         close_number_gaps(axis.objectives.all())
 
 
-def update_save(fiche, period, values, *, by, confirm_copy=True):
+UPDATE_FIELDS = ["status", "progress", "comment", "difficulties", "updated_by", "author", "updated_on", "saved_at",
+                 "copied_from"]
+
+
+def _write_row(update, values, by):
+    """Set `values` on `update` (not saved); returns the indicator values to create, change and
+    delete."""
+    for name in ("status", "comment", "difficulties"):
+        if getattr(values, name) is not None:
+            setattr(update, name, getattr(values, name))
+    if values.progress_given:
+        update.progress = values.progress
+    update.updated_by = by
+    update.author = (by.get_full_name() or by.get_username()) if by else "Import en ligne de commande"
+    update.updated_on = timezone.localdate()
+    update.saved_at = timezone.now()
+    update.copied_from = ""
+    stored = {v.indicator_id: v for v in update.indicator_values.all()} if update.pk else {}
+    created, changed, deleted = [], [], []
+    for pk, value in values.indicators.items():
+        existing = stored.get(pk)
+        if value is None:
+            if existing:
+                deleted.append(existing)
+        elif existing is None:
+            created.append(IndicatorValue(update=update, indicator_id=pk, value=value))
+        elif existing.value != value:
+            existing.value = value
+            changed.append(existing)
+    return created, changed, deleted
+
+
+def _save_indicator_values(created, changed, deleted, by):
+    # Each insert, change and deletion leaves a historical record, as a save would.
+    for value in created:
+        value.update_id = value.update.pk
+    bulk_create_with_history(created, IndicatorValue, default_user=by)
+    bulk_update_with_history(changed, IndicatorValue, ["value"], default_user=by)
+    for value in deleted:
+        value.delete()
+
+
+def update_save(fiche, period, values, *, by):
     """Record `values` (a tracking.RowValues) as `fiche`'s update for `period`; returns the French
-    list of what changed, empty when the row already said so. Saving a row copied from the previous
-    quarter confirms it (`confirm_copy`), even unchanged."""
+    list of what changed, empty when the row already said so. Saving a row copied from the
+    previous quarter confirms it, even unchanged."""
     with transaction.atomic():
         update = (
             Update.objects.select_for_update().filter(fiche=fiche, period=str(period)).prefetch_related("indicator_values").first()
         )
         changes = row_changes(fiche, update, values)
-        if not changes and not (confirm_copy and update and update.copied_from):
+        if not changes and not (update and update.copied_from):
             return changes
         if update is None:
             if values.status is None:
                 raise DomainError("Le statut est obligatoire pour un premier suivi de la période.")
             update = Update(fiche=fiche, period=str(period))
-        for name in ("status", "comment", "difficulties"):
-            if getattr(values, name) is not None:
-                setattr(update, name, getattr(values, name))
-        if values.progress_given:
-            update.progress = values.progress
-        update.updated_by = by
-        update.author = (by.get_full_name() or by.get_username()) if by else "Import en ligne de commande"
-        update.updated_on = timezone.localdate()
-        update.saved_at = timezone.now()
-        update.copied_from = ""
+        indicator_values = _write_row(update, values, by)
         update.save()
-        stored = {v.indicator_id: v for v in update.indicator_values.all()} if update.pk else {}
-        for pk, value in values.indicators.items():
-            existing = stored.get(pk)
-            if value is None:
-                if existing:
-                    existing.delete()
-            elif existing is None:
-                IndicatorValue.objects.create(update=update, indicator_id=pk, value=value)
-            elif existing.value != value:
-                existing.value = value
-                existing.save(update_fields=["value"])
+        _save_indicator_values(*indicator_values, by)
     return changes
 
 
@@ -281,11 +305,32 @@ class ImportReport:
 
 
 def tracking_import(convention, rows, period, *, by):
-    """Apply checked workbook rows [(fiche, RowValues)] all together: one transaction, so a failure
-    leaves the table as it was."""
-    changes = []
+    """Apply checked workbook rows [(fiche, RowValues)] all together, in one transaction: a
+    failure leaves the table as it was. Rows equal to what is stored change nothing; the others
+    are written in bulk, each with its historical record."""
+    changes, created, changed = [], [], []
+    indicator_values = ([], [], [])
     with transaction.atomic():
+        existing = {
+            u.fiche_id: u
+            for u in Update.objects.select_for_update()
+            .filter(fiche__in=[fiche.pk for fiche, _ in rows], period=str(period))
+            .prefetch_related("indicator_values")
+        }
         for fiche, values in rows:
-            if row := update_save(fiche, period, values, by=by, confirm_copy=False):
-                changes.append((fiche, row))
+            update = existing.get(fiche.pk)
+            row = row_changes(fiche, update, values)
+            if not row:
+                continue
+            changes.append((fiche, row))
+            if update is None:
+                update = Update(fiche=fiche, period=str(period))
+                created.append(update)
+            else:
+                changed.append(update)
+            for bucket, items in zip(indicator_values, _write_row(update, values, by), strict=True):
+                bucket.extend(items)
+        bulk_create_with_history(created, Update, default_user=by)
+        bulk_update_with_history(changed, Update, UPDATE_FIELDS, default_user=by)
+        _save_indicator_values(*indicator_values, by)
     return ImportReport(period=period, changes=changes, unchanged=len(rows) - len(changes))
