@@ -85,6 +85,30 @@ ACCOUNTS = [
     ),
 ]
 
+# A bilan intermédiaire partly written, so the bilan pages show both figures and text. Its
+# démarche paraphrases Article 4 of `002_…`, which this bilan led to.
+DEMO_BILANS = {
+    "roumois-seine-2022": {
+        "realisations": (
+            "À mi-parcours, la plupart des actions sont engagées : le guide des services aux familles est "
+            "diffusé, le relais petite enfance a étendu ses ateliers d'éveil itinérants et l'accueil de loisirs "
+            "du mercredi a été labellisé *Plan mercredi*.\n\n"
+            "- passerelles entre structures : expérimentation lancée sur les Monts-du-Roumois ;\n"
+            "- jeunesse : accueils jeunes intercommunaux structurés."
+        ),
+        "territorial_changes": (
+            "Les familles trouvent plus facilement l'information sur les modes d'accueil ; les assistantes "
+            "maternelles participent davantage aux temps collectifs du relais."
+        ),
+        "approach": (
+            "Le comité de pilotage s'est réuni chaque année pour un point d'étape. L'échange approfondi de "
+            "mi-parcours a conduit à l'**avenant n°2** : abrogation d'une action, modification des passerelles, "
+            "ajout d'actions, et un article de suivi renforcé (tableau de suivi partagé mis à jour chaque trimestre)."
+        ),
+        "early_childhood": "",
+    },
+}
+
 
 class Command(BaseCommand):
     help = (
@@ -106,6 +130,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             conventions = [self.load(path) for path in paths]
             users = [self.account(*account) for account in ACCOUNTS]
+            for convention in conventions:
+                if convention.slug in DEMO_BILANS:
+                    self.bilan(convention, DEMO_BILANS[convention.slug])
 
         self.stdout.write(
             self.style.SUCCESS(f"{len(conventions)} conventions de démonstration chargées :")
@@ -128,6 +155,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Le document de démonstration {path.name} est invalide :\n{details}"
             ) from None
+
+    def bilan(self, convention, texts):
+        from evaluation.enums import BilanKind
+        from evaluation.services import bilan_create
+
+        bilan = bilan_create(convention, BilanKind.INTERMEDIAIRE, by=None)
+        for name, text in texts.items():
+            setattr(bilan, name, text)
+        bilan.save()
 
     def account(self, username, first_name, last_name, role, organisation, _description):
         user, _ = get_user_model().objects.get_or_create(username=username)
