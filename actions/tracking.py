@@ -86,3 +86,33 @@ def tracking_fiches(convention, period):
 def needs_update(fiche):
     """No update for the quarter yet, or one copied from the previous quarter and not confirmed."""
     return fiche.period_update is None or bool(fiche.period_update.copied_from)
+
+
+HISTORY_FIELDS = [("status", "statut"), ("progress", "avancement"), ("comment", "commentaire"),
+                  ("difficulties", "difficultés")]
+
+
+def tracking_history(fiches, limit=30):
+    """Who changed what in the quarterly updates of `fiches`, newest first, in one query."""
+    records = Update.history.filter(fiche_id__in=[f.pk for f in fiches]).select_related("history_user")
+    by_update = {}
+    for record in records.order_by("history_date", "history_id"):
+        by_update.setdefault(record.id, []).append(record)
+    entries = []
+    for versions in by_update.values():
+        for previous, record in zip([None, *versions], versions, strict=False):
+            if record.history_type == "-":
+                continue
+            changes = []
+            for name, label in HISTORY_FIELDS:
+                old, new = (getattr(previous, name) if previous else None), getattr(record, name)
+                if name == "status":
+                    old, new = (UpdateStatus(v).label if v else v for v in (old, new))
+                if name == "progress":
+                    old, new = (f"{v} %" if v is not None else v for v in (old, new))
+                if (old or "") != (new or ""):
+                    changes.append(f"{label} : {old or '—'} → {_excerpt(new) if name in ('comment', 'difficulties') else new or '—'}")
+            if changes:
+                entries.append({"record": record, "created": previous is None, "changes": changes})
+    entries.sort(key=lambda e: (e["record"].history_date, e["record"].history_id), reverse=True)
+    return entries[:limit]

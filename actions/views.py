@@ -26,7 +26,7 @@ from .forms import (
 )
 from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update
 from .periods import Period, periods_between
-from .tracking import needs_update, tracking_fiches
+from .tracking import needs_update, tracking_fiches, tracking_history
 from .workbook import TrackingWorkbook, WorkbookError, read_tracking_workbook
 
 
@@ -98,6 +98,7 @@ def fiche_detail(request, slug, key):
         lineage=fiche.lineage(),
         comparison=compare_versions(request, lineage),
         lineage_updates=Update.objects.filter(fiche__in=lineage).select_related("fiche").order_by("-period"),
+        tracking_history=tracking_history(lineage),
         latest=next(iter(fiche.updates.all()), None),
         successors=list(fiche.next_versions.select_related("avenant")),
         superseding=list(fiche.targeting_operations.select_related("avenant")),

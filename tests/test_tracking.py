@@ -437,3 +437,16 @@ def test_avenant_draft_fiche_is_not_tracked(plan, client):
     FicheFactory(axis=convention.axes.get(), number=9, key="brouillon", title="Proposer une action", avenant=draft)
     client.force_login(users_for(convention)["caf"])
     assert "Proposer une action" not in client.get(page_url(convention)).content.decode()
+
+
+def test_fiche_page_shows_who_changed_the_tracking(plan, client):
+    convention, accueil, *_ = plan
+    user = users_for(convention)["coordinateur"]
+    user.first_name, user.last_name = "Claire", "Durand"
+    user.save()
+    client.force_login(user)
+    client.post(row_url(convention, "accueil"), {"accueil-status": "realisee", "accueil-progress": "100",
+                                                 "accueil-comment": "Avancement conforme."})
+    html = client.get(reverse("actions:fiche", args=[convention.slug, "accueil"])).content.decode()
+    assert "Historique du suivi (2 modifications)" in html
+    assert "Claire Durand, 2026-T1 : statut : En cours → Réalisée ; avancement : 40 % → 100 %" in html
