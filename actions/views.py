@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from conventions import documents
 from conventions.enums import AvenantStatus
+from conventions.exporters import FichePdf
 from ctg.errors import DomainError
 from ctg.markdown import render_markdown
 from ctg.shortcuts import convention_context, get_convention, run_and_report
@@ -106,6 +108,16 @@ def fiche_detail(request, slug, key):
         draft_avenants=list(convention.avenants.filter(status=AvenantStatus.BROUILLON)) if fiche.is_current else [],
     )
     return render(request, "actions/fiche.html", context)
+
+
+def fiche_pdf(request, slug, key):
+    """One fiche action as a short PDF a coordinator can send to a partner."""
+    convention = get_convention(request, slug)
+    fiche = get_object_or_404(convention.fiches, key=key)
+    exporter = FichePdf()
+    return documents.document_response(
+        request, convention, f"Fiche action {fiche.number}", exporter.filename(fiche), exporter.html(fiche)
+    )
 
 
 def compare_versions(request, lineage):

@@ -16,6 +16,7 @@ from .models import (
     DiagnosisIndicator,
     DiagnosisIssue,
     Equipment,
+    GeneratedDocument,
     Membership,
     Operation,
     Organisation,
@@ -322,3 +323,20 @@ class DeliberationAdmin(ConventionChildAdmin):
     list_display = ["title", "body", "number", "date", "convention"]
     search_fields = ["title", "body", "number"]
     date_hierarchy = "date"
+
+
+@admin.register(GeneratedDocument)
+class GeneratedDocumentAdmin(CtgAdmin):
+    """PDFs asked for in the application: a support view (what failed, and why); nothing to edit."""
+
+    list_display = ["title", "convention", "status", "pages", "requested_by", "created_at", "finished_at"]
+    list_filter = ["status", BY_CONVENTION]
+    list_select_related = ["convention", "requested_by"]
+    search_fields = ["title", "filename", "convention__title"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

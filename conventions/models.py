@@ -9,6 +9,7 @@ from .enums import (
     AmendMode,
     AvenantStatus,
     ConventionStatus,
+    DocumentStatus,
     EquipmentKind,
     InvestmentType,
     OperationKind,
@@ -450,3 +451,45 @@ class Deliberation(models.Model):
     def __str__(self):
         return f"{self.body} n°{self.number} du {self.date:%d/%m/%Y}"
 
+
+
+class GeneratedDocumentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(convention__in=Convention.objects.for_user(user))
+
+
+class GeneratedDocument(models.Model):
+    """A PDF produced outside the request (`conventions.documents`): the page that asked for it
+    follows its progress, then downloads it. `key` is the hash of the document's HTML, which is
+    also the name of the kept file: a second request for the same content is served at once."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField("document", max_length=300)
+    filename = models.CharField("nom du fichier", max_length=200)
+    key = models.CharField("empreinte du contenu", max_length=64, db_index=True)
+    status = models.CharField("état", max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.EN_ATTENTE)
+    html_bytes = models.PositiveIntegerField("taille du HTML", default=0)
+    pages = models.PositiveIntegerField("pages", null=True, blank=True)
+    pages_done = models.PositiveIntegerField("pages mises en page", default=0)
+    error = models.TextField("erreur", blank=True)
+    back_url = models.CharField("page d'origine", max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="demandé par",
+    )
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    objects = GeneratedDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "document généré"
+        verbose_name_plural = "documents générés"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.title} ({self.get_status_display().lower()})"
+
+    def get_absolute_url(self):
+        return reverse("conventions:document", args=[self.convention.slug, self.pk])

@@ -1,16 +1,17 @@
 from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ctg.errors import DomainError
 from ctg.shortcuts import convention_context, get_convention, requested_date, run_and_report
 
-from . import services
+from . import documents, services
 from .diagnosis import diagnosis_table
-from .enums import ANNEX_TITLES
-from .exporters import ConventionPdf
+from .enums import ANNEX_TITLES, DocumentStatus
+from .exporters import AvenantPdf, ConventionPdf, kept_path
 from .forms import OPERATION_FORMS, AvenantArticleFormSet, AvenantForm, SignForm
 from .models import Article, Avenant, Convention, Signatory, Visa
 
@@ -253,7 +254,43 @@ def convention_pdf(request, slug):
     """The full convention document as in force on the chosen date (kept once generated)."""
     convention = get_convention(request, slug)
     on, _ = requested_date(request)
-    filename, mimetype, data = ConventionPdf(on).generate(convention)
-    response = HttpResponse(data, content_type=mimetype)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    exporter = ConventionPdf(on)
+    return documents.document_response(
+        request, convention, f"Document complet en vigueur au {on:%d/%m/%Y}", exporter.filename(convention),
+        exporter.html(convention),
+    )
+
+
+def document(request, slug, pk):
+    """The progress of a PDF being made; htmx polls its region until it is ready."""
+    convention = get_convention(request, slug)
+    generated = get_object_or_404(convention.documents, pk=pk)
+    percent, seconds_left, phase = documents.progress(generated)
+    context = convention_context(request, convention, "convention")
+    context.update(
+        document=generated, percent=percent, seconds_left=seconds_left, phase=phase,
+        finished=generated.status == DocumentStatus.PRET or percent is None,
+        duration=round((generated.finished_at - generated.started_at).total_seconds())
+        if generated.status == DocumentStatus.PRET else None,
+    )
+    template = "conventions/document.html#progress" if request.htmx else "conventions/document.html"
+    return render(request, template, context)
+
+
+def document_download(request, slug, pk):
+    convention = get_convention(request, slug)
+    generated = get_object_or_404(convention.documents, pk=pk, status=DocumentStatus.PRET)
+    path = kept_path(generated.key)
+    if not path.exists():
+        messages.error(request, "Ce document n'est plus conservé : demandez-le à nouveau.")
+        return redirect(generated.back_url or reverse("conventions:detail", args=[convention.slug]))
+    return documents.pdf_response(path, generated.filename)
+
+
+def avenant_pdf(request, slug, number):
+    """The avenant alone, laid out like the signed documents (a draft is marked « Projet »)."""
+    convention, avenant = get_avenant(request, slug, number)
+    exporter = AvenantPdf()
+    return documents.document_response(
+        request, convention, f"Avenant n°{avenant.number}", exporter.filename(avenant), exporter.html(avenant)
+    )

@@ -133,6 +133,9 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
+# Large PDFs are laid out by a separate `manage.py render_document` process ("process"), or in
+# the requesting process ("inline": tests).
+DOCUMENT_WORKER = os.environ.get("DOCUMENT_WORKER", "process")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ctg@localhost")

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.periods import Period, periods_between
+from conventions import documents
 from ctg.errors import DomainError
 from ctg.shortcuts import convention_context, get_convention
 from governance.services import overdue_bodies
@@ -14,7 +15,7 @@ from governance.templatetags.governance_tags import meetings_by_milestone
 from . import services
 from .charts import progress_by_axis, status_distribution
 from .enums import BilanKind, MilestoneStatus
-from .exporters import BilanWorkbook
+from .exporters import BilanPdf, BilanWorkbook
 from .figures import LATE_RULE, bilan_figures, plan_figures
 from .forms import BilanForm, MilestoneForm
 from .models import Milestone
@@ -187,3 +188,14 @@ def bilan_export(request, slug, kind):
     response = HttpResponse(content, content_type=mimetype)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@require_GET
+def bilan_pdf(request, slug, kind):
+    """The bilan with its figures and charts, as presented to the COPIL."""
+    convention = get_convention(request, slug)
+    bilan = get_bilan(convention, kind)
+    exporter = BilanPdf()
+    return documents.document_response(
+        request, convention, bilan.get_kind_display(), exporter.filename(bilan), exporter.html(bilan)
+    )

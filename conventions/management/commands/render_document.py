@@ -1,0 +1,15 @@
+"""`manage.py render_document ID`: the worker process of a requested PDF (`conventions.documents`)."""
+
+from django.core.management.base import BaseCommand
+
+from conventions.documents import render_document
+
+
+class Command(BaseCommand):
+    help = "Met en page un document PDF demandé depuis l'application (lancé par l'application elle-même)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("pk", type=int, help="numéro du document demandé")
+
+    def handle(self, *args, pk, **options):
+        render_document(pk)

@@ -1,0 +1,176 @@
+"""PDF downloads: short documents at once; long ones off the request (the progress page, the kept
+file, the worker process, 300 pages); who may download what."""
+
+import datetime
+import io
+import logging
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from conventions import documents
+from conventions.enums import DocumentStatus
+from conventions.models import GeneratedDocument
+from tests.factories import ConventionFactory, FicheFactory, users_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def long_documents(monkeypatch):
+    """Every document counts as long: laid out by the worker, with a progress page."""
+    monkeypatch.setattr(documents, "INLINE_MAX_PAGES", 0)
+
+
+@pytest.fixture
+def convention():
+    convention = ConventionFactory(slug="roumois", title="CTG Roumois Seine")
+    FicheFactory(axis__convention=convention, number=1, title="Développer les passerelles")
+    return convention
+
+
+def pdf_url(convention):
+    return reverse("conventions:pdf", args=[convention.slug])
+
+
+def test_the_pdf_is_made_then_kept_for_the_next_request(client, convention, long_documents):
+    users = users_for(convention)
+    client.force_login(users["elu"])
+    response = client.get(pdf_url(convention), {"date": "2026-01-15"}, headers={"referer": "http://testserver/conventions/roumois/"})
+    document = GeneratedDocument.objects.get()
+    assert response.status_code == 302 and response.url == document.get_absolute_url()
+    assert (document.status, document.requested_by, document.title) == (
+        DocumentStatus.PRET, users["elu"], "Document complet en vigueur au 15/01/2026"
+    )
+    page = client.get(response.url).content.decode()
+    assert f"Télécharger le PDF ({document.pages} pages)" in page and "Revenir à la page précédente" in page
+    download = client.get(reverse("conventions:document_download", args=[convention.slug, document.pk]))
+    assert download["Content-Type"] == "application/pdf"
+    assert 'filename="roumois-en-vigueur-au-2026-01-15.pdf"' in download["Content-Disposition"]
+    data = b"".join(download.streaming_content)
+    assert len(PdfReader(io.BytesIO(data)).pages) == document.pages
+    # Asked again: the kept file, at once, without a new rendering.
+    again = client.get(pdf_url(convention), {"date": "2026-01-15"})
+    assert again.status_code == 200 and b"".join(again.streaming_content) == data
+    assert GeneratedDocument.objects.count() == 1
+    # A change of what the document shows makes a new one.
+    convention.preamble = "Un nouveau préambule."
+    convention.save()
+    assert client.get(pdf_url(convention), {"date": "2026-01-15"}).status_code == 302
+    assert GeneratedDocument.objects.count() == 2
+
+
+def test_outsiders_see_no_document(client, convention, long_documents):
+    users = users_for(convention)
+    client.force_login(users["caf"])
+    client.get(pdf_url(convention))
+    document = GeneratedDocument.objects.get()
+    client.force_login(users["outsider"])
+    assert client.get(pdf_url(convention)).status_code == 404
+    assert client.get(document.get_absolute_url()).status_code == 404
+    assert client.get(reverse("conventions:document_download", args=[convention.slug, document.pk])).status_code == 404
+    # Another convention's address does not reach it either.
+    other = ConventionFactory()
+    client.force_login(users_for(other)["caf"])
+    assert client.get(reverse("conventions:document", args=[other.slug, document.pk])).status_code == 404
+
+
+def test_asking_twice_while_it_renders_waits_for_the_same_document(client, convention, settings, monkeypatch,
+                                                                   django_capture_on_commit_callbacks, long_documents):
+    settings.DOCUMENT_WORKER = "process"
+    started = []
+    monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: started.append(args))
+    client.force_login(users_for(convention)["coordinateur"])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.get(pdf_url(convention))
+    with django_capture_on_commit_callbacks(execute=True):
+        second = client.get(pdf_url(convention))
+    document = GeneratedDocument.objects.get()
+    assert first.url == second.url == document.get_absolute_url()
+    # One worker process, started once the request's transaction is committed.
+    assert len(started) == 1 and started[0][-2:] == ["render_document", str(document.pk)]
+    # The page polls while it waits; without JavaScript it refreshes itself.
+    page = client.get(document.get_absolute_url()).content.decode()
+    assert 'hx-trigger="every 2s"' in page and '<meta http-equiv="refresh" content="3">' in page
+    assert "En attente du démarrage" in page
+    # The worker command then does the work.
+    from django.core.management import call_command
+
+    call_command("render_document", document.pk)
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.PRET and document.pages >= 1
+    region = client.get(document.get_absolute_url(), headers={"HX-Request": "true"}).content.decode()
+    assert region.lstrip().startswith('<section id="document-progress"') and "every 2s" not in region
+    assert "Télécharger le PDF" in region
+
+
+def test_progress_counts_the_pages_laid_out(convention):
+    now = timezone.now()
+    document = GeneratedDocument.objects.create(convention=convention, title="Document", filename="d.pdf", key="k" * 64,
+                                                html_bytes=400_000, status=DocumentStatus.EN_COURS,
+                                                started_at=now - datetime.timedelta(seconds=30))
+    assert documents.progress(document, now)[2] == "Mise en page du document…"
+    handler = documents.PageCounter(document.pk)
+    handler.emit(logging.LogRecord("weasyprint.progress", logging.INFO, "", 0, "Step 5 - Creating layout - Page %d", (25,), None))
+    document.refresh_from_db()
+    percent, seconds_left, phase = documents.progress(document, now)
+    # 400 kB at 4,000 bytes a page: about 100 pages; 25 done in 30 s leaves about 90 s.
+    assert (percent, seconds_left, phase) == (22, 90, "Mise en page : page 25 sur environ 100…")
+    document.pages = 104
+    assert documents.progress(document, now)[2] == "Écriture du PDF (104 pages)…"
+    document.status, document.created_at = DocumentStatus.EN_COURS, now - datetime.timedelta(hours=1)
+    assert documents.progress(document, now) == (None, None, "La génération n'a pas abouti.")
+
+
+def test_a_failed_rendering_says_so(client, convention):
+    client.force_login(users_for(convention)["caf"])
+    # Its HTML file is gone (a cleaned disk): the worker records why.
+    document = GeneratedDocument.objects.create(convention=convention, title="Document", filename="d.pdf", key="0" * 64)
+    documents.render_document(document.pk)
+    document.refresh_from_db()
+    assert document.status == DocumentStatus.ECHEC and "FileNotFoundError" in document.error
+    page = client.get(document.get_absolute_url()).content.decode()
+    assert "Le document n'a pas pu être produit" in page and "every 2s" not in page
+    assert "FileNotFoundError" not in page  # the technical detail is for the admin, not the page
+
+
+def test_a_300_page_convention_is_produced(client, convention):
+    # No fixture needed: 300 pages of text are estimated far above the inline limit.
+    """The size that would time a web worker out: laid out by the worker, counted, downloadable."""
+    paragraph = ("Les temps scolaires et périscolaires restent cloisonnés, avec peu de coordination effective entre "
+                 "les équipes enseignantes et d'animation. ") * 12
+    convention.previous_evaluation = "\n\n".join(f"## Bilan de l'action {n}\n\n{paragraph}\n\n{paragraph}\n\n{paragraph}"
+                                                 for n in range(1, 301))
+    convention.save()
+    client.force_login(users_for(convention)["caf"])
+    client.get(pdf_url(convention))
+    document = GeneratedDocument.objects.get()
+    assert document.status == DocumentStatus.PRET and document.pages >= 300
+    assert document.pages_done >= 1
+
+
+def test_a_short_document_is_downloaded_at_once(client, convention):
+    client.force_login(users_for(convention)["elu"])
+    response = client.get(pdf_url(convention))
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages
+    assert not GeneratedDocument.objects.exists()
+
+
+def test_a_document_no_longer_kept_is_asked_again(client, convention, settings, long_documents):
+    client.force_login(users_for(convention)["caf"])
+    client.get(pdf_url(convention), headers={"referer": "http://testserver/conventions/roumois/"})
+    document = GeneratedDocument.objects.get()
+    for path in (settings.MEDIA_ROOT / "pdf").glob("*.pdf"):
+        path.unlink()
+    response = client.get(reverse("conventions:document_download", args=[convention.slug, document.pk]), follow=True)
+    assert response.redirect_chain[0][0] == "http://testserver/conventions/roumois/"
+    assert "Ce document n&#x27;est plus conservé" in response.content.decode()
+
+
+def test_an_outside_referer_is_not_offered_as_the_way_back(client, convention, long_documents):
+    client.force_login(users_for(convention)["caf"])
+    client.get(pdf_url(convention), headers={"referer": "https://evil.example.org/"})
+    assert GeneratedDocument.objects.get().back_url == ""
