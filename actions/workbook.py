@@ -106,7 +106,10 @@ def _open(data):
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on a broken or foreign archive
-        raise WorkbookError([f"Ce fichier n'est pas un classeur Excel (.xlsx) lisible ({type(error).__name__})."]) from error
+        raise WorkbookError([
+            "Ce fichier n'est pas un classeur Excel (.xlsx) lisible : un document Word ou un classeur abîmé "
+            "renommé en .xlsx ? Enregistrez-le depuis Excel ou LibreOffice au format .xlsx."
+        ]) from error
 
 
 class _Sheet:

@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from actions.models import Fiche
+from actions.models import Fiche, Update
 from conventions.enums import ConventionStatus, Role
 from conventions.models import Convention
 
@@ -103,15 +103,17 @@ def running_conventions(today):
 
 def update_reminders(today, window_days, site_url=""):
     """One e-mail per coordinator listing, per convention, the fiches in force with no update for
-    the current quarter, once the quarter ends within `window_days` days."""
+    the current quarter (a row copied from the previous quarter and not confirmed counts as none,
+    as on the tracking page), once the quarter ends within `window_days` days."""
     period, end = quarter_of(today), quarter_end(today)
     if (end - today).days >= window_days:
         return
     users = get_user_model().objects
     todo = {}
+    confirmed = Update.objects.filter(period=period, copied_from="").values("fiche_id")
     for convention in running_conventions(today):
         missing = list(
-            Fiche.objects.filter(convention=convention).in_force(today).exclude(updates__period=period).order_by("number")
+            Fiche.objects.filter(convention=convention).in_force(today).exclude(pk__in=confirmed).order_by("number")
         )
         if not missing:
             continue

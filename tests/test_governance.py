@@ -218,12 +218,13 @@ def test_readers_and_outsiders_cannot_write(client, convention, users, meeting, 
     posts = [
         reverse("governance:body_delete", args=[convention.slug, meeting.body.key]),
         reverse("governance:meeting_delete", args=[convention.slug, meeting.pk]),
-        reverse("governance:meeting_minutes", args=[convention.slug, meeting.pk]),
-        reverse("governance:officers", args=[convention.slug]),
+        *[url for name, url in edit_urls(convention, meeting).items() if name != "row"],  # row: GET only
     ]
+    bodies = list(Body.objects.values_list("pk", "name"))
     for url in posts:
-        assert client.post(url, {}).status_code == status, url
-    assert Meeting.objects.filter(pk=meeting.pk).exists()
+        assert client.post(url, {"name": "Instance réécrite", "title": "Séance réécrite"}).status_code == status, url
+    assert Meeting.objects.filter(pk=meeting.pk, title=meeting.title).exists()
+    assert list(Body.objects.values_list("pk", "name")) == bodies
 
 
 def test_edit_controls_only_for_editors(client, convention, users, meeting):
@@ -238,6 +239,9 @@ def test_anonymous_is_sent_to_login(client, convention, meeting):
     for url in [*read_urls(convention, meeting).values(), reverse("agenda:subscription")]:
         response = client.get(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+    response = client.post(reverse("agenda:reset"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert not CalendarToken.objects.exists()
 
 
 def test_another_conventions_meeting_is_not_found_here(client, convention, users, meeting):
@@ -699,6 +703,15 @@ def test_coordinators_are_reminded_of_missing_quarterly_updates_once(convention,
 
     call_command("send_reminders", "--today", "2026-06-20", stdout=open("/dev/null", "w"))
     assert len(mail.outbox) == 1
+
+
+def test_a_copied_row_not_yet_confirmed_still_needs_its_update(convention, users, fiche):
+    UpdateFactory(fiche=fiche, period="2026-T2", copied_from="2026-T1")
+    users["coordinateur"].email = "coordination@example.org"
+    users["coordinateur"].save()
+    call_command("send_reminders", "--today", "2026-06-10", stdout=open("/dev/null", "w"))
+    [message] = mail.outbox
+    assert "Action 1 — Développer les passerelles" in message.body
 
 
 def test_dry_run_sends_and_records_nothing(convention, copil):

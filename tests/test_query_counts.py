@@ -1,9 +1,12 @@
 """Pages keep a constant number of SQL queries as the plan grows."""
 
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import (
     AxisFactory,
@@ -11,6 +14,7 @@ from tests.factories import (
     FicheFactory,
     IndicatorFactory,
     MeetingFactory,
+    MilestoneFactory,
     UpdateFactory,
     users_for,
 )
@@ -19,12 +23,19 @@ pytestmark = pytest.mark.django_db
 
 
 def grow(convention, count):
+    """`count` fiches, each with an update, an indicator, a meeting of its own instance (every
+    other one still to come) and a milestone (every other one late): every panel is filled."""
+    today = timezone.localdate()
     axes = [AxisFactory(convention=convention) for _ in range(3)]
     for i in range(count):
         fiche = FicheFactory(axis=axes[i % 3], themes=["enfance", "jeunesse"])
         UpdateFactory(fiche=fiche)
         IndicatorFactory(fiche=fiche)
-        MeetingFactory(body__convention=convention).fiches.add(fiche)
+        when = today + datetime.timedelta(days=i + 1) if i % 2 else datetime.date(2024, 3, 12)
+        MeetingFactory(body__convention=convention, date=when).fiches.add(fiche)
+        end = today + datetime.timedelta(days=10 + i) if i % 2 else today - datetime.timedelta(days=10 + i)
+        MilestoneFactory(convention=convention, title=f"Point d'étape {i}", start=end - datetime.timedelta(days=30),
+                         end=end)
 
 
 @pytest.fixture
@@ -98,6 +109,9 @@ def test_dashboard_and_bilan_do_not_grow(client, two_sizes):
     small, large = two_sizes
     counts = [count_queries(client, reverse("evaluation:dashboard", args=[c.slug])) for c in (small, large)]
     assert counts[0] == counts[1]
+    # The panels that list things are filled, so their queries are counted too.
+    context = client.get(reverse("evaluation:dashboard", args=[large.slug])).context
+    assert len(context["next_meetings"]) == 5 and len(context["next_milestones"]) == 5 and context["overdue"]
     for convention in (small, large):
         Bilan.objects.create(convention=convention, kind="final", start=convention.start, end=convention.end)
     for name in ("evaluation:bilan", "evaluation:bilan_export"):

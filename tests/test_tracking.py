@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -359,6 +360,15 @@ def make_workbook(sheets):
     return buffer.getvalue()
 
 
+def word_document():
+    """A .docx: a zip archive like an .xlsx, but with no workbook inside."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize("content, name, message", [
     (lambda: make_workbook({"Feuil1": [["Clé"]]}), "suivi.xlsx", "Le classeur n&#x27;a pas de feuille « Suivi »."),
     (lambda: make_workbook({"Suivi": [["Clé", "Période"]]}), "suivi.xlsx", "n&#x27;a pas de colonne « Statut » en ligne 1"),
@@ -366,6 +376,7 @@ def make_workbook(sheets):
     (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "suivi.xlsx", "protégé par mot de passe"),
     (lambda: b"PK\x03\x04" + bytes(MAX_BYTES), "suivi.xlsx", "5 Mo au plus"),
     (lambda: make_workbook({"Suivi": [["Clé", "Période", "Statut"]]}), "suivi.xlsx", "ne contient aucune ligne"),
+    (lambda: word_document(), "suivi.xlsx", "un document Word ou un classeur abîmé renommé en .xlsx"),
 ])
 def test_unreadable_workbooks_are_refused_with_one_message(plan, client, content, name, message):
     convention, *_ = plan
@@ -409,6 +420,8 @@ def test_commands_export_then_import(plan, tmp_path, capsys):
     assert Update.objects.get(fiche__key="accueil", period="2026-T1").status == "abandonnee"
     with pytest.raises(CommandError, match="attendu AAAA-Tn"):
         call_command("export_suivi", "roumois", "--period", "T1", "--output", str(path))
+    with pytest.raises(CommandError, match="Le trimestre 2040-T1 est hors de la convention « roumois »"):
+        call_command("export_suivi", "roumois", "--period", "2040-T1", "--output", str(path))
 
 
 def test_import_of_200_rows_in_one_go():

@@ -1,8 +1,9 @@
 """`manage.py export_suivi SLUG --period 2026-T1 --output suivi.xlsx` (tableau-de-suivi.md)."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from actions.periods import Period
+from actions.periods import Period, periods_between
 from actions.workbook import TrackingWorkbook
 from conventions.management.commands.export_convention import write_atomically
 from conventions.models import Convention
@@ -25,6 +26,11 @@ class Command(BaseCommand):
         convention = Convention.objects.filter(slug=slug).first()
         if convention is None:
             raise CommandError(f"Aucune convention « {slug} ».")
+        periods = periods_between(convention.start, convention.as_of(timezone.localdate()).end)
+        if not periods[0] <= period <= periods[-1]:
+            raise CommandError(
+                f"Le trimestre {period} est hors de la convention « {slug} » ({periods[0]} à {periods[-1]})."
+            )
         _, _, content = TrackingWorkbook(period).generate(convention)
         write_atomically(output, content)
         self.stdout.write(self.style.SUCCESS(f"Suivi {period} de « {slug} » exporté dans {output}."))
