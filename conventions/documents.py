@@ -8,7 +8,6 @@ asked follows the progress and downloads the result. The kept PDF is named by th
 HTML (`exporters.document_key`), so it is reused until something it shows changes.
 """
 
-import datetime
 import logging
 import subprocess
 import sys
@@ -24,16 +23,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from .enums import DocumentStatus
 from .exporters import document_key, keep, kept_path, layout, render_pdf
-from .models import GeneratedDocument
+from .models import DOCUMENT_STALE_AFTER, GeneratedDocument
 
 logger = logging.getLogger(__name__)
 
-# A document still not ready after this long lost its worker (a restart, a crash).
-STALE_AFTER = datetime.timedelta(minutes=30)
 # HTML bytes per PDF page before any document was made here (the demo Roumois Seine convention).
 DEFAULT_BYTES_PER_PAGE = 4000
 # A document estimated at no more pages than this is laid out in the request (a few seconds).
 INLINE_MAX_PAGES = 12
+# Layouts running at once: each takes a core and about 100 MB; the others wait their turn, taken
+# by a worker when it is done.
+MAX_RUNNING = 2
 # WeasyPrint logs each page it lays out; the worker records the count at most this often (seconds).
 PROGRESS_EVERY = 1.0
 
@@ -43,6 +43,7 @@ def html_path(key):
 
 
 def pdf_response(path, filename):
+    path.touch()  # last served now: `prune_documents` removes what nobody downloaded for long
     return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
 
 
@@ -67,9 +68,8 @@ def document_request(convention, title, filename, html, *, by, back_url=""):
     transaction commits. Asking twice for the same content while it renders waits for the same
     document."""
     key = document_key(html)
-    running = GeneratedDocument.objects.filter(
-        convention=convention, key=key, status__in=[DocumentStatus.EN_ATTENTE, DocumentStatus.EN_COURS],
-        created_at__gte=timezone.now() - STALE_AFTER,
+    running = GeneratedDocument.objects.recent().filter(
+        convention=convention, key=key, status__in=[DocumentStatus.EN_ATTENTE, DocumentStatus.EN_COURS]
     ).first()
     if running:
         return running
@@ -86,16 +86,27 @@ def document_request(convention, title, filename, html, *, by, back_url=""):
         render_document(document.pk)
         document.refresh_from_db()
     else:
-        transaction.on_commit(lambda: start_process(document.pk))
+        transaction.on_commit(lambda: start_worker(document.pk))
     return document
 
 
-def start_process(pk):
+def start_worker(pk):
+    """A worker process for document `pk`, unless MAX_RUNNING already run: one of them takes it
+    when it is done (`work`)."""
+    if GeneratedDocument.objects.running().count() >= MAX_RUNNING:
+        return
     subprocess.Popen(  # noqa: S603 — fixed arguments, no user input
         [sys.executable, str(settings.BASE_DIR / "manage.py"), "render_document", str(pk)],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=None, start_new_session=True,
         cwd=settings.BASE_DIR,
     )
+
+
+def work(pk):
+    """What a worker process does: document `pk`, then every document left waiting, oldest first."""
+    render_document(pk)
+    while (waiting := GeneratedDocument.objects.waiting().values_list("pk", flat=True).first()) is not None:
+        render_document(waiting)
 
 
 def render_document(pk):
@@ -153,6 +164,9 @@ def progress(document, now=None):
     if document.status == DocumentStatus.ECHEC or is_stale(document, now):
         return None, None, "La génération n'a pas abouti."
     if document.status == DocumentStatus.EN_ATTENTE:
+        ahead = GeneratedDocument.objects.waiting().filter(created_at__lt=document.created_at).count()
+        if ahead:
+            return 0, None, f"En attente : {ahead} document{'s' if ahead > 1 else ''} à mettre en page avant celui-ci…"
         return 0, None, "En attente du démarrage de la mise en page…"
     if document.pages:
         return 95, None, f"Écriture du PDF ({document.pages} pages)…"
@@ -167,7 +181,7 @@ def progress(document, now=None):
 
 def is_stale(document, now=None):
     return document.status in (DocumentStatus.EN_ATTENTE, DocumentStatus.EN_COURS) and (
-        document.created_at < (now or timezone.now()) - STALE_AFTER
+        document.created_at < (now or timezone.now()) - DOCUMENT_STALE_AFTER
     )
 
 
@@ -184,3 +198,17 @@ def bytes_per_page():
     )
     size, pages = sum(r[0] for r in recent), sum(r[1] for r in recent)
     return size / pages if size and pages else DEFAULT_BYTES_PER_PAGE
+
+
+def prune(older_than):
+    """Forget what was made or served longer ago than `older_than`: kept PDFs, leftover HTML,
+    and their records (never one still being made). A pruned document is simply made again when
+    asked. Returns the number of files removed."""
+    limit = time.time() - older_than.total_seconds()
+    removed = 0
+    for path in (Path(settings.MEDIA_ROOT) / "pdf").glob("*"):
+        if path.suffix in (".pdf", ".html", ".tmp") and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+            removed += 1
+    GeneratedDocument.objects.filter(created_at__lt=timezone.now() - max(older_than, DOCUMENT_STALE_AFTER)).delete()
+    return removed

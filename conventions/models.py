@@ -1,8 +1,11 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from .enums import (
@@ -453,9 +456,23 @@ class Deliberation(models.Model):
 
 
 
+# A document still not ready after this long lost its worker (a restart, a crash).
+DOCUMENT_STALE_AFTER = datetime.timedelta(minutes=30)
+
+
 class GeneratedDocumentQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(convention__in=Convention.objects.for_user(user))
+
+    def recent(self):
+        return self.filter(created_at__gte=timezone.now() - DOCUMENT_STALE_AFTER)
+
+    def running(self):
+        return self.recent().filter(status=DocumentStatus.EN_COURS)
+
+    def waiting(self):
+        """Documents waiting for a worker, oldest first."""
+        return self.recent().filter(status=DocumentStatus.EN_ATTENTE).order_by("created_at", "pk")
 
 
 class GeneratedDocument(models.Model):

@@ -4,8 +4,11 @@ file, the worker process, 300 pages); who may download what."""
 import datetime
 import io
 import logging
+import os
+import time
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -96,8 +99,6 @@ def test_asking_twice_while_it_renders_waits_for_the_same_document(client, conve
     assert 'hx-trigger="every 2s"' in page and '<meta http-equiv="refresh" content="3">' in page
     assert "En attente du démarrage" in page
     # The worker command then does the work.
-    from django.core.management import call_command
-
     call_command("render_document", document.pk)
     document.refresh_from_db()
     assert document.status == DocumentStatus.PRET and document.pages >= 1
@@ -174,3 +175,61 @@ def test_an_outside_referer_is_not_offered_as_the_way_back(client, convention, l
     client.force_login(users_for(convention)["caf"])
     client.get(pdf_url(convention), headers={"referer": "https://evil.example.org/"})
     assert GeneratedDocument.objects.get().back_url == ""
+
+
+def test_layouts_wait_their_turn_then_one_worker_takes_them_all(client, convention, settings, monkeypatch,
+                                                                 django_capture_on_commit_callbacks, long_documents):
+    settings.DOCUMENT_WORKER = "process"
+    started = []
+    monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: started.append(args[-1]))
+    monkeypatch.setattr(documents, "MAX_RUNNING", 1)
+    client.force_login(users_for(convention)["caf"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(pdf_url(convention), {"date": "2026-01-15"})
+    first = GeneratedDocument.objects.get()
+    GeneratedDocument.objects.filter(pk=first.pk).update(status=DocumentStatus.EN_COURS, started_at=timezone.now())
+    # A second document while the first is laid out: no second process, it waits behind it.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(pdf_url(convention), {"date": "2026-02-15"})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(pdf_url(convention), {"date": "2026-03-15"})
+    second, third = GeneratedDocument.objects.exclude(pk=first.pk).order_by("created_at", "pk")
+    assert started == [str(first.pk)]
+    assert "En attente : 1 document à mettre en page avant celui-ci" in client.get(third.get_absolute_url()).content.decode()
+    # The first worker, done with its own, takes the waiting ones in order.
+    GeneratedDocument.objects.filter(pk=first.pk).update(status=DocumentStatus.EN_ATTENTE)
+    documents.work(first.pk)
+    assert set(GeneratedDocument.objects.values_list("status", flat=True)) == {DocumentStatus.PRET}
+    second.refresh_from_db()
+    third.refresh_from_db()
+    assert second.started_at <= third.started_at
+
+
+def test_prune_removes_what_nobody_downloaded_for_a_month(client, convention, settings, long_documents):
+    client.force_login(users_for(convention)["caf"])
+    client.get(pdf_url(convention), {"date": "2026-01-15"})
+    client.get(pdf_url(convention), {"date": "2026-02-15"})
+    old, recent = GeneratedDocument.objects.order_by("pk")
+    old_path = settings.MEDIA_ROOT / "pdf" / f"{old.key}.pdf"
+    month_ago = time.time() - 31 * 86400
+    os.utime(old_path, (month_ago, month_ago))
+    GeneratedDocument.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=31))
+    out = io.StringIO()
+    call_command("prune_documents", stdout=out)
+    assert out.getvalue().strip() == "1 fichier supprimé."
+    assert not old_path.exists() and (settings.MEDIA_ROOT / "pdf" / f"{recent.key}.pdf").exists()
+    assert list(GeneratedDocument.objects.all()) == [recent]
+    # Asked again, the pruned one is simply made anew.
+    assert client.get(pdf_url(convention), {"date": "2026-01-15"}).status_code == 302 and old_path.exists()
+
+
+def test_a_download_keeps_the_file_from_being_pruned(client, convention, settings, long_documents):
+    client.force_login(users_for(convention)["caf"])
+    client.get(pdf_url(convention))
+    document = GeneratedDocument.objects.get()
+    path = settings.MEDIA_ROOT / "pdf" / f"{document.key}.pdf"
+    month_ago = time.time() - 31 * 86400
+    os.utime(path, (month_ago, month_ago))
+    client.get(reverse("conventions:document_download", args=[convention.slug, document.pk]))
+    assert path.stat().st_mtime > time.time() - 60
+    assert documents.prune(datetime.timedelta(days=30)) == 0

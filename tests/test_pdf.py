@@ -56,6 +56,9 @@ def test_full_document_as_in_force_after_the_avenant(roumois, tmp_path):
     assert "Point information jeunesse" not in text  # abrogated equipment
     assert "complété par l'avenant n°2 du 15/12/2025" in text
     assert "Sylvain BONENFANT" in text and "Fait à Bourg-Achard" in text
+    # The cover carries the préfecture stamp of the avenant applied.
+    cover = reader.pages[0].extract_text()
+    assert "Avenant n°2 du 15/12/2025" in cover and "027-200066405-20251215-CC_201_2025-DE" in cover
     assert "<script>alert(1)</script>" in text  # shown as the characters typed, never as markup
     assert 10 <= len(reader.pages) <= 40
     titles = outline_titles(reader)
@@ -101,3 +104,23 @@ def test_fields_neither_run_nor_fetch(roumois):
     assert "<script>alert" not in html and "<img" not in html
     with pytest.raises(ValueError, match="Ressource externe refusée"):
         local_only_fetcher().fetch("http://example.org/y.png")
+
+
+def test_long_tables_repeat_their_header_and_long_words_wrap(roumois):
+    """80 equipment rows run over several pages: each page of the table starts with its header.
+    A 200-character address is cut over lines instead of running off the page."""
+    from conventions.exporters import ConventionPdf
+    from conventions.models import Equipment
+
+    long_url = "https://www.example.org/" + "parentalite-" * 15 + "fin"
+    for n in range(80):
+        Equipment.objects.create(convention=roumois, key=f"alsh-{n}", kind="alsh_extrascolaire",
+                                 name=f"Accueil de loisirs n°{n}", address=long_url if n == 0 else "")
+    _, _, data = ConventionPdf(datetime.date(2025, 12, 16)).generate(roumois)
+    reader = PdfReader(io.BytesIO(data))
+    pages = [page.extract_text() for page in reader.pages]
+    table_pages = [" ".join(text.split()) for text in pages if "Accueil de loisirs n°" in text]
+    assert len(table_pages) >= 2
+    assert all("Type de structure Nom et adresse" in text for text in table_pages)
+    text = "\n".join(pages)
+    assert long_url not in text and long_url in text.replace("\n", "")

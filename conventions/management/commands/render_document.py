@@ -1,8 +1,9 @@
-"""`manage.py render_document ID`: the worker process of a requested PDF (`conventions.documents`)."""
+"""`manage.py render_document ID`: the worker process of a requested PDF, which then takes the
+documents left waiting (`conventions.documents`)."""
 
 from django.core.management.base import BaseCommand
 
-from conventions.documents import render_document
+from conventions.documents import work
 
 
 class Command(BaseCommand):
@@ -12,4 +13,4 @@ class Command(BaseCommand):
         parser.add_argument("pk", type=int, help="numéro du document demandé")
 
     def handle(self, *args, pk, **options):
-        render_document(pk)
+        work(pk)

@@ -1,0 +1,21 @@
+"""`manage.py prune_documents [--days 30]`: remove kept PDFs nobody downloaded for a while."""
+
+import datetime
+
+from django.core.management.base import BaseCommand
+
+from conventions.documents import prune
+
+
+class Command(BaseCommand):
+    help = (
+        "Supprime les PDF conservés qui n'ont pas été téléchargés depuis N jours (30 par défaut) : "
+        "ils seront produits à nouveau à la demande. À lancer chaque semaine par cron."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--days", type=int, default=30, help="ancienneté en jours (30 par défaut)")
+
+    def handle(self, *args, days, **options):
+        removed = prune(datetime.timedelta(days=days))
+        self.stdout.write(f"{removed} fichier{'s' if removed > 1 else ''} supprimé{'s' if removed > 1 else ''}.")
