@@ -1,7 +1,8 @@
 """Benchmark: the full convention PDF of a synthetic CTG with 60 fiches.
 
 Prints pages, seconds, pages per second and peak Python memory (tracemalloc) for the export
-through the app (query, template, WeasyPrint) and for WeasyPrint alone on the same final HTML.
+through the app (queries, templates, then the document worker: WeasyPrint with its page
+counting, the kept file) and for WeasyPrint alone on the same final HTML.
 Run: `make bench` (or `.venv/bin/python bench/pdf.py`). It uses a throwaway SQLite database.
 """
 
@@ -19,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DEBUG", "1")
 os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
 os.environ["MEDIA_ROOT"] = tempfile.mkdtemp()
+os.environ["DOCUMENT_WORKER"] = "inline"  # the worker's code, in this process, to be measured
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctg.settings")
 
 import django  # noqa: E402
@@ -30,8 +32,9 @@ import logging  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
+from conventions.documents import document_request  # noqa: E402
 from conventions.exchange import import_document, load_json  # noqa: E402
-from conventions.exporters import ConventionPdf, render_pdf  # noqa: E402
+from conventions.exporters import ConventionPdf, kept_path, render_pdf  # noqa: E402
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 FICHES = 60
@@ -69,12 +72,19 @@ def measure(label, function):
     return seconds
 
 
+def app_export(convention):
+    """What the download button does for a long document, the worker included."""
+    exporter = ConventionPdf()
+    html = exporter.html(convention)
+    document = document_request(convention, "Document complet", exporter.filename(convention), html, by=None)
+    return kept_path(document.key).read_bytes()
+
+
 def main():
     call_command("migrate", verbosity=0)
     convention = import_document(synthetic_document())
-    exporter = ConventionPdf()
-    html = exporter.html(convention)
-    app = measure("export complet par l'app", lambda: ConventionPdf().generate(convention)[2])
+    html = ConventionPdf().html(convention)
+    app = measure("export complet par l'app", lambda: app_export(convention))
     alone = measure("WeasyPrint seul (même HTML)", lambda: render_pdf(html))
     print(f"surcoût de l'app : {100 * (app - alone) / alone:+.1f} %")
 

@@ -56,6 +56,11 @@ class BilanWorkbook:
                 f"Action {fiche.number} — {fiche.title}", f"Axe {fiche.axis.number}", fiche.status_label, fiche.end_year,
                 fiche.latest_update.comment if fiche.latest_update else None,
             ])
+        for op in figures.abrogated:
+            append_row(late, [
+                f"Action {op.target_fiche.number} — {op.target_fiche.title}", f"Axe {op.target_fiche.axis.number}",
+                "Abrogée", None, f"Abrogée par l'avenant n°{op.avenant.number} à compter du {op.avenant.effective_from:%d/%m/%Y}",
+            ])
         append_row(late, [])
         append_row(late, [LATE_RULE])
         return f"{bilan.kind}-{bilan.convention.slug}.xlsx", XLSX, workbook_bytes(workbook)

@@ -11,6 +11,8 @@ from django.db.models import Prefetch
 from actions.enums import Theme, UpdateStatus
 from actions.models import Fiche, IndicatorValue, Update
 from actions.periods import Period
+from conventions.enums import AvenantStatus, OperationKind
+from conventions.models import Operation
 
 NO_UPDATE = "sans_suivi"
 NO_UPDATE_LABEL = "Sans suivi"
@@ -66,6 +68,8 @@ class PlanFigures:
     late: list = field(default_factory=list)
     abandoned: list = field(default_factory=list)
     without_update: list = field(default_factory=list)
+    # Bilans only: the avenants' abrogations of the period (Operation, with target_fiche and avenant).
+    abrogated: list = field(default_factory=list)
 
     @property
     def share_tables(self):
@@ -152,4 +156,12 @@ def bilan_figures(bilan, today=None):
     """The figures of a bilan: the actions in force at the end of its period (or today while it
     runs), each as of its latest update up to then."""
     on = bilan.reference_date(today)
-    return plan_figures(Fiche.objects.filter(convention=bilan.convention).in_force(on), Period.containing(on))
+    figures = plan_figures(Fiche.objects.filter(convention=bilan.convention).in_force(on), Period.containing(on))
+    # Out of the plan by the end, so out of the rates; a bilan still says what became of them.
+    figures.abrogated = list(
+        Operation.objects.filter(
+            avenant__convention=bilan.convention, avenant__status=AvenantStatus.SIGNE, op=OperationKind.ABROGATE_FICHE,
+            avenant__effective_from__range=(bilan.start, on),
+        ).select_related("target_fiche__axis", "avenant").order_by("avenant__number", "position")
+    )
+    return figures

@@ -1,17 +1,26 @@
 """Figures of the plan computed from the tracking table, on a small plan worked out by hand."""
 
+import datetime
+import io
+
+import openpyxl
 import pytest
 
 from actions.models import Fiche, IndicatorValue
 from actions.periods import Period
+from conventions.enums import AvenantStatus, OperationKind
+from conventions.models import Operation
 from evaluation.charts import progress_by_axis, status_distribution
-from evaluation.figures import plan_figures, target_share
+from evaluation.figures import bilan_figures, plan_figures, target_share
+from evaluation.models import Bilan
 from tests.factories import (
+    AvenantFactory,
     AxisFactory,
     ConventionFactory,
     FicheFactory,
     IndicatorFactory,
     UpdateFactory,
+    users_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -76,3 +85,30 @@ def test_charts_carry_text_for_every_bar(plan):
     assert axes.bars[0].width == pytest.approx(axes.bar_width * 0.75)
     statuses = status_distribution(figures)
     assert [b.text for b in statuses.bars] == ["1", "1", "0", "1", "1", "1"]
+
+
+def test_a_bilan_names_the_actions_abrogated_during_its_period(plan, client):
+    """An action done then abrogated by an avenant leaves the rates, and the bilan says so."""
+    a = Fiche.objects.get(convention=plan, key="a")
+    avenant = AvenantFactory(convention=plan, number=1, status=AvenantStatus.SIGNE,
+                             effective_from=datetime.date(2026, 1, 15), signed_on=datetime.date(2026, 1, 15))
+    Operation.objects.create(avenant=avenant, position=0, op=OperationKind.ABROGATE_FICHE, target_fiche=a)
+    before = AvenantFactory(convention=plan, number=2, status=AvenantStatus.BROUILLON,
+                            effective_from=datetime.date(2026, 2, 1))
+    Operation.objects.create(avenant=before, position=0, op=OperationKind.ABROGATE_FICHE,
+                             target_fiche=Fiche.objects.get(convention=plan, key="b"))
+    bilan = Bilan.objects.create(convention=plan, kind="intermediaire", start=datetime.date(2024, 1, 1),
+                                 end=datetime.date(2026, 3, 31))
+    figures = bilan_figures(bilan)
+    assert figures.overall.total == 4 and figures.overall.done == 0  # a left the plan; the draft changes nothing
+    assert [op.target_fiche.key for op in figures.abrogated] == ["a"]
+    client.force_login(users_for(plan)["elu"])
+    page = client.get(f"/conventions/{plan.slug}/bilans/intermediaire/").content.decode()
+    assert "Actions abrogées par avenant pendant la période" in page
+    assert "Action 1 — " in page and "abrogée par l'avenant n°1 à compter du 15/01/2026" in page
+    workbook = openpyxl.load_workbook(io.BytesIO(
+        client.get(f"/conventions/{plan.slug}/bilans/intermediaire/export.xlsx").content
+    ))
+    rows = [[c.value for c in row] for row in workbook["Retards et abandons"].iter_rows(min_row=2)]
+    assert ["Action 1 — " + a.title, "Axe 1", "Abrogée", None,
+            "Abrogée par l'avenant n°1 à compter du 15/01/2026"] in rows
