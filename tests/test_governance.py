@@ -592,6 +592,9 @@ def subscribe(client, user):
 def test_feed_works_without_a_session_and_never_leaks_another_territory(client, convention, users, meeting, milestone):
     neighbour = MeetingFactory(title="COPIL du territoire voisin")
     MilestoneFactory(convention=neighbour.convention, title="Bilan final voisin")
+    # The same Caf's CTG with another collectivité: the Caf sees it, this coordinator does not.
+    same_caf = ConventionFactory(caf=convention.caf, title="CTG voisine de la même Caf")
+    MeetingFactory(body__convention=same_caf, title="COPIL de la CTG voisine")
     token = subscribe(client, users["coordinateur"])
     response = client.get(reverse("agenda:feed", args=[token]))
     assert response.status_code == 200 and response["Content-Type"] == "text/calendar; charset=utf-8"
@@ -602,6 +605,9 @@ def test_feed_works_without_a_session_and_never_leaks_another_territory(client, 
     milestone_event = calendar.events[1]
     assert milestone_event.start == milestone.end and "DTSTAMP" in milestone_event
     assert "voisin" not in text(response)
+    # The Caf's feed has both of its CTGs, and still nothing of the other Caf.
+    caf_feed = text(client.get(reverse("agenda:feed", args=[subscribe(client, users["caf"])])))
+    assert "COPIL de la CTG voisine" in caf_feed and "territoire voisin" not in caf_feed
 
 
 def test_feed_shortens_long_convention_titles(client, users):

@@ -326,9 +326,10 @@ def test_a_fiche_not_in_force_in_the_quarter_is_refused(plan, client):
     convention, *_ = plan
     client.force_login(users_for(convention)["caf"])
     before = snapshot()
-    # The T2 workbook, with the abrogated action added back.
+    # The T2 workbook, with a good change on its first row and the abrogated action added back.
 
     def edit(workbook):
+        workbook["Suivi"]["G2"] = "Réalisée"
         workbook["Suivi"].append(["parents", 2, "", "", "", "2026-T2", "En cours"])
 
     response = upload(client, convention, workbook_bytes(convention, Period(2026, 2), edit=edit))
