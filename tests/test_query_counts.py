@@ -117,3 +117,39 @@ def test_dashboard_and_bilan_do_not_grow(client, two_sizes):
     for name in ("evaluation:bilan", "evaluation:bilan_export"):
         counts = [count_queries(client, reverse(name, args=[c.slug, "final"])) for c in (small, large)]
         assert counts[0] == counts[1], name
+
+
+def html_queries(exporter, obj):
+    with CaptureQueriesContext(connection) as ctx:
+        exporter.html(obj)
+    return len(ctx.captured_queries)
+
+
+def test_pdf_documents_do_not_grow(client, two_sizes):
+    """The HTML of each PDF document is built in a fixed number of queries."""
+    from conventions.enums import AvenantStatus, OperationKind
+    from conventions.exporters import AvenantPdf, ConventionPdf, FichePdf
+    from conventions.models import Operation
+    from evaluation.exporters import BilanPdf
+    from evaluation.models import Bilan
+    from tests.factories import AvenantFactory
+
+    counts = {"convention": [], "avenant": [], "fiche": [], "bilan": []}
+    for convention in two_sizes:
+        fiches = list(convention.fiches.order_by("number"))
+        avenant = AvenantFactory(convention=convention, status=AvenantStatus.BROUILLON)
+        for position, fiche in enumerate(fiches[: len(fiches) // 2]):
+            added = FicheFactory(axis=fiche.axis, avenant=avenant, previous_version=fiche, number=fiche.number)
+            Operation.objects.create(avenant=avenant, position=2 * position, op=OperationKind.REPLACE_FICHE,
+                                     target_fiche=fiche, fiche=added)
+            Operation.objects.create(avenant=avenant, position=2 * position + 1, op=OperationKind.AMEND_ANNEX,
+                                     annex=5, mode="complete", body="Complément.")
+        for _ in range(len(fiches)):
+            IndicatorFactory(fiche=fiches[0])
+        bilan = Bilan.objects.create(convention=convention, kind="final", start=convention.start, end=convention.end)
+        counts["convention"].append(html_queries(ConventionPdf(), convention))
+        counts["avenant"].append(html_queries(AvenantPdf(), avenant))
+        counts["fiche"].append(html_queries(FichePdf(), fiches[0]))
+        counts["bilan"].append(html_queries(BilanPdf(), bilan))
+    for name, (small, large) in counts.items():
+        assert small == large, name
