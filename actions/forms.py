@@ -169,6 +169,12 @@ class IndicatorForm(forms.ModelForm):
         model = Indicator
         fields = ["name", "unit", "baseline", "target"]
         labels = {"name": "Indicateur", "baseline": "Valeur de départ"}
+        # French decimals: "6,5" is typed and shown with a comma.
+        localized_fields = ["baseline", "target"]
+        widgets = {
+            "baseline": forms.TextInput(attrs={"inputmode": "decimal"}),
+            "target": forms.TextInput(attrs={"inputmode": "decimal"}),
+        }
 
 
 IndicatorFormSet = inlineformset_factory(

@@ -101,6 +101,18 @@ def refresh_current_flags(convention):
     ).update(is_current=True)
 
 
+class FicheHistorySnapshots(models.Model):
+    """What a fiche's history record keeps of its related rows, as the user reads them: its
+    thématiques and its indicators live in other tables. Null when the record was written outside
+    the fiche form (import, avenant, administration): nothing to compare then."""
+
+    themes_snapshot = models.TextField("thématiques", null=True, blank=True)  # noqa: DJ001 — null: not recorded
+    indicators_snapshot = models.TextField("indicateurs chiffrés", null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        abstract = True
+
+
 class Fiche(models.Model):
     """A fiche action: one action of the plan, in the canonical boxes of the seeds."""
 
@@ -151,7 +163,7 @@ class Fiche(models.Model):
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     objects = FicheQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], bases=[FicheHistorySnapshots])
 
     class Meta:
         verbose_name = "fiche action"

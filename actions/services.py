@@ -10,6 +10,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from ctg.errors import DomainError
 
+from .enums import Theme
 from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update
 from .tracking import row_changes, tracking_fiches
 
@@ -58,10 +59,31 @@ def field_label(name):
     return capfirst(str(Fiche._meta.get_field(name).verbose_name))
 
 
+# History-only snapshots of a fiche's related rows, compared like its fields (see fiche_save).
+SNAPSHOT_FIELDS = [("themes_snapshot", "Thématiques"), ("indicators_snapshot", "Indicateurs chiffrés")]
+
+
 def record_changes(record, previous):
-    """The tracked fields that differ between two history records of a fiche."""
+    """The tracked fields, thématiques and indicators that differ between two history records of a fiche."""
     delta = record.diff_against(previous, included_fields=TRACKED_FIELDS)
-    return [Change(field_label(c.field), c.old, c.new) for c in delta.changes]
+    changes = [Change(field_label(c.field), c.old, c.new) for c in delta.changes]
+    for name, label in SNAPSHOT_FIELDS:
+        old, new = getattr(previous, name), getattr(record, name)
+        if old is not None and new is not None and old != new:
+            changes.append(Change(label, old or "—", new or "—"))
+    return changes
+
+
+def number(value):
+    return "—" if value is None else f"{value:g}".replace(".", ",")
+
+
+def indicators_snapshot(fiche):
+    """One line per indicator, as the fiche's history shows it."""
+    return "\n".join(
+        f"{i.name}{f' ({i.unit})' if i.unit else ''} : départ {number(i.baseline)}, cible {number(i.target)}"
+        for i in fiche.indicators.order_by("position", "id")
+    )
 
 
 def changes_since(fiche, version):
@@ -102,6 +124,11 @@ def fiche_save(form, indicators, *, by):
             indicator.save()
         for indicator in indicators.deleted_objects:
             indicator.delete()
+        # The history record of this save was written by form.save(), before the related rows.
+        fiche.history.filter(pk=fiche.history.latest().pk).update(
+            themes_snapshot=", ".join(Theme(theme).label for theme in form.cleaned_data["themes"]),
+            indicators_snapshot=indicators_snapshot(fiche),
+        )
     return fiche
 
 

@@ -154,6 +154,29 @@ def test_edit_with_indicators_and_history(client, convention, users):
     assert "Développer les passerelles entre structures" in page
 
 
+def test_history_shows_theme_and_indicator_changes(client, convention, users):
+    fiche = convention.fiches.get(key="passerelles")
+    client.force_login(users["caf"])
+    one_indicator = {
+        "indicators-TOTAL_FORMS": "1", "indicators-0-name": "Nombre de formations", "indicators-0-unit": "nombre",
+        "indicators-0-baseline": "0", "indicators-0-target": "4",
+    }
+    assert client.post(edit_url(fiche), form_data(fiche, **one_indicator)).status_code == 302
+    fiche.refresh_from_db()
+    indicator = fiche.indicators.get()
+    # Second edit: a theme more, the target raised; nothing else.
+    assert client.post(edit_url(fiche), form_data(fiche, themes=["enfance", "jeunesse"], **{
+        **one_indicator, "indicators-INITIAL_FORMS": "1", "indicators-0-id": str(indicator.pk),
+        "indicators-0-target": "6,5",  # typed the French way
+    })).status_code == 302
+    [latest, *_] = client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])).context["history"]
+    assert [(c.label, c.old, c.new) for c in latest["changes"]] == [
+        ("Thématiques", "Enfance", "Enfance, Jeunesse"),
+        ("Indicateurs chiffrés", "Nombre de formations (nombre) : départ 0, cible 4",
+         "Nombre de formations (nombre) : départ 0, cible 6,5"),
+    ]
+
+
 def test_errors_keep_the_typing_and_explain_in_french(client, convention, users):
     fiche = convention.fiches.get(key="passerelles")
     client.force_login(users["caf"])
