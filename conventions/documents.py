@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import redirect
@@ -54,12 +55,18 @@ def document_response(request, convention, title, filename, html):
     path = kept_path(key)
     if path.exists():
         return pdf_response(path, filename)
-    if estimated_pages(len(html.encode())) <= INLINE_MAX_PAGES:
-        keep(key, render_pdf(html))
-        return pdf_response(path, filename)
     referer = request.headers.get("referer", "")
     if not url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
         referer = ""
+    if estimated_pages(len(html.encode())) <= INLINE_MAX_PAGES:
+        try:
+            keep(key, render_pdf(html))
+        except Exception:
+            logger.exception("Document « %s » of %s could not be rendered", title, convention.slug)
+            messages.error(request, f"{title} : le document n'a pas pu être produit. Réessayez ; si l'erreur "
+                                    "persiste, signalez-la à l'administrateur.")
+            return redirect(referer or convention.get_absolute_url())
+        return pdf_response(path, filename)
     return redirect(document_request(convention, title, filename, html, by=request.user, back_url=referer))
 
 

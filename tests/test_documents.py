@@ -233,3 +233,16 @@ def test_a_download_keeps_the_file_from_being_pruned(client, convention, setting
     client.get(reverse("conventions:document_download", args=[convention.slug, document.pk]))
     assert path.stat().st_mtime > time.time() - 60
     assert documents.prune(datetime.timedelta(days=30)) == 0
+
+
+def test_a_short_document_that_fails_says_so_on_the_page_it_came_from(client, convention, monkeypatch):
+    def broken(html):
+        raise ValueError("Pango introuvable")
+
+    monkeypatch.setattr(documents, "render_pdf", broken)
+    client.force_login(users_for(convention)["caf"])
+    response = client.get(pdf_url(convention), headers={"referer": "http://testserver/conventions/roumois/annexes/"},
+                          follow=True)
+    assert response.redirect_chain[0][0] == "http://testserver/conventions/roumois/annexes/"
+    page = response.content.decode()
+    assert "le document n&#x27;a pas pu être produit" in page and "Pango" not in page
