@@ -12,7 +12,7 @@ from ctg.errors import DomainError
 
 from .enums import Theme
 from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update
-from .tracking import row_changes, tracking_fiches
+from .tracking import format_number, row_changes, tracking_fiches
 
 # Fields whose changes are shown to a user whose save came second.
 TRACKED_FIELDS = [
@@ -74,14 +74,10 @@ def record_changes(record, previous):
     return changes
 
 
-def number(value):
-    return "—" if value is None else f"{value:g}".replace(".", ",")
-
-
 def indicators_snapshot(fiche):
     """One line per indicator, as the fiche's history shows it."""
     return "\n".join(
-        f"{i.name}{f' ({i.unit})' if i.unit else ''} : départ {number(i.baseline)}, cible {number(i.target)}"
+        f"{i.name}{f' ({i.unit})' if i.unit else ''} : départ {format_number(i.baseline)}, cible {format_number(i.target)}"
         for i in fiche.indicators.order_by("position", "id")
     )
 
