@@ -63,12 +63,15 @@ def field_label(name):
 SNAPSHOT_FIELDS = [("themes_snapshot", "Thématiques"), ("indicators_snapshot", "Indicateurs chiffrés")]
 
 
-def record_changes(record, previous):
-    """The tracked fields, thématiques and indicators that differ between two history records of a fiche."""
+def record_changes(record, previous, snapshots=None):
+    """The tracked fields, thématiques and indicators that differ between two history records of a
+    fiche. `snapshots`: the last thématiques and indicators recorded before `record`, when records
+    written outside the fiche form (a move, an import) stand between them; `previous`'s otherwise."""
     delta = record.diff_against(previous, included_fields=TRACKED_FIELDS)
     changes = [Change(field_label(c.field), c.old, c.new) for c in delta.changes]
+    snapshots = snapshots if snapshots is not None else {name: getattr(previous, name) for name, _ in SNAPSHOT_FIELDS}
     for name, label in SNAPSHOT_FIELDS:
-        old, new = getattr(previous, name), getattr(record, name)
+        old, new = snapshots.get(name), getattr(record, name)
         if old is not None and new is not None and old != new:
             changes.append(Change(label, old or "—", new or "—"))
     return changes

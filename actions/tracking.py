@@ -28,9 +28,11 @@ def clean_text(value):
 
 
 def format_number(value):
+    """A number as a French reader writes it: 1234567, 6,5 (up to 15 significant digits, so that
+    no typed value is rounded away)."""
     if value is None:
         return "—"
-    return f"{value:g}".replace(".", ",")
+    return f"{value:.15g}".replace(".", ",")
 
 
 def row_changes(fiche, update, values):

@@ -138,14 +138,15 @@ def compare_versions(request, lineage):
 
 def edit_history(fiche):
     """Every edit of the fiche, newest first: who, when, and each field's old → new value."""
-    records = list(fiche.history.select_related("history_user").order_by("-history_date", "-history_id"))
-    entries = []
-    for record, previous in zip(records, records[1:] + [None], strict=True):
-        changes = services.record_changes(record, previous) if previous is not None else []
-        if previous is not None and not changes:
-            continue
-        entries.append({"record": record, "changes": changes, "created": previous is None})
-    return entries
+    records = list(fiche.history.select_related("history_user").order_by("history_date", "history_id"))
+    entries, snapshots = [], {}
+    for previous, record in zip([None, *records], records, strict=False):
+        changes = services.record_changes(record, previous, snapshots) if previous is not None else []
+        snapshots.update({name: getattr(record, name) for name, _ in services.SNAPSHOT_FIELDS
+                          if getattr(record, name) is not None})
+        if previous is None or changes:
+            entries.append({"record": record, "changes": changes, "created": previous is None})
+    return entries[::-1]
 
 
 def fiche_form_page(request, convention, fiche):

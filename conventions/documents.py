@@ -6,8 +6,14 @@ and starts `manage.py render_document` in its own process: WeasyPrint's layout o
 convention takes minutes, and must neither hold a web worker nor hit its timeout. The page that
 asked follows the progress and downloads the result. The kept PDF is named by the hash of its
 HTML (`exporters.document_key`), so it is reused until something it shows changes.
+
+A document is claimed (set "en cours") before its worker starts, so that the cap of MAX_RUNNING
+layouts counts workers still starting; a worker beats while it lays out pages, so that one that
+crashed stops counting after DOCUMENT_SILENCE_LIMIT; a worker done with its document takes the
+waiting ones; the progress page starts a worker for a waiting document when there is room.
 """
 
+import datetime
 import logging
 import subprocess
 import sys
@@ -24,7 +30,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from .enums import DocumentStatus
 from .exporters import document_key, keep, kept_path, layout, render_pdf
-from .models import DOCUMENT_STALE_AFTER, GeneratedDocument
+from .models import GeneratedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +38,16 @@ logger = logging.getLogger(__name__)
 DEFAULT_BYTES_PER_PAGE = 4000
 # A document estimated at no more pages than this is laid out in the request (a few seconds).
 INLINE_MAX_PAGES = 12
-# Layouts running at once: each takes a core and about 100 MB; the others wait their turn, taken
-# by a worker when it is done.
+# Layouts running at once: each takes a core and about 100 MB; the others wait their turn.
 MAX_RUNNING = 2
+# Long documents one user may have waiting or running at once (each date is a new document).
+MAX_PER_USER = 3
 # WeasyPrint logs each page it lays out; the worker records the count at most this often (seconds).
 PROGRESS_EVERY = 1.0
 
 
-def html_path(key):
-    return Path(settings.MEDIA_ROOT) / "pdf" / f"{key}.html"
+def html_path(document):
+    return Path(settings.MEDIA_ROOT) / "pdf" / f"document-{document.pk}.html"
 
 
 def pdf_response(path, filename):
@@ -56,8 +63,9 @@ def document_response(request, convention, title, filename, html):
     if path.exists():
         return pdf_response(path, filename)
     referer = request.headers.get("referer", "")
-    if not url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
+    if len(referer) > 500 or not url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
         referer = ""
+    back = referer or convention.get_absolute_url()
     if estimated_pages(len(html.encode())) <= INLINE_MAX_PAGES:
         try:
             keep(key, render_pdf(html))
@@ -65,73 +73,89 @@ def document_response(request, convention, title, filename, html):
             logger.exception("Document « %s » of %s could not be rendered", title, convention.slug)
             messages.error(request, f"{title} : le document n'a pas pu être produit. Réessayez ; si l'erreur "
                                     "persiste, signalez-la à l'administrateur.")
-            return redirect(referer or convention.get_absolute_url())
+            return redirect(back)
         return pdf_response(path, filename)
+    same = GeneratedDocument.objects.alive().filter(convention=convention, key=key).first()
+    if same:
+        return redirect(same)
+    if GeneratedDocument.objects.alive().filter(requested_by=request.user).count() >= MAX_PER_USER:
+        messages.error(request, f"Vous avez déjà {MAX_PER_USER} documents en préparation : attendez qu'ils "
+                                "soient prêts avant d'en demander un autre.")
+        return redirect(back)
     return redirect(document_request(convention, title, filename, html, by=request.user, back_url=referer))
 
 
 def document_request(convention, title, filename, html, *, by, back_url=""):
-    """The document being made for this HTML, or a new one whose rendering starts once the
-    transaction commits. Asking twice for the same content while it renders waits for the same
-    document."""
-    key = document_key(html)
-    running = GeneratedDocument.objects.recent().filter(
-        convention=convention, key=key, status__in=[DocumentStatus.EN_ATTENTE, DocumentStatus.EN_COURS]
-    ).first()
-    if running:
-        return running
-    path = html_path(key)
+    """A new document for `html`, laid out once the transaction commits (or at once, inline)."""
+    document = GeneratedDocument.objects.create(
+        convention=convention, title=title, filename=filename, key=document_key(html),
+        html_bytes=len(html.encode()), requested_by=by, back_url=back_url,
+    )
+    path = html_path(document)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
-    document = GeneratedDocument.objects.create(
-        convention=convention, title=title, filename=filename, key=key, html_bytes=len(html.encode()),
-        requested_by=by, back_url=back_url,
-    )
     # `DOCUMENT_WORKER`: "process" (a separate `manage.py render_document` once the document is
-    # committed), or "inline" (right here: tests).
+    # committed), or "inline" (right here: tests, benchmarks).
     if settings.DOCUMENT_WORKER == "inline":
-        render_document(document.pk)
+        if claim(document.pk):
+            render_document(document.pk)
         document.refresh_from_db()
     else:
         transaction.on_commit(lambda: start_worker(document.pk))
     return document
 
 
+def claim(pk):
+    """Mark a waiting document as being laid out; False if someone else took it."""
+    now = timezone.now()
+    return bool(
+        GeneratedDocument.objects.filter(pk=pk, status=DocumentStatus.EN_ATTENTE).update(
+            status=DocumentStatus.EN_COURS, started_at=now, heartbeat_at=now
+        )
+    )
+
+
 def start_worker(pk):
-    """A worker process for document `pk`, unless MAX_RUNNING already run: one of them takes it
-    when it is done (`work`)."""
-    if GeneratedDocument.objects.running().count() >= MAX_RUNNING:
-        return
+    """A worker process for waiting document `pk`, if fewer than MAX_RUNNING layouts run; otherwise
+    it waits for a worker to finish and take it (`work`)."""
+    with transaction.atomic():
+        if GeneratedDocument.objects.running().count() >= MAX_RUNNING or not claim(pk):
+            return False
     subprocess.Popen(  # noqa: S603 — fixed arguments, no user input
         [sys.executable, str(settings.BASE_DIR / "manage.py"), "render_document", str(pk)],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=None, start_new_session=True,
         cwd=settings.BASE_DIR,
     )
+    return True
+
+
+def nudge(document):
+    """A waiting document whose turn may have come (a worker crashed, or none had room when it was
+    asked for): start its worker when there is room. Called by its progress page."""
+    if document.status == DocumentStatus.EN_ATTENTE and settings.DOCUMENT_WORKER == "process":
+        if start_worker(document.pk):
+            document.refresh_from_db()
 
 
 def work(pk):
-    """What a worker process does: document `pk`, then every document left waiting, oldest first."""
+    """What a worker process does: its claimed document `pk`, then every document left waiting,
+    oldest first."""
     render_document(pk)
     while (waiting := GeneratedDocument.objects.waiting().values_list("pk", flat=True).first()) is not None:
-        render_document(waiting)
+        if claim(waiting):
+            render_document(waiting)
 
 
 def render_document(pk):
-    """Lay out and write the PDF of a waiting document; record its pages, or the error."""
-    claimed = GeneratedDocument.objects.filter(pk=pk, status=DocumentStatus.EN_ATTENTE).update(
-        status=DocumentStatus.EN_COURS, started_at=timezone.now()
-    )
-    if not claimed:
-        return
+    """Lay out and write the PDF of a claimed document; record its pages, or the error."""
     document = GeneratedDocument.objects.get(pk=pk)
     progress_logger = logging.getLogger("weasyprint.progress")
     handler, level = PageCounter(pk), progress_logger.level
     progress_logger.addHandler(handler)
     progress_logger.setLevel(logging.INFO)
     try:
-        html = html_path(document.key).read_text(encoding="utf-8")
-        laid_out = layout(html)
-        GeneratedDocument.objects.filter(pk=pk).update(pages=len(laid_out.pages))
+        laid_out = layout(html_path(document).read_text(encoding="utf-8"))
+        GeneratedDocument.objects.filter(pk=pk).update(pages=len(laid_out.pages), heartbeat_at=timezone.now())
         keep(document.key, laid_out.write_pdf())
     except Exception as error:
         logger.exception("Document %s could not be rendered", pk)
@@ -142,12 +166,13 @@ def render_document(pk):
     finally:
         progress_logger.removeHandler(handler)
         progress_logger.setLevel(level)
+        html_path(document).unlink(missing_ok=True)
     GeneratedDocument.objects.filter(pk=pk).update(status=DocumentStatus.PRET, finished_at=timezone.now())
-    html_path(document.key).unlink(missing_ok=True)
 
 
 class PageCounter(logging.Handler):
-    """Records how many pages WeasyPrint has laid out ("Step 5 - Creating layout - Page N")."""
+    """Records how many pages WeasyPrint has laid out ("Step 5 - Creating layout - Page N"): the
+    progress, and the worker's heartbeat."""
 
     def __init__(self, pk):
         super().__init__(logging.INFO)
@@ -160,15 +185,15 @@ class PageCounter(logging.Handler):
         now = time.monotonic()
         if now - self.last >= PROGRESS_EVERY:
             self.last = now
-            GeneratedDocument.objects.filter(pk=self.pk).update(pages_done=record.args[0])
+            GeneratedDocument.objects.filter(pk=self.pk).update(pages_done=record.args[0], heartbeat_at=timezone.now())
 
 
 def progress(document, now=None):
     """What the progress page shows: (percent or None, seconds left or None, French phase)."""
     now = now or timezone.now()
     if document.status == DocumentStatus.PRET:
-        return 100, 0, f"Document prêt : {document.pages} pages."
-    if document.status == DocumentStatus.ECHEC or is_stale(document, now):
+        return 100, 0, f"Document prêt : {pages(document.pages)}."
+    if document.status == DocumentStatus.ECHEC or document.is_lost:
         return None, None, "La génération n'a pas abouti."
     if document.status == DocumentStatus.EN_ATTENTE:
         ahead = GeneratedDocument.objects.waiting().filter(created_at__lt=document.created_at).count()
@@ -176,7 +201,7 @@ def progress(document, now=None):
             return 0, None, f"En attente : {ahead} document{'s' if ahead > 1 else ''} à mettre en page avant celui-ci…"
         return 0, None, "En attente du démarrage de la mise en page…"
     if document.pages:
-        return 95, None, f"Écriture du PDF ({document.pages} pages)…"
+        return 95, None, f"Écriture du PDF ({pages(document.pages)})…"
     expected = max(estimated_pages(document.html_bytes), document.pages_done + 1)
     percent = round(90 * document.pages_done / expected)
     if not document.pages_done:
@@ -186,10 +211,8 @@ def progress(document, now=None):
     return percent, seconds_left, f"Mise en page : page {document.pages_done} sur environ {expected}…"
 
 
-def is_stale(document, now=None):
-    return document.status in (DocumentStatus.EN_ATTENTE, DocumentStatus.EN_COURS) and (
-        document.created_at < (now or timezone.now()) - DOCUMENT_STALE_AFTER
-    )
+def pages(count):
+    return f"{count} page{'s' if count > 1 else ''}"
 
 
 def estimated_pages(html_bytes):
@@ -203,19 +226,23 @@ def bytes_per_page():
         .order_by("-finished_at")
         .values_list("html_bytes", "pages")[:20]
     )
-    size, pages = sum(r[0] for r in recent), sum(r[1] for r in recent)
-    return size / pages if size and pages else DEFAULT_BYTES_PER_PAGE
+    size, count = sum(r[0] for r in recent), sum(r[1] for r in recent)
+    return size / count if size and count else DEFAULT_BYTES_PER_PAGE
 
 
 def prune(older_than):
-    """Forget what was made or served longer ago than `older_than`: kept PDFs, leftover HTML,
-    and their records (never one still being made). A pruned document is simply made again when
-    asked. Returns the number of files removed."""
+    """Forget what was made or served longer ago than `older_than` (a day at least, so that nothing
+    being made is touched): kept PDFs, leftover HTML, and their records. A pruned document is
+    simply made again when asked. Returns the number of files removed."""
+    older_than = max(older_than, datetime.timedelta(days=1))
     limit = time.time() - older_than.total_seconds()
     removed = 0
     for path in (Path(settings.MEDIA_ROOT) / "pdf").glob("*"):
-        if path.suffix in (".pdf", ".html", ".tmp") and path.stat().st_mtime < limit:
-            path.unlink(missing_ok=True)
-            removed += 1
-    GeneratedDocument.objects.filter(created_at__lt=timezone.now() - max(older_than, DOCUMENT_STALE_AFTER)).delete()
+        try:
+            if path.suffix in (".pdf", ".html", ".tmp") and path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # a worker removed or renamed it meanwhile
+            continue
+    GeneratedDocument.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return removed

@@ -456,23 +456,36 @@ class Deliberation(models.Model):
 
 
 
-# A document still not ready after this long lost its worker (a restart, a crash).
-DOCUMENT_STALE_AFTER = datetime.timedelta(minutes=30)
+# A waiting document nobody took after this long is given up (its requester has left).
+DOCUMENT_WAIT_LIMIT = datetime.timedelta(minutes=30)
+# A document being laid out whose worker gave no sign of life for this long lost it (a crash, a
+# restart): the worker beats at least every few seconds while it lays out pages.
+DOCUMENT_SILENCE_LIMIT = datetime.timedelta(minutes=5)
 
 
 class GeneratedDocumentQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(convention__in=Convention.objects.for_user(user))
 
-    def recent(self):
-        return self.filter(created_at__gte=timezone.now() - DOCUMENT_STALE_AFTER)
-
     def running(self):
-        return self.recent().filter(status=DocumentStatus.EN_COURS)
+        """Documents a live worker is laying out."""
+        return self.filter(
+            status=DocumentStatus.EN_COURS, heartbeat_at__gte=timezone.now() - DOCUMENT_SILENCE_LIMIT
+        )
 
     def waiting(self):
         """Documents waiting for a worker, oldest first."""
-        return self.recent().filter(status=DocumentStatus.EN_ATTENTE).order_by("created_at", "pk")
+        return self.filter(
+            status=DocumentStatus.EN_ATTENTE, created_at__gte=timezone.now() - DOCUMENT_WAIT_LIMIT
+        ).order_by("created_at", "pk")
+
+    def alive(self):
+        """Waiting or running: a new request for the same content follows one of these."""
+        now = timezone.now()
+        return self.filter(
+            Q(status=DocumentStatus.EN_COURS, heartbeat_at__gte=now - DOCUMENT_SILENCE_LIMIT)
+            | Q(status=DocumentStatus.EN_ATTENTE, created_at__gte=now - DOCUMENT_WAIT_LIMIT)
+        )
 
 
 class GeneratedDocument(models.Model):
@@ -496,6 +509,7 @@ class GeneratedDocument(models.Model):
     )
     created_at = models.DateTimeField("demandé le", auto_now_add=True)
     started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("dernier signe du processus", null=True, blank=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
     objects = GeneratedDocumentQuerySet.as_manager()
@@ -510,3 +524,14 @@ class GeneratedDocument(models.Model):
 
     def get_absolute_url(self):
         return reverse("conventions:document", args=[self.convention.slug, self.pk])
+
+    @property
+    def is_lost(self):
+        """Not ready and no longer followed by any worker: the page says it failed."""
+        now = timezone.now()
+        if self.status == DocumentStatus.EN_ATTENTE:
+            return self.created_at < now - DOCUMENT_WAIT_LIMIT
+        if self.status == DocumentStatus.EN_COURS:
+            return (self.heartbeat_at or self.started_at or self.created_at) < now - DOCUMENT_SILENCE_LIMIT
+        return False
+

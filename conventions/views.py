@@ -265,6 +265,7 @@ def document(request, slug, pk):
     """The progress of a PDF being made; htmx polls its region until it is ready."""
     convention = get_convention(request, slug)
     generated = get_object_or_404(convention.documents, pk=pk)
+    documents.nudge(generated)
     percent, seconds_left, phase = documents.progress(generated)
     context = convention_context(request, convention, "convention")
     context.update(

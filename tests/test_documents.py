@@ -8,7 +8,7 @@ import os
 import time
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -97,7 +97,7 @@ def test_asking_twice_while_it_renders_waits_for_the_same_document(client, conve
     # The page polls while it waits; without JavaScript it refreshes itself.
     page = client.get(document.get_absolute_url()).content.decode()
     assert 'hx-trigger="every 2s"' in page and '<meta http-equiv="refresh" content="3">' in page
-    assert "En attente du démarrage" in page
+    assert "Mise en page du document" in page  # claimed before its worker starts
     # The worker command then does the work.
     call_command("render_document", document.pk)
     document.refresh_from_db()
@@ -121,8 +121,13 @@ def test_progress_counts_the_pages_laid_out(convention):
     assert (percent, seconds_left, phase) == (22, 90, "Mise en page : page 25 sur environ 100…")
     document.pages = 104
     assert documents.progress(document, now)[2] == "Écriture du PDF (104 pages)…"
-    document.status, document.created_at = DocumentStatus.EN_COURS, now - datetime.timedelta(hours=1)
+    # Its worker fell silent (a crash): the page stops waiting.
+    document.pages, document.heartbeat_at = None, timezone.now() - datetime.timedelta(minutes=6)
     assert documents.progress(document, now) == (None, None, "La génération n'a pas abouti.")
+    # A long wait in the queue is not a failure, as long as the worker beats.
+    document.created_at = document.heartbeat_at = timezone.now() - datetime.timedelta(hours=1)
+    document.heartbeat_at = timezone.now()
+    assert documents.progress(document, now)[2] == "Mise en page : page 25 sur environ 100…"
 
 
 def test_a_failed_rendering_says_so(client, convention):
@@ -182,27 +187,68 @@ def test_layouts_wait_their_turn_then_one_worker_takes_them_all(client, conventi
     settings.DOCUMENT_WORKER = "process"
     started = []
     monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: started.append(args[-1]))
+    monkeypatch.setattr(documents, "MAX_RUNNING", 2)
+    monkeypatch.setattr(documents, "MAX_PER_USER", 10)
+    client.force_login(users_for(convention)["caf"])
+    # Four documents asked for in the same second: workers still starting count too.
+    for month in (1, 2, 3, 4):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.get(pdf_url(convention), {"date": f"2026-0{month}-15"})
+    first, second, third, fourth = GeneratedDocument.objects.order_by("created_at", "pk")
+    assert started == [str(first.pk), str(second.pk)]
+    assert [d.status for d in (third, fourth)] == [DocumentStatus.EN_ATTENTE] * 2
+    assert "En attente : 1 document à mettre en page avant celui-ci" in client.get(fourth.get_absolute_url()).content.decode()
+    assert len(started) == 2  # the page does not start a third worker while two run
+    # The first worker, done with its own, takes the waiting ones in order.
+    documents.work(first.pk)
+    assert {d.status for d in GeneratedDocument.objects.exclude(pk=second.pk)} == {DocumentStatus.PRET}
+    third.refresh_from_db()
+    fourth.refresh_from_db()
+    assert third.started_at <= fourth.started_at
+
+
+def test_a_crashed_worker_does_not_hold_the_queue(client, convention, settings, monkeypatch,
+                                                  django_capture_on_commit_callbacks, long_documents):
+    settings.DOCUMENT_WORKER = "process"
+    started = []
+    monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: started.append(args[-1]))
     monkeypatch.setattr(documents, "MAX_RUNNING", 1)
     client.force_login(users_for(convention)["caf"])
     with django_capture_on_commit_callbacks(execute=True):
         client.get(pdf_url(convention), {"date": "2026-01-15"})
-    first = GeneratedDocument.objects.get()
-    GeneratedDocument.objects.filter(pk=first.pk).update(status=DocumentStatus.EN_COURS, started_at=timezone.now())
-    # A second document while the first is laid out: no second process, it waits behind it.
     with django_capture_on_commit_callbacks(execute=True):
         client.get(pdf_url(convention), {"date": "2026-02-15"})
+    crashed, waiting = GeneratedDocument.objects.order_by("created_at", "pk")
+    assert started == [str(crashed.pk)] and waiting.status == DocumentStatus.EN_ATTENTE
+    # Its worker died: no heartbeat for six minutes.
+    GeneratedDocument.objects.filter(pk=crashed.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(minutes=6))
+    assert "La génération n&#x27;a pas abouti" in client.get(crashed.get_absolute_url()).content.decode()
+    # The waiting document's page starts its worker, now that there is room.
+    client.get(waiting.get_absolute_url())
+    waiting.refresh_from_db()
+    assert started == [str(crashed.pk), str(waiting.pk)] and waiting.status == DocumentStatus.EN_COURS
+    # Asking again for the crashed document's content makes a new one.
     with django_capture_on_commit_callbacks(execute=True):
-        client.get(pdf_url(convention), {"date": "2026-03-15"})
-    second, third = GeneratedDocument.objects.exclude(pk=first.pk).order_by("created_at", "pk")
-    assert started == [str(first.pk)]
-    assert "En attente : 1 document à mettre en page avant celui-ci" in client.get(third.get_absolute_url()).content.decode()
-    # The first worker, done with its own, takes the waiting ones in order.
-    GeneratedDocument.objects.filter(pk=first.pk).update(status=DocumentStatus.EN_ATTENTE)
-    documents.work(first.pk)
-    assert set(GeneratedDocument.objects.values_list("status", flat=True)) == {DocumentStatus.PRET}
-    second.refresh_from_db()
-    third.refresh_from_db()
-    assert second.started_at <= third.started_at
+        response = client.get(pdf_url(convention), {"date": "2026-01-15"})
+    assert response.url != crashed.get_absolute_url()
+
+
+def test_one_user_has_at_most_three_long_documents_in_preparation(client, convention, settings, monkeypatch,
+                                                                   django_capture_on_commit_callbacks, long_documents):
+    settings.DOCUMENT_WORKER = "process"
+    monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: None)
+    client.force_login(users_for(convention)["elu"])
+    for month in (1, 2, 3):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.get(pdf_url(convention), {"date": f"2026-0{month}-15"})
+    response = client.get(pdf_url(convention), {"date": "2026-04-15"},
+                          headers={"referer": "http://testserver/conventions/roumois/"}, follow=True)
+    assert GeneratedDocument.objects.count() == 3
+    assert response.redirect_chain[0][0] == "http://testserver/conventions/roumois/"
+    assert "Vous avez déjà 3 documents en préparation" in response.content.decode()
+    # The same content again is not a new document: it follows the one being made.
+    again = client.get(pdf_url(convention), {"date": "2026-02-15"})
+    assert again.url == GeneratedDocument.objects.order_by("pk")[1].get_absolute_url()
 
 
 def test_prune_removes_what_nobody_downloaded_for_a_month(client, convention, settings, long_documents):
@@ -214,6 +260,8 @@ def test_prune_removes_what_nobody_downloaded_for_a_month(client, convention, se
     month_ago = time.time() - 31 * 86400
     os.utime(old_path, (month_ago, month_ago))
     GeneratedDocument.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=31))
+    with pytest.raises(CommandError, match="un jour au moins"):
+        call_command("prune_documents", "--days", "0")
     out = io.StringIO()
     call_command("prune_documents", stdout=out)
     assert out.getvalue().strip() == "1 fichier supprimé."

@@ -177,6 +177,30 @@ def test_history_shows_theme_and_indicator_changes(client, convention, users):
     ]
 
 
+def test_history_compares_themes_across_a_move_and_keeps_every_digit(client, convention, users):
+    """A move writes history without thématiques or indicators; the next edit is still compared
+    with the last ones recorded. Large values are written in full."""
+    fiche = convention.fiches.get(key="passerelles")
+    client.force_login(users["caf"])
+    indicator_row = {"indicators-TOTAL_FORMS": "1", "indicators-0-name": "Habitants couverts",
+                     "indicators-0-baseline": "1234567", "indicators-0-target": ""}
+    assert client.post(edit_url(fiche), form_data(fiche, **indicator_row)).status_code == 302
+    client.post(reverse("actions:fiche_move", args=[convention.slug, "laep"]), {"direction": "up"})
+    fiche.refresh_from_db()
+    assert fiche.number == 2  # the move wrote a record of its own
+    indicator = fiche.indicators.get()
+    assert client.post(edit_url(fiche), form_data(fiche, number="2", themes=["enfance", "jeunesse"], **{
+        **indicator_row, "indicators-INITIAL_FORMS": "1", "indicators-0-id": str(indicator.pk),
+        "indicators-0-baseline": "1234568",
+    })).status_code == 302
+    [latest, *_] = client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])).context["history"]
+    assert [(c.label, c.old, c.new) for c in latest["changes"]] == [
+        ("Thématiques", "Enfance", "Enfance, Jeunesse"),
+        ("Indicateurs chiffrés", "Habitants couverts : départ 1234567, cible —",
+         "Habitants couverts : départ 1234568, cible —"),
+    ]
+
+
 def test_errors_keep_the_typing_and_explain_in_french(client, convention, users):
     fiche = convention.fiches.get(key="passerelles")
     client.force_login(users["caf"])

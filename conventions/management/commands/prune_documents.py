@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from conventions.documents import prune
 
@@ -17,5 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--days", type=int, default=30, help="ancienneté en jours (30 par défaut)")
 
     def handle(self, *args, days, **options):
+        if days < 1:
+            raise CommandError("--days : un jour au moins, pour ne rien retirer à un document en préparation.")
         removed = prune(datetime.timedelta(days=days))
         self.stdout.write(f"{removed} fichier{'s' if removed > 1 else ''} supprimé{'s' if removed > 1 else ''}.")
