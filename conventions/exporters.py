@@ -268,18 +268,19 @@ class FichePdf:
         )
         latest = {
             value.indicator_id: value
-            for value in IndicatorValue.objects.filter(indicator__fiche=fiche)
+            for value in IndicatorValue.objects.filter(indicator__fiche=fiche, update__copied_from="")
             .select_related("update")
             .order_by("update__period")
         }
         indicators = list(fiche.indicators.all())
         for indicator in indicators:
             indicator.latest = latest.get(indicator.pk)
-        update = next(iter(fiche.updates.all()), None)
+        # The latest quarter someone confirmed: a row copied from the previous quarter is not news.
+        update = next((u for u in fiche.updates.all() if not u.copied_from), None)
         inherited = False
         if update is None and fiche.previous_version_id:
             # A new version continues its predecessor's tracking until its own first update.
-            update = fiche.previous_version.updates.order_by("-period").first()
+            update = fiche.previous_version.updates.filter(copied_from="").order_by("-period").first()
             inherited = update is not None
         if update is not None:
             update.period_label = Period.parse(update.period).label

@@ -171,6 +171,10 @@ def fiche():
     update = UpdateFactory(fiche=fiche, period="2026-T1", status="en_cours", progress=20,
                            comment="Structure pilote retenue.", updated_on=datetime.date(2026, 4, 2))
     IndicatorValue.objects.create(update=update, indicator=indicator, value=1)
+    # Copied into the next quarter and not confirmed yet: not the latest news.
+    copied = UpdateFactory(fiche=fiche, period="2026-T2", status="en_cours", progress=20, copied_from="2026-T1",
+                           comment="Recopié du trimestre précédent.", updated_on=datetime.date(2026, 7, 1))
+    IndicatorValue.objects.create(update=copied, indicator=indicator, value=1)
     return fiche
 
 
@@ -191,6 +195,7 @@ def test_fiche_alone(fiche):
     assert "1 (2026-T1)" in text  # latest value of the first indicator
     assert "En cours" in text and "20 %" in text and "02/04/2026" in text and "Structure pilote retenue." in text
     assert "Non démarrée" not in text  # only the latest quarter
+    assert "2026-T2" not in text and "Recopié" not in text and "01/07/2026" not in text  # an unconfirmed copy
     assert reader.metadata.title == f"Action {fiche.number} — Développer les passerelles"
     assert reader.metadata.author == fiche.convention.caf.name
     assert {"Fiche action", "Indicateurs", "Dernier point de suivi"} <= set(outline_titles(reader))
@@ -307,3 +312,16 @@ def test_generated_once_then_served_from_the_cache_until_the_text_changes(kind, 
     _, _, third = exporter.generate(obj)
     assert third != first and len(cached_files(settings)) == 2
     assert "Un texte entièrement nouveau." in pdf_text(third)[1]
+
+
+def test_french_dates_and_counts_of_the_signature_block(plan):
+    from django.template import Context, Template
+
+    convention, _, _ = plan
+    convention.signed_at, convention.signed_on = "Bourg-Achard", datetime.date(2022, 11, 1)
+    html = Template('{% include "pdf/_signatures.html" %}').render(Context({
+        "act": convention, "parties": [("Caf", [])], "signatories": [],
+    }))
+    assert "le 1er novembre 2022, en 1 exemplaire." in html
+    html = Template('{% include "pdf/_signatures.html" %}').render(Context({"act": convention, "parties": []}))
+    assert "le 1er novembre 2022." in html and "exemplaire" not in html

@@ -1,4 +1,5 @@
 from django import template
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
 from ctg.markdown import render_markdown
@@ -10,3 +11,12 @@ register = template.Library()
 def markdown_filter(text):
     """Markdown to sanitised HTML: the only filter that may mark user text as safe."""
     return mark_safe(render_markdown(text))  # noqa: S308 - nh3 has sanitised it
+
+
+@register.filter
+def long_date(value):
+    """A date as a French act writes it: « 1er janvier 2026 », « 15 décembre 2025 »."""
+    if not value:
+        return ""
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {date_format(value, 'F Y')}"
