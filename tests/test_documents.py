@@ -180,6 +180,10 @@ def test_an_outside_referer_is_not_offered_as_the_way_back(client, convention, l
     client.force_login(users_for(convention)["caf"])
     client.get(pdf_url(convention), headers={"referer": "https://evil.example.org/"})
     assert GeneratedDocument.objects.get().back_url == ""
+    # Nor one longer than the column (PostgreSQL would refuse it).
+    client.get(pdf_url(convention), {"date": "2026-02-01"},
+               headers={"referer": "http://testserver/conventions/roumois/?" + "x" * 600})
+    assert GeneratedDocument.objects.order_by("pk").last().back_url == ""
 
 
 def test_layouts_wait_their_turn_then_one_worker_takes_them_all(client, convention, settings, monkeypatch,
