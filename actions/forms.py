@@ -150,10 +150,7 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
         return number
 
     def clean(self):
-        cleaned = super().clean()
-        axis, objective = cleaned.get("axis"), cleaned.get("objective")
-        if axis and objective and objective.axis_id != axis.pk:
-            self.add_error("objective", f"Cet objectif appartient à l'axe {objective.axis.number}, pas à l'axe {axis.number}.")
+        cleaned = super().clean()  # the objective's axis is checked by Fiche.clean()
         start, end = cleaned.get("start_year"), cleaned.get("end_year")
         if start and end and end < start:
             self.add_error("end_year", "L'année de fin précède l'année de début.")

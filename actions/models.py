@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
@@ -7,6 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from conventions.enums import AvenantStatus
 from conventions.models import Commune, Convention, Operation, Organisation, slug_validator
+from ctg.errors import check_same_convention
 
 from .enums import Nature, Theme, UpdateStatus
 
@@ -186,6 +188,16 @@ class Fiche(models.Model):
 
     def get_absolute_url(self):
         return reverse("actions:fiche", args=[self.convention.slug, self.key])
+
+    def clean(self):
+        check_same_convention(
+            self.convention_id, axis=self.axis if self.axis_id else None, avenant=self.avenant,
+            previous_version=self.previous_version, commune=self.commune,
+        )
+        if self.axis_id and self.objective and self.objective.axis_id != self.axis_id:
+            raise ValidationError({
+                "objective": f"Cet objectif appartient à l'axe {self.objective.axis.number}, pas à l'axe {self.axis.number}."
+            })
 
     @property
     def theme_slugs(self):

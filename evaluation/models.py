@@ -5,6 +5,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from conventions.models import Convention
+from ctg.errors import check_same_convention
 
 from .enums import BilanKind, MilestoneKind, MilestoneStatus
 
@@ -60,6 +61,9 @@ class Milestone(models.Model):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        check_same_convention(self.convention_id, body=self.body)
 
     def is_late(self, today=None):
         return self.status == MilestoneStatus.PREVU and self.end < (today or timezone.localdate())

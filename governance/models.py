@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conventions.enums import ConventionStatus
 from conventions.models import Convention, Organisation
+from ctg.errors import check_same_convention
 
 from .enums import BodyKind, OfficerScope, ReminderKind
 from .frequency import expected_per_year
@@ -144,6 +145,9 @@ class Meeting(models.Model):
     def get_absolute_url(self):
         return reverse("governance:meeting", args=[self.convention.slug, self.pk])
 
+    def clean(self):
+        check_same_convention(self.convention_id, body=self.body if self.body_id else None)
+
     def is_past(self, today):
         return self.date < today
 
@@ -232,6 +236,10 @@ class Decision(models.Model):
 
     def __str__(self):
         return self.text[:80]
+
+    def clean(self):
+        if self.meeting_id:
+            check_same_convention(self.meeting.convention_id, fiche=self.fiche, avenant=self.avenant)
 
 
 class CooperationOfficer(models.Model):

@@ -35,6 +35,7 @@ from tests.factories import (
     ArticleFactory,
     AvenantFactory,
     AxisFactory,
+    BodyFactory,
     ConventionFactory,
     FicheFactory,
     IndicatorFactory,
@@ -262,3 +263,43 @@ def test_non_staff_user_is_redirected_to_the_admin_login(client, django_user_mod
     assert response.status_code == 302
     assert response.url == f"{reverse('admin:login')}?next={reverse('admin:index')}"
     assert client.get(admin_url(Fiche, "changelist")).status_code == 302
+
+
+def test_admin_refuses_rows_that_mix_two_conventions(staff_client, plan):
+    """The application's forms only offer a convention's own rows; the administration offers them
+    all, so the models refuse a mix, in French, at the field."""
+    from django.core.exceptions import ValidationError
+
+    from governance.models import Meeting
+
+    other = ConventionFactory()
+    foreign_axis = AxisFactory(convention=other, number=1, title="Axe d'ailleurs")
+    fiche = Fiche.objects.get(title="Créer un guichet unique des familles")
+    fiche.axis = foreign_axis
+    with pytest.raises(ValidationError) as refused:
+        fiche.full_clean()
+    assert refused.value.message_dict["axis"] == ["« Axe 1 — Axe d'ailleurs » appartient à une autre convention."]
+
+    fiche.refresh_from_db()
+    fiche.objective = Objective.objects.create(axis=AxisFactory(convention=fiche.convention, number=9), number=1,
+                                               title="Ailleurs")
+    with pytest.raises(ValidationError) as refused:
+        fiche.full_clean()
+    assert refused.value.message_dict["objective"][0].startswith("Cet objectif appartient à l'axe 9")
+
+    meeting = Meeting.objects.first()
+    meeting.body = BodyFactory(convention=other)
+    with pytest.raises(ValidationError) as refused:
+        meeting.full_clean()
+    assert "body" in refused.value.message_dict
+
+    milestone = Milestone.objects.first()
+    milestone.body = meeting.body
+    with pytest.raises(ValidationError):
+        milestone.full_clean()
+
+    decision = Decision.objects.first()
+    decision.fiche = FicheFactory(axis=foreign_axis)
+    with pytest.raises(ValidationError) as refused:
+        decision.full_clean()
+    assert "fiche" in refused.value.message_dict

@@ -217,6 +217,18 @@ def test_errors_keep_the_typing_and_explain_in_french(client, convention, users)
     assert fiche.title == "Développer les passerelles" and fiche.version == 1
 
 
+def test_an_objective_of_another_axis_is_refused_at_its_field(client, convention, users):
+    fiche = convention.fiches.get(key="passerelles")
+    jeunesse = convention.axes.get(number=2)
+    objective = Objective.objects.create(axis=jeunesse, number=1, title="Accompagner les 16-25 ans")
+    client.force_login(users["caf"])
+    response = client.post(edit_url(fiche), form_data(fiche, objective=str(objective.pk)))
+    assert response.status_code == 200
+    assert response.context["form"].errors["objective"] == ["Cet objectif appartient à l'axe 2, pas à l'axe 1."]
+    fiche.refresh_from_db()
+    assert fiche.objective is None
+
+
 def test_title_without_verb_gets_a_hint_but_saves(client, convention, users):
     fiche = convention.fiches.get(key="passerelles")
     client.force_login(users["caf"])
