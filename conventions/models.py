@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from ctg.errors import check_same_convention
+
 from .enums import (
     AmendMode,
     AvenantStatus,
@@ -354,6 +356,13 @@ class Operation(models.Model):
 
     def __str__(self):
         return self.describe()
+
+    def clean(self):
+        if self.avenant_id:
+            check_same_convention(
+                self.avenant.convention_id, fiche=self.fiche, target_fiche=self.target_fiche,
+                equipment=self.equipment, target_equipment=self.target_equipment,
+            )
 
     def describe(self):
         """The operation in the words of an avenant's Article 1 (`002_…`)."""

@@ -303,3 +303,9 @@ def test_admin_refuses_rows_that_mix_two_conventions(staff_client, plan):
     with pytest.raises(ValidationError) as refused:
         decision.full_clean()
     assert "fiche" in refused.value.message_dict
+
+    operation = Operation.objects.filter(target_fiche__isnull=False).first()
+    operation.target_fiche = decision.fiche
+    with pytest.raises(ValidationError) as refused:
+        operation.full_clean()
+    assert "target_fiche" in refused.value.message_dict
