@@ -28,6 +28,23 @@ def long_documents(monkeypatch):
 
 
 @pytest.fixture
+def worker_starts(settings, monkeypatch, django_capture_on_commit_callbacks):
+    """Long documents go to worker processes, recorded here instead of started (the pk each
+    gets); the request's commit callbacks run, as after a real request."""
+    settings.DOCUMENT_WORKER = "process"
+    started = []
+    monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: started.append(args))
+    monkeypatch.setattr(documents, "INLINE_MAX_PAGES", 0)
+    return started
+
+
+def ask(client, convention, capture, date="2026-01-15", **kwargs):
+    """Ask for the convention's PDF, running what the request leaves for after its commit."""
+    with capture(execute=True):
+        return client.get(pdf_url(convention), {"date": date}, **kwargs)
+
+
+@pytest.fixture
 def convention():
     convention = ConventionFactory(slug="roumois", title="CTG Roumois Seine")
     FicheFactory(axis__convention=convention, number=1, title="Développer les passerelles")
@@ -80,20 +97,15 @@ def test_outsiders_see_no_document(client, convention, long_documents):
     assert client.get(reverse("conventions:document", args=[other.slug, document.pk])).status_code == 404
 
 
-def test_asking_twice_while_it_renders_waits_for_the_same_document(client, convention, settings, monkeypatch,
-                                                                   django_capture_on_commit_callbacks, long_documents):
-    settings.DOCUMENT_WORKER = "process"
-    started = []
-    monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: started.append(args))
+def test_asking_twice_while_it_renders_waits_for_the_same_document(client, convention, worker_starts,
+                                                                   django_capture_on_commit_callbacks):
     client.force_login(users_for(convention)["coordinateur"])
-    with django_capture_on_commit_callbacks(execute=True):
-        first = client.get(pdf_url(convention))
-    with django_capture_on_commit_callbacks(execute=True):
-        second = client.get(pdf_url(convention))
+    first = ask(client, convention, django_capture_on_commit_callbacks)
+    second = ask(client, convention, django_capture_on_commit_callbacks)
     document = GeneratedDocument.objects.get()
     assert first.url == second.url == document.get_absolute_url()
     # One worker process, started once the request's transaction is committed.
-    assert len(started) == 1 and started[0][-2:] == ["render_document", str(document.pk)]
+    assert len(worker_starts) == 1 and worker_starts[0][-2:] == ["render_document", str(document.pk)]
     # The page polls while it waits; without JavaScript it refreshes itself.
     page = client.get(document.get_absolute_url()).content.decode()
     assert 'hx-trigger="every 2s"' in page and '<meta http-equiv="refresh" content="3">' in page
@@ -186,23 +198,23 @@ def test_an_outside_referer_is_not_offered_as_the_way_back(client, convention, l
     assert GeneratedDocument.objects.order_by("pk").last().back_url == ""
 
 
-def test_layouts_wait_their_turn_then_one_worker_takes_them_all(client, convention, settings, monkeypatch,
-                                                                 django_capture_on_commit_callbacks, long_documents):
-    settings.DOCUMENT_WORKER = "process"
-    started = []
-    monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: started.append(args[-1]))
+def started_pks(worker_starts):
+    return [args[-1] for args in worker_starts]
+
+
+def test_layouts_wait_their_turn_then_one_worker_takes_them_all(client, convention, worker_starts, monkeypatch,
+                                                                 django_capture_on_commit_callbacks):
     monkeypatch.setattr(documents, "MAX_RUNNING", 2)
     monkeypatch.setattr(documents, "MAX_PER_USER", 10)
     client.force_login(users_for(convention)["caf"])
     # Four documents asked for in the same second: workers still starting count too.
     for month in (1, 2, 3, 4):
-        with django_capture_on_commit_callbacks(execute=True):
-            client.get(pdf_url(convention), {"date": f"2026-0{month}-15"})
+        ask(client, convention, django_capture_on_commit_callbacks, f"2026-0{month}-15")
     first, second, third, fourth = GeneratedDocument.objects.order_by("created_at", "pk")
-    assert started == [str(first.pk), str(second.pk)]
+    assert started_pks(worker_starts) == [str(first.pk), str(second.pk)]
     assert [d.status for d in (third, fourth)] == [DocumentStatus.EN_ATTENTE] * 2
     assert "En attente : 1 document à mettre en page avant celui-ci" in client.get(fourth.get_absolute_url()).content.decode()
-    assert len(started) == 2  # the page does not start a third worker while two run
+    assert len(worker_starts) == 2  # the page does not start a third worker while two run
     # The first worker, done with its own, takes the waiting ones in order.
     documents.work(first.pk)
     assert {d.status for d in GeneratedDocument.objects.exclude(pk=second.pk)} == {DocumentStatus.PRET}
@@ -211,40 +223,31 @@ def test_layouts_wait_their_turn_then_one_worker_takes_them_all(client, conventi
     assert third.started_at <= fourth.started_at
 
 
-def test_a_crashed_worker_does_not_hold_the_queue(client, convention, settings, monkeypatch,
-                                                  django_capture_on_commit_callbacks, long_documents):
-    settings.DOCUMENT_WORKER = "process"
-    started = []
-    monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: started.append(args[-1]))
+def test_a_crashed_worker_does_not_hold_the_queue(client, convention, worker_starts, monkeypatch,
+                                                  django_capture_on_commit_callbacks):
     monkeypatch.setattr(documents, "MAX_RUNNING", 1)
     client.force_login(users_for(convention)["caf"])
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get(pdf_url(convention), {"date": "2026-01-15"})
-    with django_capture_on_commit_callbacks(execute=True):
-        client.get(pdf_url(convention), {"date": "2026-02-15"})
+    ask(client, convention, django_capture_on_commit_callbacks, "2026-01-15")
+    ask(client, convention, django_capture_on_commit_callbacks, "2026-02-15")
     crashed, waiting = GeneratedDocument.objects.order_by("created_at", "pk")
-    assert started == [str(crashed.pk)] and waiting.status == DocumentStatus.EN_ATTENTE
+    assert started_pks(worker_starts) == [str(crashed.pk)] and waiting.status == DocumentStatus.EN_ATTENTE
     # Its worker died: no heartbeat for six minutes.
     GeneratedDocument.objects.filter(pk=crashed.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(minutes=6))
     assert "La génération n&#x27;a pas abouti" in client.get(crashed.get_absolute_url()).content.decode()
     # The waiting document's page starts its worker, now that there is room.
     client.get(waiting.get_absolute_url())
     waiting.refresh_from_db()
-    assert started == [str(crashed.pk), str(waiting.pk)] and waiting.status == DocumentStatus.EN_COURS
+    assert started_pks(worker_starts) == [str(crashed.pk), str(waiting.pk)]
+    assert waiting.status == DocumentStatus.EN_COURS
     # Asking again for the crashed document's content makes a new one.
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.get(pdf_url(convention), {"date": "2026-01-15"})
-    assert response.url != crashed.get_absolute_url()
+    assert ask(client, convention, django_capture_on_commit_callbacks, "2026-01-15").url != crashed.get_absolute_url()
 
 
-def test_one_user_has_at_most_three_long_documents_in_preparation(client, convention, settings, monkeypatch,
-                                                                   django_capture_on_commit_callbacks, long_documents):
-    settings.DOCUMENT_WORKER = "process"
-    monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: None)
+def test_one_user_has_at_most_three_long_documents_in_preparation(client, convention, worker_starts,
+                                                                   django_capture_on_commit_callbacks):
     client.force_login(users_for(convention)["elu"])
     for month in (1, 2, 3):
-        with django_capture_on_commit_callbacks(execute=True):
-            client.get(pdf_url(convention), {"date": f"2026-0{month}-15"})
+        ask(client, convention, django_capture_on_commit_callbacks, f"2026-0{month}-15")
     response = client.get(pdf_url(convention), {"date": "2026-04-15"},
                           headers={"referer": "http://testserver/conventions/roumois/"}, follow=True)
     assert GeneratedDocument.objects.count() == 3
