@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from .enums import UpdateStatus
-from .models import Fiche, Update
+from .models import Fiche, IndicatorValue, Update
 
 
 @dataclass
@@ -33,6 +33,19 @@ def format_number(value):
     if value is None:
         return "—"
     return f"{value:.15g}".replace(".", ",")
+
+
+def with_latest_values(fiche, *, confirmed_only=False):
+    """The fiche's indicators, each with `.latest`: its most recent IndicatorValue (or None);
+    `confirmed_only` skips the quarters copied from the previous one and not confirmed since."""
+    values = IndicatorValue.objects.filter(indicator__fiche=fiche).select_related("update").order_by("update__period")
+    if confirmed_only:
+        values = values.filter(update__copied_from="")
+    latest = {value.indicator_id: value for value in values}
+    indicators = list(fiche.indicators.all())
+    for indicator in indicators:
+        indicator.latest = latest.get(indicator.pk)
+    return indicators
 
 
 def row_changes(fiche, update, values):

@@ -26,9 +26,9 @@ from .forms import (
     TrackingImportForm,
     UpdateForm,
 )
-from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update
+from .models import Axis, Fiche, FicheTheme, Objective, Update
 from .periods import Period, periods_between
-from .tracking import needs_update, tracking_fiches, tracking_history
+from .tracking import needs_update, tracking_fiches, tracking_history, with_latest_values
 from .workbook import TrackingWorkbook, WorkbookError, read_tracking_workbook
 
 
@@ -87,12 +87,7 @@ def fiche_detail(request, slug, key):
     fiche = get_object_or_404(convention.fiches.with_details().prefetch_related("indicators"), key=key)
     context = convention_context(request, convention, "plan")
     in_force_keys = set(context["state"].fiches.values_list("key", flat=True))
-    latest_values = {
-        value.indicator_id: value
-        for value in IndicatorValue.objects.filter(indicator__fiche=fiche).select_related("update").order_by("update__period")
-    }
-    for indicator in fiche.indicators.all():
-        indicator.latest = latest_values.get(indicator.pk)
+    with_latest_values(fiche)  # the prefetched indicators get their .latest
     lineage = fiche.lineage() + list(fiche.next_versions.all())
     context.update(
         fiche=fiche,

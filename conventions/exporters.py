@@ -15,8 +15,9 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from actions.models import Fiche, IndicatorValue
+from actions.models import Fiche
 from actions.periods import Period
+from actions.tracking import with_latest_values
 
 from .diagnosis import diagnosis_table
 from .enums import ANNEX_TITLES, AmendMode, OperationKind
@@ -266,15 +267,7 @@ class FichePdf:
             .prefetch_related("indicators")
             .get(pk=fiche.pk)
         )
-        latest = {
-            value.indicator_id: value
-            for value in IndicatorValue.objects.filter(indicator__fiche=fiche, update__copied_from="")
-            .select_related("update")
-            .order_by("update__period")
-        }
-        indicators = list(fiche.indicators.all())
-        for indicator in indicators:
-            indicator.latest = latest.get(indicator.pk)
+        indicators = with_latest_values(fiche, confirmed_only=True)
         # The latest quarter someone confirmed: a row copied from the previous quarter is not news.
         update = next((u for u in fiche.updates.all() if not u.copied_from), None)
         inherited = False

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ctg.errors import DomainError
@@ -284,7 +283,7 @@ def document_download(request, slug, pk):
     path = kept_path(generated.key)
     if not path.exists():
         messages.error(request, "Ce document n'est plus conservé : demandez-le à nouveau.")
-        return redirect(generated.back_url or reverse("conventions:detail", args=[convention.slug]))
+        return redirect(generated.back_url or convention.get_absolute_url())
     return documents.pdf_response(path, generated.filename)
 
 

@@ -1,6 +1,7 @@
 """A bilan's documents, `generate(bilan) -> (filename, mimetype, bytes)`: the Excel workbook of its
 tables, and its PDF (figures, charts, written parts)."""
 
+import functools
 import re
 
 import tinycss2
@@ -69,6 +70,7 @@ class BilanWorkbook:
 SVG_OPEN_TAG = re.compile(r"<svg\b[^>]*>")
 
 
+@functools.cache  # the stylesheet ships with the code: read it once per process
 def svg_chart_rules():
     """The rules of print.css's `@media svg-charts` block, as CSS text."""
     for rule in tinycss2.parse_stylesheet(STYLESHEET.read_text(), skip_comments=True, skip_whitespace=True):
