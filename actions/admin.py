@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin
 
-from conventions.admin import (
+from ctg.admin import (
     BY_CONVENTION,
     ConventionChildAdmin,
     CtgAdmin,

@@ -93,19 +93,10 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
 
     class Meta:
         model = Fiche
-        fields = [
-            "title", "number", "axis", "objective", "themes", "nature", "commune",
-            "coordination_between_collectivities", "initial_diagnosis", "target_public",
-            "operational_objectives", "implementation", "schedule", "start_year", "end_year", "lead",
-            "lead_organisations", "partners", "expected_results", "evaluation_indicators", "funding", "referents",
-        ]
+        fields = [*Fiche.CONTENT_FIELDS, "themes", "lead_organisations"]
         widgets = {
             "lead_organisations": forms.CheckboxSelectMultiple,
-            **{
-                name: forms.Textarea(attrs={"rows": 5, "class": "markdown"})
-                for name in ["initial_diagnosis", "target_public", "operational_objectives", "implementation",
-                             "expected_results", "evaluation_indicators", "funding", "lead", "partners", "referents"]
-            },
+            **{name: forms.Textarea(attrs={"rows": 5, "class": "markdown"}) for name in Fiche.BOX_FIELDS},
         }
         help_texts = {
             "initial_diagnosis": "Le constat qui justifie l'action. Markdown : listes avec « - », **gras**, *italique*.",

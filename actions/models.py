@@ -2,22 +2,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from conventions.enums import AvenantStatus
-from conventions.models import Commune, Convention, Operation, Organisation, slug_validator
+from conventions.in_force import InForceQuerySet
+from conventions.models import Commune, Convention, Organisation, slug_validator
 from ctg.errors import check_same_convention
 
 from .enums import Nature, Theme, UpdateStatus
 
 period_validator = RegexValidator(r"^\d{4}-T[1-4]$", "Période au format AAAA-Tn, par exemple 2026-T1.")
-
-
-class AxisQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(convention__in=Convention.objects.for_user(user))
 
 
 class Axis(models.Model):
@@ -26,8 +21,6 @@ class Axis(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="axes")
     number = models.PositiveIntegerField("numéro")
     title = models.CharField("intitulé", max_length=300)
-
-    objects = AxisQuerySet.as_manager()
 
     class Meta:
         verbose_name = "axe stratégique"
@@ -53,9 +46,8 @@ class Objective(models.Model):
         return f"{self.axis.number}.{self.number} — {self.title}"
 
 
-class FicheQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(convention__in=Convention.objects.for_user(user))
+class FicheQuerySet(InForceQuerySet):
+    superseded_by = "targeting_operations"
 
     def with_details(self):
         """Everything the plan, fiche and PDF pages show, in a fixed number of queries; the latest
@@ -67,40 +59,13 @@ class FicheQuerySet(models.QuerySet):
             .annotate(latest_status=Subquery(latest.values("status")[:1]))
         )
 
-    def in_force(self, on):
-        """Fiches in force on `on`, in one query.
-
-        A fiche is in force when it belongs to the base plan or was introduced by a signed avenant
-        effective on or before `on`, and no signed avenant effective by then replaced or abrogated it.
-        Draft avenants are never applied.
-        """
-        superseded = Operation.objects.filter(
-            target_fiche=OuterRef("pk"), avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=on
-        )
-        return self.filter(
-            Q(avenant__isnull=True) | Q(avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=on)
-        ).exclude(Exists(superseded))
-
-    def in_force_during(self, start, end):
-        """Fiches in force on at least one day from `start` to `end`: introduced by `end`, and not
-        replaced or abrogated on or before `start`."""
-        superseded = Operation.objects.filter(
-            target_fiche=OuterRef("pk"), avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=start
-        )
-        return self.filter(
-            Q(avenant__isnull=True) | Q(avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=end)
-        ).exclude(Exists(superseded))
-
 
 def refresh_current_flags(convention):
     """Recompute `Fiche.is_current` for a convention after an import or a signature."""
-    superseded = Operation.objects.filter(target_fiche=OuterRef("pk"), avenant__status=AvenantStatus.SIGNE)
     fiches = Fiche.objects.filter(convention=convention)
     # Two statements so the partial unique index never sees two heads with one number mid-update.
     fiches.update(is_current=False)
-    fiches.filter(Q(avenant__isnull=True) | Q(avenant__status=AvenantStatus.SIGNE)).exclude(
-        Exists(superseded)
-    ).update(is_current=True)
+    fiches.current().update(is_current=True)
 
 
 class FicheHistorySnapshots(models.Model):
@@ -117,6 +82,20 @@ class FicheHistorySnapshots(models.Model):
 
 class Fiche(models.Model):
     """A fiche action: one action of the plan, in the canonical boxes of the seeds."""
+
+    # The canonical boxes, written in Markdown.
+    BOX_FIELDS = (
+        "initial_diagnosis", "target_public", "operational_objectives", "implementation", "expected_results",
+        "evaluation_indicators", "funding", "lead", "partners", "referents",
+    )
+    # What a version of the fiche says: its place in the plan and every box (thématiques,
+    # indicators and lead organisations live in their own tables). A new version copies these;
+    # a concurrent edit and the history compare them.
+    CONTENT_FIELDS = (
+        "number", "axis", "objective", "title", "nature", "commune", "coordination_between_collectivities",
+        "initial_diagnosis", "target_public", "operational_objectives", "implementation", "schedule", "start_year",
+        "end_year", "lead", "partners", "expected_results", "evaluation_indicators", "funding", "referents",
+    )
 
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="fiches")
     avenant = models.ForeignKey(

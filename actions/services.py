@@ -14,13 +14,6 @@ from .enums import Theme
 from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update
 from .tracking import format_number, row_changes, tracking_fiches
 
-# Fields whose changes are shown to a user whose save came second.
-TRACKED_FIELDS = [
-    "title", "number", "axis", "objective", "nature", "commune", "coordination_between_collectivities",
-    "initial_diagnosis", "target_public", "operational_objectives", "implementation", "schedule", "start_year",
-    "end_year", "lead", "partners", "expected_results", "evaluation_indicators", "funding", "referents",
-]
-
 
 @dataclass
 class Change:
@@ -67,7 +60,7 @@ def record_changes(record, previous, snapshots=None):
     """The tracked fields, thématiques and indicators that differ between two history records of a
     fiche. `snapshots`: the last thématiques and indicators recorded before `record`, when records
     written outside the fiche form (a move, an import) stand between them; `previous`'s otherwise."""
-    delta = record.diff_against(previous, included_fields=TRACKED_FIELDS)
+    delta = record.diff_against(previous, included_fields=Fiche.CONTENT_FIELDS)
     changes = [Change(field_label(c.field), c.old, c.new) for c in delta.changes]
     snapshots = snapshots if snapshots is not None else {name: getattr(previous, name) for name, _ in SNAPSHOT_FIELDS}
     for name, label in SNAPSHOT_FIELDS:

@@ -98,8 +98,19 @@ def tracking_fiches(convention, period):
     return fiches
 
 
+# Which fiches need this quarter's update: every fiche in force at any time during the quarter
+# (a fiche an avenant replaced mid-quarter still owes its update, and so does its successor) that
+# has no update for it, or only one copied from the previous quarter and not confirmed since. The
+# tracking page, the reminder e-mails and the dashboard all ask these two functions.
+
+def fiches_to_update(convention, period):
+    """The fiches of `convention` that still need their update for `period`, as a queryset."""
+    confirmed = Update.objects.filter(period=str(period), copied_from="").values("fiche_id")
+    return convention.fiches.in_force_during(period.start, period.end).exclude(pk__in=confirmed)
+
+
 def needs_update(fiche):
-    """No update for the quarter yet, or one copied from the previous quarter and not confirmed."""
+    """The same rule on a row of `tracking_fiches` (its `period_update` already loaded)."""
     return fiche.period_update is None or bool(fiche.period_update.copied_from)
 
 

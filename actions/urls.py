@@ -18,7 +18,6 @@ urlpatterns = [
     path("<slug:slug>/fiches/ligne-indicateur/", views.indicator_row, name="indicator_row"),
     path("<slug:slug>/apercu/", views.markdown_preview, name="markdown_preview"),
     path("<slug:slug>/fiches/<slug:key>/", views.fiche_detail, name="fiche"),
-    path("<slug:slug>/fiches/<slug:key>/fiche.pdf", views.fiche_pdf, name="fiche_pdf"),
     path("<slug:slug>/fiches/<slug:key>/modifier/", views.fiche_edit, name="fiche_edit"),
     path("<slug:slug>/fiches/<slug:key>/deplacer/", views.fiche_move, name="fiche_move"),
     path("<slug:slug>/suivi/", views.tracking, name="tracking"),

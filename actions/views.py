@@ -8,12 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from conventions import documents
 from conventions.enums import AvenantStatus
-from conventions.exporters import FichePdf
+from conventions.shortcuts import convention_context, get_convention
 from ctg.errors import DomainError
 from ctg.markdown import render_markdown
-from ctg.shortcuts import convention_context, get_convention, run_and_report
+from ctg.shortcuts import run_and_report
 
 from . import services
 from .enums import COMPLEMENTARY_THEMES, MANDATORY_THEMES, Theme
@@ -105,16 +104,6 @@ def fiche_detail(request, slug, key):
     return render(request, "actions/fiche.html", context)
 
 
-def fiche_pdf(request, slug, key):
-    """One fiche action as a short PDF a coordinator can send to a partner."""
-    convention = get_convention(request, slug)
-    fiche = get_object_or_404(convention.fiches, key=key)
-    exporter = FichePdf()
-    return documents.document_response(
-        request, convention, f"Fiche action {fiche.number}", exporter.filename(fiche), exporter.html(fiche)
-    )
-
-
 def compare_versions(request, lineage):
     """Field-by-field differences between two versions of an action (`?de=clé&a=clé`)."""
     versions = {f.key: f for f in lineage}
@@ -123,7 +112,7 @@ def compare_versions(request, lineage):
         return None
     changes = [
         services.Change(services.field_label(name), getattr(older, name), getattr(newer, name))
-        for name in services.TRACKED_FIELDS
+        for name in Fiche.CONTENT_FIELDS
         if getattr(older, name) != getattr(newer, name)
     ]
     if older.theme_labels != newer.theme_labels:
@@ -324,7 +313,7 @@ def fiche_move(request, slug, key):
 
 def tracking_periods(convention, on):
     """The quarters of the convention, up to its end in force on `on` (an avenant may extend it)."""
-    return periods_between(convention.start, convention.as_of(on).end)
+    return periods_between(convention.start, convention.end_on(on))
 
 
 def tracking(request, slug):

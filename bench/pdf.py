@@ -32,9 +32,11 @@ import logging  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from conventions.documents import document_request  # noqa: E402
 from conventions.exchange import import_document, load_json  # noqa: E402
-from conventions.exporters import ConventionPdf, kept_path, render_pdf  # noqa: E402
+from conventions.pdf import ConventionPdf  # noqa: E402
+from ctg.pdf import render_pdf  # noqa: E402
+from documents.queue import document_request  # noqa: E402
+from documents.storage import read_kept  # noqa: E402
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 FICHES = 60
@@ -77,7 +79,7 @@ def app_export(convention):
     exporter = ConventionPdf()
     html = exporter.html(convention)
     document = document_request(convention, "Document complet", exporter.filename(convention), html, by=None)
-    return kept_path(document.key).read_bytes()
+    return read_kept(document.key)
 
 
 def main():

@@ -1,11 +1,17 @@
-"""Admin of the conventions app, and the building blocks the other apps' admins share."""
+"""Admin of the conventions app."""
 
 from django.contrib import admin
-from django.contrib.admin.widgets import AdminTextareaWidget
-from django.db import models
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
-from simple_history.admin import SimpleHistoryAdmin
+
+from ctg.admin import (
+    BY_CONVENTION,
+    ConventionChildAdmin,
+    CtgAdmin,
+    CtgHistoryAdmin,
+    CtgStackedInline,
+    CtgTabularInline,
+)
 
 from .models import (
     Article,
@@ -16,7 +22,6 @@ from .models import (
     DiagnosisIndicator,
     DiagnosisIssue,
     Equipment,
-    GeneratedDocument,
     Membership,
     Operation,
     Organisation,
@@ -24,56 +29,6 @@ from .models import (
     SppeRow,
     Visa,
 )
-
-# ---------------------------------------------------------------------------------------------
-# Shared building blocks
-
-
-class AutocompleteRelationsMixin:
-    """Edit every foreign key and many-to-many field through an autocomplete box.
-
-    The list is computed when the admin is instantiated, so Django's system checks still verify
-    that every target model has an admin with `search_fields`.
-    """
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.autocomplete_fields:
-            self.autocomplete_fields = [
-                field.name
-                for field in self.model._meta.get_fields()
-                if field.concrete and field.editable and (field.many_to_one or field.many_to_many)
-            ]
-
-
-class CtgAdmin(AutocompleteRelationsMixin, admin.ModelAdmin):
-    pass
-
-
-class CtgHistoryAdmin(AutocompleteRelationsMixin, SimpleHistoryAdmin):
-    """For models with `HistoricalRecords`: the « Historique » page lists their versions."""
-
-
-class CtgTabularInline(AutocompleteRelationsMixin, admin.TabularInline):
-    extra = 0
-    formfield_overrides = {models.TextField: {"widget": AdminTextareaWidget(attrs={"rows": 2})}}
-
-
-class CtgStackedInline(AutocompleteRelationsMixin, admin.StackedInline):
-    extra = 0
-
-
-# Only the conventions that have rows of the listed model, not every convention.
-BY_CONVENTION = ("convention", admin.RelatedOnlyFieldListFilter)
-
-
-class ConventionChildAdmin(CtgAdmin):
-    """A model hanging off a convention: filtered by convention, listed in document order."""
-
-    list_filter = [BY_CONVENTION]
-    list_select_related = ["convention"]
-    ordering = ["convention", "position"]
-
 
 PREFECTURE_FIELDSET = (
     "Contrôle de légalité (préfecture)",
@@ -323,20 +278,3 @@ class DeliberationAdmin(ConventionChildAdmin):
     list_display = ["title", "body", "number", "date", "convention"]
     search_fields = ["title", "body", "number"]
     date_hierarchy = "date"
-
-
-@admin.register(GeneratedDocument)
-class GeneratedDocumentAdmin(CtgAdmin):
-    """PDFs asked for in the application: a support view (what failed, and why); nothing to edit."""
-
-    list_display = ["title", "convention", "status", "pages", "requested_by", "created_at", "finished_at"]
-    list_filter = ["status", BY_CONVENTION]
-    list_select_related = ["convention", "requested_by"]
-    search_fields = ["title", "filename", "convention__title"]
-    date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -104,10 +104,3 @@ ANNEX_TITLES = {
     6: "Modalités d'évaluation",
     7: "Délibérations",
 }
-
-
-class DocumentStatus(models.TextChoices):
-    EN_ATTENTE = "en_attente", "En attente"
-    EN_COURS = "en_cours", "Mise en page en cours"
-    PRET = "pret", "Prêt"
-    ECHEC = "echec", "Échec"

@@ -5,7 +5,7 @@ from actions.models import Axis, Fiche
 from ctg.forms import NormalizedNewlinesMixin
 
 from .enums import ANNEX_TITLES, AmendMode
-from .models import Article, Avenant, Equipment
+from .models import Article, Avenant, Equipment, avenant_date_errors
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -39,13 +39,9 @@ class AvenantForm(NormalizedNewlinesMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        start, until = cleaned.get("effective_from"), cleaned.get("effective_until")
-        convention = self.convention
-        if start and not convention.start <= start <= convention.end:
-            self.add_error("effective_from", f"Choisissez une date comprise entre le {convention.start:%d/%m/%Y} "
-                                             f"et le {convention.end:%d/%m/%Y}, période de la convention.")
-        if start and until and until < start:
-            self.add_error("effective_until", "La fin d'effet précède la date d'effet.")
+        errors = avenant_date_errors(self.convention, cleaned.get("effective_from"), cleaned.get("effective_until"))
+        for name, message in errors.items():
+            self.add_error(name, message)
         return cleaned
 
     def avenant_fields(self):

@@ -1,12 +1,61 @@
 """The convention as in force on a date: the base convention with every signed avenant effective on
 that date applied in number order. Drafts are never applied; a change stays until a later avenant
 changes it; an avenant whose term runs past the convention's end extends the convention.
+
+This is the one home of that rule: the query builders below serve every queryset (avenants,
+fiches, equipment), and `convention_in_force` builds the whole text.
 """
 
 from dataclasses import dataclass, field
 from datetime import date
 
-from .enums import AmendMode, AvenantStatus, ConventionStatus, OperationKind
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from .enums import AmendMode, AvenantStatus, OperationKind
+
+
+def applied_avenants(on=None, prefix=""):
+    """The avenants applied on `on`: signed, and effective by then (`on=None`: on any date).
+    `prefix` reaches the avenant through a relation, e.g. "avenant__"."""
+    condition = Q(**{f"{prefix}status": AvenantStatus.SIGNE})
+    if on is not None:
+        condition &= Q(**{f"{prefix}effective_from__lte": on})
+    return condition
+
+
+class InForceQuerySet(models.QuerySet):
+    """Rows of a plan or an annex (fiches, equipment): in force when the base convention has them
+    or an applied avenant added them, and no applied avenant replaced or abrogated them.
+    `superseded_by` names the reverse relation of the operations that target a row."""
+
+    superseded_by = None
+
+    def _added(self, on):
+        return Q(avenant__isnull=True) | applied_avenants(on, "avenant__")
+
+    def _superseded(self, on):
+        relation = self.model._meta.get_field(self.superseded_by)
+        operations = relation.related_model.objects.filter(applied_avenants(on, "avenant__"))
+        return Exists(operations.filter(**{relation.field.name: OuterRef("pk")}))
+
+    def in_force(self, on):
+        """In force on `on`, in one query."""
+        return self.filter(self._added(on)).exclude(self._superseded(on))
+
+    def in_force_during(self, start, end):
+        """In force on at least one day from `start` to `end`: added by `end`, and not replaced or
+        abrogated on or before `start`."""
+        return self.filter(self._added(end)).exclude(self._superseded(start))
+
+    def current(self):
+        """The heads of the lineages: every signed avenant applied, whatever its date."""
+        return self.filter(self._added(None)).exclude(self._superseded(None))
+
+
+def extended_end(convention, applied):
+    """The convention's end, extended by any of the `applied` avenants whose term runs past it."""
+    return max([convention.end] + [a.effective_until for a in applied if a.effective_until])
 
 
 @dataclass
@@ -45,23 +94,16 @@ class ConventionState:
 
     @property
     def fiches(self):
-        from actions.models import Fiche
-
-        return Fiche.objects.filter(convention=self.convention).in_force(self.on)
+        return self.convention.fiches.in_force(self.on)
 
     @property
     def equipment(self):
-        from .models import Equipment
-
-        return Equipment.objects.filter(convention=self.convention).in_force(self.on)
+        return self.convention.equipment.in_force(self.on)
 
     @property
     def is_running(self):
         """Signed and within its (possibly extended) period on that date."""
-        return (
-            self.convention.status in (ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT)
-            and self.convention.start <= self.on <= self.end
-        )
+        return self.convention.is_running_on(self.on, self.end)
 
 
 def amend(text, body, mode):
@@ -71,11 +113,7 @@ def amend(text, body, mode):
 
 
 def convention_in_force(convention, on):
-    avenants = list(
-        convention.avenants.filter(status=AvenantStatus.SIGNE, effective_from__lte=on)
-        .order_by("number")
-        .prefetch_related("operations")
-    )
+    avenants = list(convention.avenants.filter(applied_avenants(on)).order_by("number").prefetch_related("operations"))
     articles = {
         a.number: ArticleInForce(a.number, a.title, a.body)
         for a in convention.articles.filter(avenant__isnull=True).order_by("position", "id")
@@ -101,12 +139,11 @@ def convention_in_force(convention, on):
                 annex = annex_texts[operation.annex]
                 annex.body = amend(annex.body, operation.body, operation.mode)
                 annex.amendments.append(Amendment(avenant, operation.mode))
-    end = max([convention.end] + [a.effective_until for a in avenants if a.effective_until])
     return ConventionState(
         convention=convention,
         on=on,
         avenants=avenants,
         articles=list(articles.values()),
         annex_texts=annex_texts,
-        end=end,
+        end=extended_end(convention, avenants),
     )

@@ -1,11 +1,9 @@
-import datetime
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ctg.errors import check_same_convention
@@ -14,7 +12,6 @@ from .enums import (
     AmendMode,
     AvenantStatus,
     ConventionStatus,
-    DocumentStatus,
     EquipmentKind,
     InvestmentType,
     OperationKind,
@@ -24,6 +21,7 @@ from .enums import (
     SppeKind,
     TerritoryLevel,
 )
+from .in_force import InForceQuerySet, applied_avenants, convention_in_force, extended_end
 
 slug_validator = RegexValidator(r"^[a-z0-9-]+$", "Uniquement des minuscules, chiffres et tirets.")
 
@@ -140,14 +138,19 @@ class Convention(PrefectureStamp):
     def get_absolute_url(self):
         return reverse("conventions:detail", args=[self.slug])
 
-    def signed_avenants(self):
-        return self.avenants.filter(status=AvenantStatus.SIGNE)
-
     def as_of(self, on):
-        """The convention as in force on `on`: see `conventions.in_force`."""
-        from .in_force import convention_in_force
-
+        """The whole convention as in force on `on`: see `conventions.in_force`."""
         return convention_in_force(self, on)
+
+    def end_on(self, on):
+        """The end date as extended by the avenants applied on `on`, in one query."""
+        return extended_end(self, self.avenants.filter(applied_avenants(on)).only("effective_until"))
+
+    def is_running_on(self, on, end=None):
+        """Signed and within its period (as extended by avenants: `end`, computed when not given) on `on`."""
+        if self.status not in (ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT) or on < self.start:
+            return False
+        return on <= (end or self.end_on(on))
 
 
 class Commune(models.Model):
@@ -216,6 +219,20 @@ class Avenant(PrefectureStamp):
         return self.status == AvenantStatus.SIGNE
 
 
+def avenant_date_errors(convention, effective_from, effective_until):
+    """What is wrong with an avenant's dates, by field: it takes effect within the convention's
+    period, and its term (if any) does not precede its effect."""
+    errors = {}
+    if effective_from and not convention.start <= effective_from <= convention.end:
+        errors["effective_from"] = (
+            f"La date d'effet doit être comprise dans la période de la convention "
+            f"(du {convention.start:%d/%m/%Y} au {convention.end:%d/%m/%Y})."
+        )
+    if effective_from and effective_until and effective_until < effective_from:
+        errors["effective_until"] = "La fin d'effet de l'avenant précède sa date d'effet."
+    return errors
+
+
 class Visa(models.Model):
     """A "Vu …" line of the convention, or of one of its avenants."""
 
@@ -256,15 +273,8 @@ class Article(models.Model):
         return f"Article {self.number} — {self.title}"
 
 
-class EquipmentQuerySet(models.QuerySet):
-    def in_force(self, on):
-        """Annexe 3 as in force on `on`, in one query (same rule as fiches)."""
-        abrogated = Operation.objects.filter(
-            target_equipment=OuterRef("pk"), avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=on
-        )
-        return self.filter(
-            Q(avenant__isnull=True) | Q(avenant__status=AvenantStatus.SIGNE, avenant__effective_from__lte=on)
-        ).exclude(Exists(abrogated))
+class EquipmentQuerySet(InForceQuerySet):
+    superseded_by = "targeting_operations"
 
 
 class Equipment(models.Model):
@@ -462,85 +472,3 @@ class Deliberation(models.Model):
 
     def __str__(self):
         return f"{self.body} n°{self.number} du {self.date:%d/%m/%Y}"
-
-
-
-# A waiting document nobody took after this long is given up (its requester has left).
-DOCUMENT_WAIT_LIMIT = datetime.timedelta(minutes=30)
-# A document being laid out whose worker gave no sign of life for this long lost it (a crash, a
-# restart): the worker beats at least every few seconds while it lays out pages.
-DOCUMENT_SILENCE_LIMIT = datetime.timedelta(minutes=5)
-
-
-class GeneratedDocumentQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(convention__in=Convention.objects.for_user(user))
-
-    def running(self):
-        """Documents a live worker is laying out."""
-        return self.filter(
-            status=DocumentStatus.EN_COURS, heartbeat_at__gte=timezone.now() - DOCUMENT_SILENCE_LIMIT
-        )
-
-    def waiting(self):
-        """Documents waiting for a worker, oldest first."""
-        return self.filter(
-            status=DocumentStatus.EN_ATTENTE, created_at__gte=timezone.now() - DOCUMENT_WAIT_LIMIT
-        ).order_by("created_at", "pk")
-
-    def alive(self):
-        """Waiting or running: a new request for the same content follows one of these."""
-        now = timezone.now()
-        return self.filter(
-            Q(status=DocumentStatus.EN_COURS, heartbeat_at__gte=now - DOCUMENT_SILENCE_LIMIT)
-            | Q(status=DocumentStatus.EN_ATTENTE, created_at__gte=now - DOCUMENT_WAIT_LIMIT)
-        )
-
-
-class GeneratedDocument(models.Model):
-    """A PDF produced outside the request (`conventions.documents`): the page that asked for it
-    follows its progress, then downloads it. `key` is the hash of the document's HTML, which is
-    also the name of the kept file: a second request for the same content is served at once."""
-
-    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="documents")
-    title = models.CharField("document", max_length=300)
-    filename = models.CharField("nom du fichier", max_length=200)
-    key = models.CharField("empreinte du contenu", max_length=64, db_index=True)
-    status = models.CharField("état", max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.EN_ATTENTE)
-    html_bytes = models.PositiveIntegerField("taille du HTML", default=0)
-    pages = models.PositiveIntegerField("pages", null=True, blank=True)
-    pages_done = models.PositiveIntegerField("pages mises en page", default=0)
-    error = models.TextField("erreur", blank=True)
-    back_url = models.CharField("page d'origine", max_length=500, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name="demandé par",
-    )
-    created_at = models.DateTimeField("demandé le", auto_now_add=True)
-    started_at = models.DateTimeField("commencé le", null=True, blank=True)
-    heartbeat_at = models.DateTimeField("dernier signe du processus", null=True, blank=True)
-    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
-
-    objects = GeneratedDocumentQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "document généré"
-        verbose_name_plural = "documents générés"
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.title} ({self.get_status_display().lower()})"
-
-    def get_absolute_url(self):
-        return reverse("conventions:document", args=[self.convention.slug, self.pk])
-
-    @property
-    def is_lost(self):
-        """Not ready and no longer followed by any worker: the page says it failed."""
-        now = timezone.now()
-        if self.status == DocumentStatus.EN_ATTENTE:
-            return self.created_at < now - DOCUMENT_WAIT_LIMIT
-        if self.status == DocumentStatus.EN_COURS:
-            return (self.heartbeat_at or self.started_at or self.created_at) < now - DOCUMENT_SILENCE_LIMIT
-        return False
-

@@ -9,13 +9,7 @@ from actions.services import unique_key
 from ctg.errors import DomainError
 
 from .enums import AmendMode, AvenantStatus, OperationKind
-from .models import Article, Avenant, Equipment, Operation, Visa
-
-FICHE_CONTENT_FIELDS = [
-    "number", "axis", "objective", "title", "nature", "commune", "coordination_between_collectivities",
-    "initial_diagnosis", "target_public", "operational_objectives", "implementation", "schedule", "start_year",
-    "end_year", "lead", "partners", "expected_results", "evaluation_indicators", "funding", "referents",
-]
+from .models import Article, Avenant, Equipment, Operation, Visa, avenant_date_errors
 
 
 def require_draft(avenant):
@@ -24,13 +18,8 @@ def require_draft(avenant):
 
 
 def check_dates(convention, effective_from, effective_until):
-    if effective_from < convention.start or effective_from > convention.end:
-        raise DomainError(
-            f"La date d'effet doit être comprise dans la période de la convention "
-            f"({convention.start:%d/%m/%Y} – {convention.end:%d/%m/%Y})."
-        )
-    if effective_until and effective_until < effective_from:
-        raise DomainError("La fin d'effet de l'avenant précède sa date d'effet.")
+    if errors := avenant_date_errors(convention, effective_from, effective_until):
+        raise DomainError(" ".join(errors.values()))
 
 
 def next_avenant_number(convention):
@@ -106,7 +95,7 @@ def operation_abrogate_fiche(avenant, fiche, *, by):
 
 def _copy_fiche(source, *, avenant, key, previous_version=None):
     copy = Fiche(convention=avenant.convention, avenant=avenant, key=key, previous_version=previous_version)
-    for name in FICHE_CONTENT_FIELDS:
+    for name in Fiche.CONTENT_FIELDS:
         setattr(copy, name, getattr(source, name))
     copy.save()
     copy.lead_organisations.set(source.lead_organisations.all())

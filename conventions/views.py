@@ -5,14 +5,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from ctg.errors import DomainError
-from ctg.shortcuts import convention_context, get_convention, requested_date, run_and_report
+from ctg.shortcuts import run_and_report
 
-from . import documents, services
+from . import services
 from .diagnosis import diagnosis_table
-from .enums import ANNEX_TITLES, DocumentStatus
-from .exporters import AvenantPdf, ConventionPdf, kept_path
+from .enums import ANNEX_TITLES
 from .forms import OPERATION_FORMS, AvenantArticleFormSet, AvenantForm, SignForm
 from .models import Article, Avenant, Convention, Signatory, Visa
+from .shortcuts import convention_context, get_avenant, get_convention
 
 
 def convention_list(request):
@@ -43,12 +43,6 @@ def convention_detail(request, slug):
         timeline=timeline(convention, avenants, convention.milestones.all()),
     )
     return render(request, "conventions/detail.html", context)
-
-
-def get_avenant(request, slug, number, *, edit=False):
-    """An avenant of a convention the user may see (or edit): 404 outside their territory."""
-    convention = get_convention(request, slug, edit=edit)
-    return convention, get_object_or_404(convention.avenants, number=number)
 
 
 def avenant_detail(request, slug, number):
@@ -247,50 +241,3 @@ def avenant_sign(request, slug, number):
     context = avenant_context(request, convention, avenant)
     context["sign_form"] = form
     return render(request, "conventions/avenant.html", context)
-
-
-def convention_pdf(request, slug):
-    """The full convention document as in force on the chosen date (kept once generated)."""
-    convention = get_convention(request, slug)
-    on, _ = requested_date(request)
-    exporter = ConventionPdf(on)
-    return documents.document_response(
-        request, convention, f"Document complet en vigueur au {on:%d/%m/%Y}", exporter.filename(convention),
-        exporter.html(convention),
-    )
-
-
-def document(request, slug, pk):
-    """The progress of a PDF being made; htmx polls its region until it is ready."""
-    convention = get_convention(request, slug)
-    generated = get_object_or_404(convention.documents, pk=pk)
-    documents.nudge(generated)
-    percent, seconds_left, phase = documents.progress(generated)
-    context = convention_context(request, convention, "convention")
-    context.update(
-        document=generated, percent=percent, seconds_left=seconds_left, phase=phase,
-        finished=generated.status == DocumentStatus.PRET or percent is None,
-        duration=round((generated.finished_at - generated.started_at).total_seconds())
-        if generated.status == DocumentStatus.PRET else None,
-    )
-    template = "conventions/document.html#progress" if request.htmx else "conventions/document.html"
-    return render(request, template, context)
-
-
-def document_download(request, slug, pk):
-    convention = get_convention(request, slug)
-    generated = get_object_or_404(convention.documents, pk=pk, status=DocumentStatus.PRET)
-    path = kept_path(generated.key)
-    if not path.exists():
-        messages.error(request, "Ce document n'est plus conservé : demandez-le à nouveau.")
-        return redirect(generated.back_url or convention.get_absolute_url())
-    return documents.pdf_response(path, generated.filename)
-
-
-def avenant_pdf(request, slug, number):
-    """The avenant alone, laid out like the signed documents (a draft is marked « Projet »)."""
-    convention, avenant = get_avenant(request, slug, number)
-    exporter = AvenantPdf()
-    return documents.document_response(
-        request, convention, f"Avenant n°{avenant.number}", exporter.filename(avenant), exporter.html(avenant)
-    )

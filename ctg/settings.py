@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "actions",
     "governance",
     "evaluation",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,9 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Kept PDFs (`documents.storage`): MEDIA_ROOT/pdf/ by default; with several web servers, an
+    # object store they share (django-storages) in their place.
+    "documents": {"BACKEND": "documents.storage.KeptFileStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -16,5 +16,6 @@ urlpatterns = [
     path("conventions/", include("actions.urls")),
     path("conventions/", include("governance.urls")),
     path("conventions/", include("evaluation.urls")),
+    path("conventions/", include("documents.urls")),
     path("agenda/", include("governance.calendar_urls")),
 ]

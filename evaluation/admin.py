@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from conventions.admin import BY_CONVENTION, ConventionChildAdmin, CtgHistoryAdmin
+from ctg.admin import BY_CONVENTION, ConventionChildAdmin, CtgHistoryAdmin
 
 from .enums import MilestoneStatus
 from .models import Bilan, Milestone

@@ -67,7 +67,6 @@ class PlanFigures:
     indicators: list  # indicators with .latest (IndicatorValue or None) and .fiche
     late: list = field(default_factory=list)
     abandoned: list = field(default_factory=list)
-    without_update: list = field(default_factory=list)
     # Bilans only: the avenants' abrogations of the period (Operation, with target_fiche and avenant).
     abrogated: list = field(default_factory=list)
 
@@ -121,8 +120,6 @@ def plan_figures(fiches, period):
             fiche.status != UpdateStatus.REALISEE and fiche.end_year and fiche.end_year < period.year
         ):
             figures.late.append(fiche)
-        if not any(u.period == period_text and not u.copied_from for u in fiche.past_updates):
-            figures.without_update.append(fiche)
         for indicator in fiche.indicators.all():
             indicator.fiche_ref = fiche
             indicator.latest = latest_values.get(indicator.pk)

@@ -126,7 +126,7 @@ def milestones_generate(convention, *, by):
     with transaction.atomic():
         # Serialise two generations of the same convention (no-op on SQLite, which locks the file).
         convention = Convention.objects.select_for_update().get(pk=convention.pk)
-        planned = milestones_plan(convention.start, convention.as_of(today).end)
+        planned = milestones_plan(convention.start, convention.end_on(today))
         present = set(
             convention.milestones.exclude(generated_key="").values_list("generated_key", flat=True)
         )
@@ -172,7 +172,7 @@ def bilan_create(convention, kind, *, by):
     for the bilan intermédiaire, to the end in force today for the bilan final."""
     if convention.bilans.filter(kind=kind).exists():
         raise DomainError(f"Le {BilanKind(kind).label.lower()} de cette convention existe déjà.")
-    end = convention.as_of(timezone.localdate()).end
+    end = convention.end_on(timezone.localdate())
     if kind == BilanKind.INTERMEDIAIRE:
         end = month_end(convention.start + (end - convention.start) / 2)
     return Bilan.objects.create(convention=convention, kind=kind, start=convention.start, end=end, updated_by=by)

@@ -16,6 +16,5 @@ urlpatterns = [
     path("<slug:slug>/bilans/<slug:kind>/", views.bilan_detail, name="bilan"),
     path("<slug:slug>/bilans/<slug:kind>/ouvrir/", views.bilan_create, name="bilan_create"),
     path("<slug:slug>/bilans/<slug:kind>/modifier/", views.bilan_edit, name="bilan_edit"),
-    path("<slug:slug>/bilans/<slug:kind>/bilan.pdf", views.bilan_pdf, name="bilan_pdf"),
     path("<slug:slug>/bilans/<slug:kind>/export.xlsx", views.bilan_export, name="bilan_export"),
 ]

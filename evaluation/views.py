@@ -6,16 +6,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from actions.periods import Period, periods_between
-from conventions import documents
+from actions.tracking import fiches_to_update
+from conventions.shortcuts import convention_context, get_convention
 from ctg.errors import DomainError
-from ctg.shortcuts import convention_context, get_convention
 from governance.services import overdue_bodies
 from governance.templatetags.governance_tags import meetings_by_milestone
 
 from . import services
 from .charts import progress_by_axis, status_distribution
 from .enums import BilanKind, MilestoneStatus
-from .exporters import BilanPdf, BilanWorkbook
+from .exporters import BilanWorkbook
 from .figures import LATE_RULE, bilan_figures, plan_figures
 from .forms import BilanForm, MilestoneForm
 from .models import Milestone
@@ -29,8 +29,7 @@ def milestones(request, slug):
     items = list(convention.milestones.select_related("body", "done_by"))
     for milestone in items:
         milestone.late = milestone.is_late(today)
-    in_force_today = context["state"] if context["on"] == today else convention.as_of(today)
-    context.update(milestones=items, today=today, convention_end=in_force_today.end)
+    context.update(milestones=items, today=today, convention_end=convention.end_on(today))
     return render(request, "evaluation/milestones.html", context)
 
 
@@ -116,9 +115,12 @@ def dashboard(request, slug):
     periods = periods_between(convention.start, context["state"].end)
     period = min(max(Period.containing(on), periods[0]), periods[-1])
     figures = plan_figures(context["state"].fiches, period)
+    shown = {fiche.pk: fiche for fiche in figures.fiches}
+    without_update = [shown.get(f.pk, f) for f in fiches_to_update(convention, period).order_by("number", "id")]
     next_milestones = list(convention.milestones.filter(status=MilestoneStatus.PREVU, end__gte=today)[:5])
     context.update(
         figures=figures,
+        without_update=without_update,
         axis_chart=progress_by_axis(figures),
         status_chart=status_distribution(figures),
         late_rule=LATE_RULE,
@@ -188,14 +190,3 @@ def bilan_export(request, slug, kind):
     response = HttpResponse(content, content_type=mimetype)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-@require_GET
-def bilan_pdf(request, slug, kind):
-    """The bilan with its figures and charts, as presented to the COPIL."""
-    convention = get_convention(request, slug)
-    bilan = get_bilan(convention, kind)
-    exporter = BilanPdf()
-    return documents.document_response(
-        request, convention, bilan.get_kind_display(), exporter.filename(bilan), exporter.html(bilan)
-    )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from conventions.admin import BY_CONVENTION, ConventionChildAdmin, CtgAdmin, CtgTabularInline
+from ctg.admin import BY_CONVENTION, ConventionChildAdmin, CtgAdmin, CtgTabularInline
 
 from .models import (
     AgendaItem,

@@ -13,25 +13,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from actions.models import Fiche, Update
+from actions.periods import Period
+from actions.tracking import fiches_to_update
 from conventions.enums import ConventionStatus, Role
 from conventions.models import Convention
 
 from . import ical
 from .enums import ReminderKind
 from .models import Meeting, Participant, Reminder
-
-
-def quarter_of(day):
-    """The tracking period of `day`, as `Update.period` writes it: "2026-T3"."""
-    return f"{day.year}-T{(day.month - 1) // 3 + 1}"
-
-
-def quarter_end(day):
-    quarter = (day.month - 1) // 3
-    if quarter == 3:
-        return datetime.date(day.year, 12, 31)
-    return datetime.date(day.year, 3 * quarter + 4, 1) - datetime.timedelta(days=1)
 
 
 @dataclass
@@ -98,23 +87,22 @@ def running_conventions(today):
     candidates = Convention.objects.filter(
         status__in=[ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT], start__lte=today
     ).order_by("title")
-    return [c for c in candidates if c.as_of(today).is_running]
+    return [c for c in candidates if c.is_running_on(today)]
 
 
 def update_reminders(today, window_days, site_url=""):
     """One e-mail per coordinator listing, per convention, the fiches in force with no update for
     the current quarter (a row copied from the previous quarter and not confirmed counts as none,
-    as on the tracking page), once the quarter ends within `window_days` days."""
-    period, end = quarter_of(today), quarter_end(today)
+    as on the tracking page: `actions.tracking.fiches_to_update`), once the quarter ends within
+    `window_days` days."""
+    period = Period.containing(today)
+    end = period.end
     if (end - today).days >= window_days:
         return
     users = get_user_model().objects
     todo = {}
-    confirmed = Update.objects.filter(period=period, copied_from="").values("fiche_id")
     for convention in running_conventions(today):
-        missing = list(
-            Fiche.objects.filter(convention=convention).in_force(today).exclude(pk__in=confirmed).order_by("number")
-        )
+        missing = list(fiches_to_update(convention, period).order_by("number", "id"))
         if not missing:
             continue
         coordinators = users.filter(

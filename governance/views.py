@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from actions.enums import Theme
 from actions.models import Fiche
 from conventions.models import Convention
-from ctg.errors import DomainError
-from ctg.shortcuts import convention_context, get_convention
+from conventions.shortcuts import convention_context, get_convention
+from ctg.shortcuts import run_and_report
 from evaluation.models import Milestone
 
 from . import ical, services
@@ -32,16 +32,6 @@ from .forms import (
 from .models import AgendaItem, Body, CalendarToken, Decision, Meeting
 
 FICHE_FIELDS = ("key", "number", "title", "convention_id")
-
-
-def run_and_report(request, action, success):
-    try:
-        action()
-    except DomainError as error:
-        messages.error(request, error.message)
-        return False
-    messages.success(request, success)
-    return True
 
 
 def base_url(request):

@@ -22,12 +22,12 @@ from conventions.models import (
     DiagnosisIndicator,
     DiagnosisIssue,
     Equipment,
-    GeneratedDocument,
     Operation,
     Organisation,
     SppeRow,
     Visa,
 )
+from documents.models import GeneratedDocument
 from evaluation.enums import MilestoneStatus
 from evaluation.models import Bilan, Milestone
 from governance.models import AgendaItem, CooperationOfficer, Decision, Member, Participant
@@ -48,7 +48,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-APPS = ["conventions", "actions", "governance", "evaluation"]
+APPS = ["conventions", "actions", "governance", "evaluation", "documents"]
 
 
 def build_plan():

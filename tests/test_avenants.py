@@ -160,9 +160,9 @@ def test_operations_are_validated(client, convention, caf):
 def test_dates_outside_the_convention_are_refused(client, convention, caf):
     client.force_login(caf)
     response = create_avenant(client, convention, effective_from="2027-03-01", effective_until="")
-    assert "Choisissez une date comprise entre le 29/11/2022 et le 31/12/2026" in response.content.decode()
+    assert "La date d&#x27;effet doit être comprise dans la période de la convention (du 29/11/2022 au 31/12/2026)." in response.content.decode()
     response = create_avenant(client, convention, effective_from="2025-12-15", effective_until="2025-01-01")
-    assert "La fin d&#x27;effet précède la date d&#x27;effet." in response.content.decode()
+    assert "La fin d&#x27;effet de l&#x27;avenant précède sa date d&#x27;effet." in response.content.decode()
     assert not convention.avenants.exists()
 
 

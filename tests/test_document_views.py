@@ -32,11 +32,11 @@ def convention():
 
 
 DOCUMENTS = {
-    "avenant": (("conventions:avenant", "conventions:avenant_pdf"), ("roumois", 1), "Avenant n°1",
+    "avenant": (("conventions:avenant", "documents:avenant_pdf"), ("roumois", 1), "Avenant n°1",
                 'filename="roumois-avenant-1.pdf"'),
-    "fiche": (("actions:fiche", "actions:fiche_pdf"), ("roumois", "passerelles"), "Développer les passerelles",
+    "fiche": (("actions:fiche", "documents:fiche_pdf"), ("roumois", "passerelles"), "Développer les passerelles",
               'filename="roumois-action-1-passerelles.pdf"'),
-    "bilan": (("evaluation:bilan", "evaluation:bilan_pdf"), ("roumois", "intermediaire"), "Un relais petite enfance",
+    "bilan": (("evaluation:bilan", "documents:bilan_pdf"), ("roumois", "intermediaire"), "Un relais petite enfance",
               'filename="roumois-intermediaire.pdf"'),
 }
 
@@ -68,6 +68,6 @@ def test_an_outsider_gets_no_pdf(client, convention, kind):
 
 def test_an_unknown_avenant_fiche_or_bilan_is_404(client, convention):
     client.force_login(users_for(convention)["caf"])
-    for name, args in [("conventions:avenant_pdf", ("roumois", 9)), ("actions:fiche_pdf", ("roumois", "inconnue")),
-                       ("evaluation:bilan_pdf", ("roumois", "final"))]:
+    for name, args in [("documents:avenant_pdf", ("roumois", 9)), ("documents:fiche_pdf", ("roumois", "inconnue")),
+                       ("documents:bilan_pdf", ("roumois", "final"))]:
         assert client.get(reverse(name, args=args)).status_code == 404

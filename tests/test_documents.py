@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from conventions import documents
-from conventions.enums import DocumentStatus
-from conventions.models import GeneratedDocument
+from documents import queue as documents
+from documents import responses
+from documents.enums import DocumentStatus
+from documents.models import GeneratedDocument
 from tests.factories import ConventionFactory, FicheFactory, users_for
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def convention():
 
 
 def pdf_url(convention):
-    return reverse("conventions:pdf", args=[convention.slug])
+    return reverse("documents:convention_pdf", args=[convention.slug])
 
 
 def test_the_pdf_is_made_then_kept_for_the_next_request(client, convention, long_documents):
@@ -66,7 +67,7 @@ def test_the_pdf_is_made_then_kept_for_the_next_request(client, convention, long
     )
     page = client.get(response.url).content.decode()
     assert f"Télécharger le PDF ({document.pages} pages)" in page and "Revenir à la page précédente" in page
-    download = client.get(reverse("conventions:document_download", args=[convention.slug, document.pk]))
+    download = client.get(reverse("documents:download", args=[convention.slug, document.pk]))
     assert download["Content-Type"] == "application/pdf"
     assert 'filename="roumois-en-vigueur-au-2026-01-15.pdf"' in download["Content-Disposition"]
     data = b"".join(download.streaming_content)
@@ -90,11 +91,11 @@ def test_outsiders_see_no_document(client, convention, long_documents):
     client.force_login(users["outsider"])
     assert client.get(pdf_url(convention)).status_code == 404
     assert client.get(document.get_absolute_url()).status_code == 404
-    assert client.get(reverse("conventions:document_download", args=[convention.slug, document.pk])).status_code == 404
+    assert client.get(reverse("documents:download", args=[convention.slug, document.pk])).status_code == 404
     # Another convention's address does not reach it either.
     other = ConventionFactory()
     client.force_login(users_for(other)["caf"])
-    assert client.get(reverse("conventions:document", args=[other.slug, document.pk])).status_code == 404
+    assert client.get(reverse("documents:progress", args=[other.slug, document.pk])).status_code == 404
 
 
 def test_asking_twice_while_it_renders_waits_for_the_same_document(client, convention, worker_starts,
@@ -183,7 +184,7 @@ def test_a_document_no_longer_kept_is_asked_again(client, convention, settings, 
     document = GeneratedDocument.objects.get()
     for path in (settings.MEDIA_ROOT / "pdf").glob("*.pdf"):
         path.unlink()
-    response = client.get(reverse("conventions:document_download", args=[convention.slug, document.pk]), follow=True)
+    response = client.get(reverse("documents:download", args=[convention.slug, document.pk]), follow=True)
     assert response.redirect_chain[0][0] == "http://testserver/conventions/roumois/"
     assert "Ce document n&#x27;est plus conservé" in response.content.decode()
 
@@ -285,7 +286,7 @@ def test_a_download_keeps_the_file_from_being_pruned(client, convention, setting
     path = settings.MEDIA_ROOT / "pdf" / f"{document.key}.pdf"
     month_ago = time.time() - 31 * 86400
     os.utime(path, (month_ago, month_ago))
-    client.get(reverse("conventions:document_download", args=[convention.slug, document.pk]))
+    client.get(reverse("documents:download", args=[convention.slug, document.pk]))
     assert path.stat().st_mtime > time.time() - 60
     assert documents.prune(datetime.timedelta(days=30)) == 0
 
@@ -294,7 +295,7 @@ def test_a_short_document_that_fails_says_so_on_the_page_it_came_from(client, co
     def broken(html):
         raise ValueError("Pango introuvable")
 
-    monkeypatch.setattr(documents, "render_pdf", broken)
+    monkeypatch.setattr(responses, "render_pdf", broken)
     client.force_login(users_for(convention)["caf"])
     response = client.get(pdf_url(convention), headers={"referer": "http://testserver/conventions/roumois/annexes/"},
                           follow=True)

@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from conventions.enums import DocumentStatus
-from conventions.exporters import keep
-from conventions.models import GeneratedDocument
+from documents.enums import DocumentStatus
+from documents.models import GeneratedDocument
+from documents.storage import keep
 from tests.browser import log_in
 from tests.factories import ConventionFactory, users_for
 

@@ -8,6 +8,7 @@ import pytest
 
 from actions.models import Fiche, IndicatorValue
 from actions.periods import Period
+from actions.tracking import fiches_to_update
 from conventions.enums import AvenantStatus, OperationKind
 from conventions.models import Operation
 from evaluation.charts import progress_by_axis, status_distribution
@@ -67,7 +68,7 @@ def test_taux_de_realisation_on_a_known_plan(plan):
     assert [f.key for f in figures.late] == ["c", "e"]
     assert [f.key for f in figures.abandoned] == ["d"]
     # Updated in 2026-T1: B and C only.
-    assert [f.key for f in figures.without_update] == ["a", "d", "e"]
+    assert [f.key for f in fiches_to_update(plan, Period(2026, 1)).order_by("number")] == ["a", "d", "e"]
     (indicator,) = figures.indicators
     assert (indicator.latest.value, target_share(indicator)) == (10, 25)
 

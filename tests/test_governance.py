@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from actions.periods import Period
 from conventions.enums import ConventionStatus
 from governance.frequency import expected_per_year
 from governance.models import (
@@ -28,7 +29,6 @@ from governance.models import (
     Participant,
     Reminder,
 )
-from governance.reminders import quarter_end, quarter_of
 from governance.services import overdue_bodies
 from tests.factories import (
     AvenantFactory,
@@ -652,10 +652,10 @@ def test_subscription_page_shows_the_secret_url_only_to_its_owner(client, users,
 
 
 def test_quarter_helpers():
-    assert quarter_of(datetime.date(2026, 8, 14)) == "2026-T3"
-    assert quarter_end(datetime.date(2026, 8, 14)) == datetime.date(2026, 9, 30)
-    assert quarter_end(datetime.date(2026, 11, 2)) == datetime.date(2026, 12, 31)
-    assert quarter_end(datetime.date(2026, 1, 2)) == datetime.date(2026, 3, 31)
+    assert str(Period.containing(datetime.date(2026, 8, 14))) == "2026-T3"
+    assert Period.containing(datetime.date(2026, 8, 14)).end == datetime.date(2026, 9, 30)
+    assert Period.containing(datetime.date(2026, 11, 2)).end == datetime.date(2026, 12, 31)
+    assert Period.containing(datetime.date(2026, 1, 2)).end == datetime.date(2026, 3, 31)
 
 
 def test_participants_are_reminded_once_before_the_meeting(convention, copil):

@@ -69,7 +69,7 @@ def test_full_document_as_in_force_after_the_avenant(roumois, tmp_path):
 
 
 def test_before_the_avenant_the_abrogated_fiche_is_there(roumois):
-    from conventions.exporters import ConventionPdf
+    from conventions.pdf import ConventionPdf
 
     _, _, data = ConventionPdf(datetime.date(2025, 12, 14)).generate(roumois)
     _, text = pdf_text(data)
@@ -79,7 +79,7 @@ def test_before_the_avenant_the_abrogated_fiche_is_there(roumois):
 
 def test_download_per_role_and_kept_once_generated(client, roumois, settings):
     users = users_for(roumois)
-    url = reverse("conventions:pdf", args=[roumois.slug])
+    url = reverse("documents:convention_pdf", args=[roumois.slug])
     client.force_login(users["outsider"])
     assert client.get(url).status_code == 404
     client.force_login(users["elu"])
@@ -98,7 +98,8 @@ def test_download_per_role_and_kept_once_generated(client, roumois, settings):
 
 
 def test_fields_neither_run_nor_fetch(roumois):
-    from conventions.exporters import ConventionPdf, local_only_fetcher
+    from conventions.pdf import ConventionPdf
+    from ctg.pdf import local_only_fetcher
 
     html = ConventionPdf(datetime.date(2025, 12, 16)).html(roumois)
     assert "<script>alert" not in html and "<img" not in html
@@ -106,11 +107,21 @@ def test_fields_neither_run_nor_fetch(roumois):
         local_only_fetcher().fetch("http://example.org/y.png")
 
 
+def test_the_fetcher_resolves_paths_before_comparing():
+    from ctg.pdf import STATIC_DIR, local_only_fetcher
+
+    assert local_only_fetcher().fetch(f"file://{STATIC_DIR}/css/print.css")
+    for url in (f"file://{STATIC_DIR}/../../../../etc/passwd", f"file://{STATIC_DIR}/%2e%2e/%2e%2e/etc/hostname",
+                f"file://{STATIC_DIR}-autre/x.css", "file://example.org/static/x.css"):
+        with pytest.raises(ValueError, match="Ressource externe refusée"):
+            local_only_fetcher().fetch(url)
+
+
 def test_long_tables_repeat_their_header_and_long_words_wrap(roumois):
     """80 equipment rows run over several pages: each page of the table starts with its header.
     A 200-character address is cut over lines instead of running off the page."""
-    from conventions.exporters import ConventionPdf
     from conventions.models import Equipment
+    from conventions.pdf import ConventionPdf
 
     long_url = "https://www.example.org/" + "parentalite-" * 15 + "fin"
     for n in range(80):

@@ -5,11 +5,14 @@ import datetime
 import pytest
 
 from actions.models import IndicatorValue
+from actions.pdf import FichePdf
 from conventions.enums import AvenantStatus, OperationKind
-from conventions.exporters import AvenantPdf, FichePdf, local_only_fetcher
 from conventions.models import Article, Equipment, Operation, Organisation, Signatory, Visa
-from evaluation.exporters import BilanPdf
+from conventions.pdf import AvenantPdf
+from ctg.pdf import local_only_fetcher
+from documents.storage import pdf_of
 from evaluation.models import Bilan
+from evaluation.pdf import BilanPdf
 from tests.factories import (
     AvenantFactory,
     AxisFactory,
@@ -272,7 +275,7 @@ def test_bilan_written_parts_neither_run_nor_fetch(bilan, monkeypatch):
         fetcher.fetch = recording
         return fetcher
 
-    monkeypatch.setattr("conventions.exporters.local_only_fetcher", spy)
+    monkeypatch.setattr("ctg.pdf.local_only_fetcher", spy)
     html = BilanPdf().html(bilan)
     assert "<script>alert" not in html and "<img" not in html
     _, _, data = BilanPdf().generate(bilan)
@@ -296,20 +299,20 @@ def test_generated_once_then_served_from_the_cache_until_the_text_changes(kind, 
         obj, exporter, field = fiche, FichePdf(), "target_public"
     else:
         obj, exporter, field = bilan, BilanPdf(), "approach"
-    _, _, first = exporter.generate(obj)
+    first = pdf_of(exporter.html(obj))
     assert len(cached_files(settings)) == 1
 
     def no_rendering(html):
         raise AssertionError("rendered again instead of read from the cache")
 
-    monkeypatch.setattr("conventions.exporters.render_pdf", no_rendering)
-    _, _, second = exporter.generate(obj)
+    monkeypatch.setattr("documents.storage.render_pdf", no_rendering)
+    second = pdf_of(exporter.html(obj))
     assert second == first and len(cached_files(settings)) == 1
     monkeypatch.undo()
 
     setattr(obj, field, "Un texte entièrement nouveau.")
     obj.save()
-    _, _, third = exporter.generate(obj)
+    third = pdf_of(exporter.html(obj))
     assert third != first and len(cached_files(settings)) == 2
     assert "Un texte entièrement nouveau." in pdf_text(third)[1]
 

@@ -127,11 +127,12 @@ def html_queries(exporter, obj):
 
 def test_pdf_documents_do_not_grow(client, two_sizes):
     """The HTML of each PDF document is built in a fixed number of queries."""
+    from actions.pdf import FichePdf
     from conventions.enums import AvenantStatus, OperationKind
-    from conventions.exporters import AvenantPdf, ConventionPdf, FichePdf
     from conventions.models import Operation
-    from evaluation.exporters import BilanPdf
+    from conventions.pdf import AvenantPdf, ConventionPdf
     from evaluation.models import Bilan
+    from evaluation.pdf import BilanPdf
     from tests.factories import AvenantFactory
 
     counts = {"convention": [], "avenant": [], "fiche": [], "bilan": []}

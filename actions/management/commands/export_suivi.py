@@ -26,7 +26,7 @@ class Command(BaseCommand):
         convention = Convention.objects.filter(slug=slug).first()
         if convention is None:
             raise CommandError(f"Aucune convention « {slug} ».")
-        periods = periods_between(convention.start, convention.as_of(timezone.localdate()).end)
+        periods = periods_between(convention.start, convention.end_on(timezone.localdate()))
         if not periods[0] <= period <= periods[-1]:
             raise CommandError(
                 f"Le trimestre {period} est hors de la convention « {slug} » ({periods[0]} à {periods[-1]})."

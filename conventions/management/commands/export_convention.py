@@ -28,9 +28,10 @@ class Format:
 
 
 def render_pdf(convention, on):
-    from conventions.exporters import ConventionPdf
+    from conventions.pdf import ConventionPdf
+    from documents.storage import pdf_of
 
-    return ConventionPdf(on).generate(convention)[2]
+    return pdf_of(ConventionPdf(on).html(convention))
 
 
 # One entry per output format.

@@ -4,7 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from conventions.documents import prune
+from documents.queue import prune
 
 
 class Command(BaseCommand):

@@ -1,78 +1,22 @@
-"""Documents generated from a convention. Every exporter has one shape:
-`generate(obj) -> (filename, mimetype, bytes)`.
+"""The convention's PDF documents: the full convention as in force on a date, and an avenant
+alone. They share templates/pdf/base.html, the includes of templates/pdf/ and static/css/print.css."""
 
-PDF documents (the convention, an avenant, a fiche action here; a bilan in evaluation.exporters)
-share templates/pdf/base.html, the includes of templates/pdf/ and static/css/print.css; each is
-rendered once, then served from `cached_pdf` until what it shows changes."""
-
-import hashlib
-import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from actions.models import Fiche
-from actions.periods import Period
-from actions.tracking import with_latest_values
+from ctg.pdf import PdfDocument
 
 from .diagnosis import diagnosis_table
 from .enums import ANNEX_TITLES, AmendMode, OperationKind
 
-STATIC_DIR = settings.BASE_DIR / "static"
-STYLESHEET = STATIC_DIR / "css" / "print.css"
 
-
-def local_only_fetcher():
-    """A WeasyPrint fetcher that reads our own static files and nothing else: a user's
-    `<img src=http://…>` can never make the server fetch anything."""
-    from weasyprint.urls import URLFetcher
-
-    class LocalOnly(URLFetcher):
-        def fetch(self, url, headers=None):
-            if not url.startswith(f"file://{STATIC_DIR}/"):
-                raise ValueError(f"Ressource externe refusée dans un document PDF : {url}")
-            return super().fetch(url, headers)
-
-    return LocalOnly(allowed_protocols={"file"})
-
-
-def layout(html):
-    """WeasyPrint's laid-out document (its pages), with our fonts and nothing from the network."""
-    from weasyprint import HTML
-
-    return HTML(string=html, base_url=f"file://{STATIC_DIR}/", url_fetcher=local_only_fetcher()).render()
-
-
-def render_pdf(html):
-    return layout(html).write_pdf()
-
-
-def document_key(html):
-    """The name of the kept PDF of this exact HTML: any change of content or date is a new key."""
-    return hashlib.sha256(html.encode()).hexdigest()
-
-
-def kept_path(key):
-    return Path(settings.MEDIA_ROOT) / "pdf" / f"{key}.pdf"
-
-
-def keep(key, data):
-    """Write a PDF under its key atomically: a reader never sees half a file."""
-    path = kept_path(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
-
-
-class ConventionPdf:
+class ConventionPdf(PdfDocument):
     """The full convention document as in force on a date: body, annexes 1 to 7, signatures."""
 
-    mimetype = "application/pdf"
+    template_name = "pdf/convention.html"
 
     def __init__(self, on=None):
         self.on = on or timezone.localdate()
@@ -106,25 +50,11 @@ class ConventionPdf:
             "annex_titles": ANNEX_TITLES.items(),
         }
 
-    def html(self, convention):
-        return render_to_string("pdf/convention.html", self.context(convention))
+    def title(self, convention):
+        return f"Document complet en vigueur au {self.on:%d/%m/%Y}"
 
     def filename(self, convention):
         return f"{convention.slug}-en-vigueur-au-{self.on:%Y-%m-%d}.pdf"
-
-    def generate(self, convention):
-        return self.filename(convention), self.mimetype, cached_pdf(self.html(convention))
-
-
-def cached_pdf(html):
-    """The PDF of this exact HTML: rendered once, then read back until what it shows changes."""
-    key = document_key(html)
-    path = kept_path(key)
-    if path.exists():
-        return path.read_bytes()
-    data = render_pdf(html)
-    keep(key, data)
-    return data
 
 
 def parties_of(signatories):
@@ -167,12 +97,12 @@ class AvenantAnnex:
         return [op.equipment for op in self.operations if op.equipment_id]
 
 
-class AvenantPdf:
+class AvenantPdf(PdfDocument):
     """An avenant alone, laid out like `002_…`: title, parties, visas, préambule, its articles,
     signatures, then the summary of its changes and its annexes (the fiches it adds or modifies,
     in full; the equipment it adds; the annex texts it completes). A draft is marked « Projet »."""
 
-    mimetype = "application/pdf"
+    template_name = "pdf/avenant.html"
 
     @staticmethod
     def document_title(avenant):
@@ -244,53 +174,8 @@ class AvenantPdf:
             "annexes": annexes,
         }
 
-    def html(self, avenant):
-        return render_to_string("pdf/avenant.html", self.context(avenant))
+    def title(self, avenant):
+        return f"Avenant n°{avenant.number}"
 
     def filename(self, avenant):
         return f"{avenant.convention.slug}-avenant-{avenant.number}.pdf"
-
-    def generate(self, avenant):
-        return self.filename(avenant), self.mimetype, cached_pdf(self.html(avenant))
-
-
-class FichePdf:
-    """One fiche action, to send to a partner: where it sits in the plan, the canonical table,
-    its indicators with their latest value, and its latest quarterly status."""
-
-    mimetype = "application/pdf"
-
-    def context(self, fiche):
-        fiche = (
-            Fiche.objects.with_details()
-            .select_related("convention__caf", "avenant", "previous_version__avenant")
-            .prefetch_related("indicators")
-            .get(pk=fiche.pk)
-        )
-        indicators = with_latest_values(fiche, confirmed_only=True)
-        # The latest quarter someone confirmed: a row copied from the previous quarter is not news.
-        update = next((u for u in fiche.updates.all() if not u.copied_from), None)
-        inherited = False
-        if update is None and fiche.previous_version_id:
-            # A new version continues its predecessor's tracking until its own first update.
-            update = fiche.previous_version.updates.filter(copied_from="").order_by("-period").first()
-            inherited = update is not None
-        if update is not None:
-            update.period_label = Period.parse(update.period).label
-        return {
-            "convention": fiche.convention,
-            "fiche": fiche,
-            "draft": bool(fiche.avenant and not fiche.avenant.is_signed),
-            "indicators": indicators,
-            "update": update,
-            "update_inherited": inherited,
-        }
-
-    def html(self, fiche):
-        return render_to_string("pdf/fiche.html", self.context(fiche))
-
-    def filename(self, fiche):
-        return f"{fiche.convention.slug}-action-{fiche.number}-{fiche.key}.pdf"
-
-    def generate(self, fiche):
-        return self.filename(fiche), self.mimetype, cached_pdf(self.html(fiche))

@@ -1,9 +1,9 @@
 """`manage.py render_document ID`: the worker process of a requested PDF, which then takes the
-documents left waiting (`conventions.documents`)."""
+documents left waiting (`documents.queue`)."""
 
 from django.core.management.base import BaseCommand
 
-from conventions.documents import work
+from documents.queue import work
 
 
 class Command(BaseCommand):

@@ -1,11 +1,10 @@
-"""PDF documents produced off the request thread.
+"""The queue of PDF documents laid out off the request thread.
 
-A request builds the document's HTML (fast), then serves the PDF already kept for that exact
-HTML; or lays out a short document (a fiche, a bilan) at once; or records a `GeneratedDocument`
-and starts `manage.py render_document` in its own process: WeasyPrint's layout of a 300-page
-convention takes minutes, and must neither hold a web worker nor hit its timeout. The page that
-asked follows the progress and downloads the result. The kept PDF is named by the hash of its
-HTML (`exporters.document_key`), so it is reused until something it shows changes.
+A long document is recorded as a `GeneratedDocument` and laid out by `manage.py render_document`
+in its own process: WeasyPrint's layout of a 300-page convention takes minutes, and must neither
+hold a web worker nor hit its timeout. The page that asked follows the progress
+(`documents.views.progress`) and downloads the result (`documents.responses` decides what is laid
+out in the request and what is queued).
 
 A document is claimed (set "en cours") before its worker starts, so that the cap of MAX_RUNNING
 layouts counts workers still starting; a worker beats while it lays out pages, so that one that
@@ -18,18 +17,15 @@ import logging
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from django.conf import settings
-from django.contrib import messages
 from django.db import transaction
-from django.http import FileResponse
-from django.shortcuts import redirect
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
+from ctg.pdf import layout
+
+from . import storage
 from .enums import DocumentStatus
-from .exporters import document_key, keep, kept_path, layout, render_pdf
 from .models import GeneratedDocument
 
 logger = logging.getLogger(__name__)
@@ -46,54 +42,13 @@ MAX_PER_USER = 3
 PROGRESS_EVERY = 1.0
 
 
-def html_path(document):
-    return Path(settings.MEDIA_ROOT) / "pdf" / f"document-{document.pk}.html"
-
-
-def pdf_response(path, filename):
-    path.touch()  # last served now: `prune_documents` removes what nobody downloaded for long
-    return FileResponse(path.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf")
-
-
-def document_response(request, convention, title, filename, html):
-    """The PDF of `html` for a download button: the kept file at once; a short document laid out
-    now; a long one laid out by a worker process while the user follows its progress page."""
-    key = document_key(html)
-    path = kept_path(key)
-    if path.exists():
-        return pdf_response(path, filename)
-    referer = request.headers.get("referer", "")
-    if len(referer) > 500 or not url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
-        referer = ""
-    back = referer or convention.get_absolute_url()
-    if estimated_pages(len(html.encode())) <= INLINE_MAX_PAGES:
-        try:
-            keep(key, render_pdf(html))
-        except Exception:
-            logger.exception("Document « %s » of %s could not be rendered", title, convention.slug)
-            messages.error(request, f"{title} : le document n'a pas pu être produit. Réessayez ; si l'erreur "
-                                    "persiste, signalez-la à l'administrateur.")
-            return redirect(back)
-        return pdf_response(path, filename)
-    same = GeneratedDocument.objects.alive().filter(convention=convention, key=key).first()
-    if same:
-        return redirect(same)
-    if GeneratedDocument.objects.alive().filter(requested_by=request.user).count() >= MAX_PER_USER:
-        messages.error(request, f"Vous avez déjà {MAX_PER_USER} documents en préparation : attendez qu'ils "
-                                "soient prêts avant d'en demander un autre.")
-        return redirect(back)
-    return redirect(document_request(convention, title, filename, html, by=request.user, back_url=referer))
-
-
 def document_request(convention, title, filename, html, *, by, back_url=""):
     """A new document for `html`, laid out once the transaction commits (or at once, inline)."""
     document = GeneratedDocument.objects.create(
-        convention=convention, title=title, filename=filename, key=document_key(html),
+        convention=convention, title=title, filename=filename, key=storage.document_key(html),
         html_bytes=len(html.encode()), requested_by=by, back_url=back_url,
     )
-    path = html_path(document)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(html, encoding="utf-8")
+    storage.keep_html(document.pk, html)
     # `DOCUMENT_WORKER`: "process" (a separate `manage.py render_document` once the document is
     # committed), or "inline" (right here: tests, benchmarks).
     if settings.DOCUMENT_WORKER == "inline":
@@ -154,9 +109,9 @@ def render_document(pk):
     progress_logger.addHandler(handler)
     progress_logger.setLevel(logging.INFO)
     try:
-        laid_out = layout(html_path(document).read_text(encoding="utf-8"))
+        laid_out = layout(storage.read_html(pk))
         GeneratedDocument.objects.filter(pk=pk).update(pages=len(laid_out.pages), heartbeat_at=timezone.now())
-        keep(document.key, laid_out.write_pdf())
+        storage.keep(document.key, laid_out.write_pdf())
     except Exception as error:
         logger.exception("Document %s could not be rendered", pk)
         GeneratedDocument.objects.filter(pk=pk).update(
@@ -166,7 +121,7 @@ def render_document(pk):
     finally:
         progress_logger.removeHandler(handler)
         progress_logger.setLevel(level)
-        html_path(document).unlink(missing_ok=True)
+        storage.forget_html(pk)
     GeneratedDocument.objects.filter(pk=pk).update(status=DocumentStatus.PRET, finished_at=timezone.now())
 
 
@@ -235,14 +190,6 @@ def prune(older_than):
     being made is touched): kept PDFs, leftover HTML, and their records. A pruned document is
     simply made again when asked. Returns the number of files removed."""
     older_than = max(older_than, datetime.timedelta(days=1))
-    limit = time.time() - older_than.total_seconds()
-    removed = 0
-    for path in (Path(settings.MEDIA_ROOT) / "pdf").glob("*"):
-        try:
-            if path.suffix in (".pdf", ".html", ".tmp") and path.stat().st_mtime < limit:
-                path.unlink()
-                removed += 1
-        except FileNotFoundError:  # a worker removed or renamed it meanwhile
-            continue
+    removed = storage.remove_older_than(older_than)
     GeneratedDocument.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return removed
