@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from conventions.in_force import InForceQuerySet
 from conventions.models import Commune, Convention, Organisation, slug_validator
 from ctg.errors import check_same_convention
+from ctg.keys import unique_slug
 
 from .enums import Nature, Theme, UpdateStatus
 
@@ -66,6 +67,15 @@ def refresh_current_flags(convention):
     # Two statements so the partial unique index never sees two heads with one number mid-update.
     fiches.update(is_current=False)
     fiches.current().update(is_current=True)
+
+
+# Path segments of the fiche URLs that a key must not shadow.
+RESERVED_KEYS = {"nouvelle", "ligne-indicateur"}
+
+
+def fiche_key(convention, text):
+    """A new fiche's key, from its title: unique in its convention."""
+    return unique_slug(text, set(convention.fiches.values_list("key", flat=True)) | RESERVED_KEYS, fallback="fiche")
 
 
 class FicheHistorySnapshots(models.Model):

@@ -5,21 +5,15 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import capfirst, slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ctg.errors import DomainError
+from ctg.keys import unique_slug
 
 from .enums import Theme
-from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update
-from .tracking import format_number, row_changes, tracking_fiches
-
-
-@dataclass
-class Change:
-    label: str
-    old: object
-    new: object
+from .history import changes_since, indicators_snapshot
+from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update, fiche_key
+from .tracking import row_changes, tracking_fiches
 
 
 class FicheConflict(DomainError):
@@ -34,58 +28,6 @@ class FicheConflict(DomainError):
         self.changes = changes
 
 
-# Path segments of the fiche URLs that a key must not shadow.
-RESERVED_KEYS = {"nouvelle", "ligne-indicateur"}
-
-
-def unique_key(convention, text, taken=None):
-    base = slugify(text)[:80].strip("-") or "fiche"
-    taken = taken if taken is not None else set(Fiche.objects.filter(convention=convention).values_list("key", flat=True))
-    taken = taken | RESERVED_KEYS
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}-{n}", n + 1
-    return key
-
-
-def field_label(name):
-    return capfirst(str(Fiche._meta.get_field(name).verbose_name))
-
-
-# History-only snapshots of a fiche's related rows, compared like its fields (see fiche_save).
-SNAPSHOT_FIELDS = [("themes_snapshot", "Thématiques"), ("indicators_snapshot", "Indicateurs chiffrés")]
-
-
-def record_changes(record, previous, snapshots=None):
-    """The tracked fields, thématiques and indicators that differ between two history records of a
-    fiche. `snapshots`: the last thématiques and indicators recorded before `record`, when records
-    written outside the fiche form (a move, an import) stand between them; `previous`'s otherwise."""
-    delta = record.diff_against(previous, included_fields=Fiche.CONTENT_FIELDS)
-    changes = [Change(field_label(c.field), c.old, c.new) for c in delta.changes]
-    snapshots = snapshots if snapshots is not None else {name: getattr(previous, name) for name, _ in SNAPSHOT_FIELDS}
-    for name, label in SNAPSHOT_FIELDS:
-        old, new = snapshots.get(name), getattr(record, name)
-        if old is not None and new is not None and old != new:
-            changes.append(Change(label, old or "—", new or "—"))
-    return changes
-
-
-def indicators_snapshot(fiche):
-    """One line per indicator, as the fiche's history shows it."""
-    return "\n".join(
-        f"{i.name}{f' ({i.unit})' if i.unit else ''} : départ {format_number(i.baseline)}, cible {format_number(i.target)}"
-        for i in fiche.indicators.order_by("position", "id")
-    )
-
-
-def changes_since(fiche, version):
-    """What changed on the fiche since the edit version `version` the user started from."""
-    seen = fiche.history.filter(version=version).order_by("-history_date").first()
-    if seen is None:
-        return []
-    return record_changes(fiche.history.order_by("-history_date").first(), seen)
-
-
 def fiche_save(form, indicators, *, by):
     """Save a fiche from its form and its indicators formset, refusing to overwrite a concurrent edit."""
     fiche = form.instance
@@ -98,7 +40,7 @@ def fiche_save(form, indicators, *, by):
             fiche.version = expected + 1
         else:
             fiche.convention = form.convention
-            fiche.key = unique_key(form.convention, form.cleaned_data["title"])
+            fiche.key = fiche_key(form.convention, form.cleaned_data["title"])
             fiche.is_current = True
         fiche._change_reason = "Modification de la fiche" if fiche.pk else "Création de la fiche"
         fiche = form.save()
@@ -110,7 +52,7 @@ def fiche_save(form, indicators, *, by):
         taken = set(fiche.indicators.values_list("key", flat=True))
         for position, indicator in enumerate(indicators.save(commit=False)):
             if not indicator.key:
-                indicator.key = unique_key(None, indicator.name, taken)
+                indicator.key = unique_slug(indicator.name, taken, fallback="indicateur")
                 taken.add(indicator.key)
             indicator.position = indicator.position or position
             indicator.save()

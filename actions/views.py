@@ -15,7 +15,7 @@ from ctg.markdown import render_markdown
 from ctg.shortcuts import run_and_report
 
 from . import services
-from .enums import COMPLEMENTARY_THEMES, MANDATORY_THEMES, Theme
+from .coverage import theme_coverage
 from .forms import (
     AxisForm,
     FicheForm,
@@ -25,38 +25,11 @@ from .forms import (
     TrackingImportForm,
     UpdateForm,
 )
-from .models import Axis, Fiche, FicheTheme, Objective, Update
+from .history import compare_versions, edit_history
+from .models import Axis, Fiche, Objective, Update
 from .periods import Period, periods_between
 from .tracking import needs_update, tracking_fiches, tracking_history, with_latest_values
 from .workbook import TrackingWorkbook, WorkbookError, read_tracking_workbook
-
-
-def theme_coverage(fiches):
-    """Fiche count per theme, and the rules of `003_…` the plan breaks:
-    4 thématiques obligatoires, 1 complémentaire fortement recommandée, and a CTG covering only
-    the 4 must widen to at least one more during its life."""
-    counts = dict(
-        FicheTheme.objects.filter(fiche__in=fiches).values_list("theme").annotate(n=Count("fiche", distinct=True))
-    )
-    rows = [{"theme": t, "label": t.label, "count": counts.get(t, 0), "mandatory": True} for t in MANDATORY_THEMES]
-    rows += [{"theme": t, "label": t.label, "count": counts.get(t, 0), "mandatory": False} for t in COMPLEMENTARY_THEMES]
-    problems = [
-        f"Thématique obligatoire absente : {row['label'].lower()}. Une CTG couvre les 4 thématiques obligatoires "
-        "(petite enfance, enfance, jeunesse et parentalité)."
-        for row in rows if row["mandatory"] and not row["count"]
-    ]
-    others = [Theme(t).label for t in counts if t not in MANDATORY_THEMES]
-    if not any(counts.get(t) for t in COMPLEMENTARY_THEMES):
-        problems.append(
-            "Aucune thématique complémentaire : l'accès aux droits ou l'animation de la vie sociale est fortement "
-            "recommandé."
-        )
-    if not others:
-        problems.append(
-            "La CTG ne couvre que les 4 thématiques obligatoires : elle doit s'élargir à au moins une autre "
-            "thématique en cours de CTG."
-        )
-    return {"rows": rows, "others": sorted(others), "problems": problems}
 
 
 def plan(request, slug):
@@ -92,7 +65,7 @@ def fiche_detail(request, slug, key):
         fiche=fiche,
         in_force=fiche.key in in_force_keys,
         lineage=fiche.lineage(),
-        comparison=compare_versions(request, lineage),
+        comparison=compare_versions(lineage, request.GET.get("de"), request.GET.get("a")),
         lineage_updates=Update.objects.filter(fiche__in=lineage).select_related("fiche").order_by("-period"),
         tracking_history=tracking_history(lineage),
         latest=next(iter(fiche.updates.all()), None),
@@ -102,35 +75,6 @@ def fiche_detail(request, slug, key):
         draft_avenants=list(convention.avenants.filter(status=AvenantStatus.BROUILLON)) if fiche.is_current else [],
     )
     return render(request, "actions/fiche.html", context)
-
-
-def compare_versions(request, lineage):
-    """Field-by-field differences between two versions of an action (`?de=clé&a=clé`)."""
-    versions = {f.key: f for f in lineage}
-    older, newer = versions.get(request.GET.get("de")), versions.get(request.GET.get("a"))
-    if older is None or newer is None:
-        return None
-    changes = [
-        services.Change(services.field_label(name), getattr(older, name), getattr(newer, name))
-        for name in Fiche.CONTENT_FIELDS
-        if getattr(older, name) != getattr(newer, name)
-    ]
-    if older.theme_labels != newer.theme_labels:
-        changes.append(services.Change("Thématiques", ", ".join(older.theme_labels), ", ".join(newer.theme_labels)))
-    return {"older": older, "newer": newer, "changes": changes}
-
-
-def edit_history(fiche):
-    """Every edit of the fiche, newest first: who, when, and each field's old → new value."""
-    records = list(fiche.history.select_related("history_user").order_by("history_date", "history_id"))
-    entries, snapshots = [], {}
-    for previous, record in zip([None, *records], records, strict=False):
-        changes = services.record_changes(record, previous, snapshots) if previous is not None else []
-        snapshots.update({name: getattr(record, name) for name, _ in services.SNAPSHOT_FIELDS
-                          if getattr(record, name) is not None})
-        if previous is None or changes:
-            entries.append({"record": record, "changes": changes, "created": previous is None})
-    return entries[::-1]
 
 
 def fiche_form_page(request, convention, fiche):

@@ -4,9 +4,9 @@ message, anything that would make the convention inconsistent."""
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from actions.models import Fiche, FicheTheme, refresh_current_flags
-from actions.services import unique_key
+from actions.models import Fiche, FicheTheme, fiche_key, refresh_current_flags
 from ctg.errors import DomainError
+from ctg.keys import unique_slug
 
 from .enums import AmendMode, AvenantStatus, OperationKind
 from .models import Article, Avenant, Equipment, Operation, Visa, avenant_date_errors
@@ -115,7 +115,7 @@ def operation_replace_fiche(avenant, fiche, *, by):
     with transaction.atomic():
         require_draft(avenant)
         _fiche_in_force_for(avenant, fiche)
-        key = unique_key(avenant.convention, f"{fiche.key}-avenant-{avenant.number}")
+        key = fiche_key(avenant.convention, f"{fiche.key}-avenant-{avenant.number}")
         new = _copy_fiche(fiche, avenant=avenant, key=key, previous_version=fiche)
         Operation.objects.create(
             avenant=avenant, op=OperationKind.REPLACE_FICHE, target_fiche=fiche, fiche=new,
@@ -134,7 +134,7 @@ def operation_add_fiche(avenant, *, by, axis, title):
         ) + 1
         fiche = Fiche.objects.create(
             convention=convention, avenant=avenant, axis=axis, title=title, number=number,
-            key=unique_key(convention, title), nature=["nouvelle"],
+            key=fiche_key(convention, title), nature=["nouvelle"],
         )
         FicheTheme.objects.create(fiche=fiche, theme="autre", position=0)
         Operation.objects.create(
@@ -170,7 +170,7 @@ def operation_add_equipment(avenant, *, by, **fields):
         require_draft(avenant)
         taken = set(avenant.convention.equipment.values_list("key", flat=True))
         equipment = Equipment.objects.create(
-            convention=avenant.convention, avenant=avenant, key=unique_key(None, fields["name"], taken), **fields
+            convention=avenant.convention, avenant=avenant, key=unique_slug(fields["name"], taken, fallback="equipement"), **fields
         )
         return Operation.objects.create(
             avenant=avenant, op=OperationKind.ADD_EQUIPMENT, equipment=equipment, position=_next_position(avenant)

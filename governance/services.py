@@ -2,9 +2,9 @@
 the rules a dashboard reads (`overdue_bodies`)."""
 
 from django.db import transaction
-from django.utils.text import slugify
 
 from ctg.errors import DomainError
+from ctg.keys import unique_slug
 
 from .models import Body, CalendarToken
 
@@ -21,12 +21,8 @@ def overdue_bodies(convention, today):
 
 
 def unique_body_key(convention, name):
-    base = slugify(name)[:80].strip("-") or "instance"
     taken = set(Body.objects.filter(convention=convention).values_list("key", flat=True)) | RESERVED_KEYS
-    key, n = base, 2
-    while key in taken:
-        key, n = f"{base}-{n}", n + 1
-    return key
+    return unique_slug(name, taken, fallback="instance")
 
 
 def save_rows(formset, **extra):
