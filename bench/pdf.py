@@ -33,8 +33,9 @@ from django.core.management import call_command  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
 from conventions.documents import document_request  # noqa: E402
-from conventions.exchange import import_document, load_json  # noqa: E402
 from conventions.exporters import ConventionPdf, kept_path, render_pdf  # noqa: E402
+from exchange.importer import import_document  # noqa: E402
+from exchange.reading import load_json  # noqa: E402
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 FICHES = 60

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "actions",
     "governance",
     "evaluation",
+    "exchange",
 ]
 
 MIDDLEWARE = [

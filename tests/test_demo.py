@@ -11,8 +11,10 @@ from django.core.management import CommandError, call_command
 
 import conventions
 from actions.models import Fiche
-from conventions.exchange import export_document, import_document, load_json
 from conventions.models import Convention
+from exchange.exporter import export_document
+from exchange.importer import import_document
+from exchange.reading import load_json
 
 DEMO_DIR = Path(conventions.__file__).resolve().parent / "demo"
 DOCUMENTS = sorted(DEMO_DIR.glob("*.json"))

@@ -9,9 +9,9 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
 
-from conventions.exchange import export_document
 from conventions.models import Convention
 from ctg.files import write_atomically
+from exchange.exporter import export_document
 
 
 def render_json(convention, on):

@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from conventions.enums import OrganisationKind, Role
-from conventions.exchange import ExchangeError, import_document, load_json
 from conventions.models import Membership, Organisation
+from exchange.importer import import_document
+from exchange.reading import ExchangeError, load_json
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 PASSWORD = "demo"
