@@ -1,6 +1,6 @@
 """`manage.py loaddemo`: load the demo conventions and the demo accounts (development only).
 
-Every document of `conventions/demo/` (exchange format) is imported with `replace=True`, so
+Every document of `exchange/demo/` (exchange format) is imported with `replace=True`, so
 running the command again gives the same database: the conventions are replaced, the accounts
 updated, nothing is duplicated. Everything happens in one transaction: on any error nothing is
 written. Refused when DEBUG is off, because the accounts share a known password.
@@ -113,7 +113,7 @@ DEMO_BILANS = {
 
 class Command(BaseCommand):
     help = (
-        "Charge les conventions de démonstration (conventions/demo/) et les comptes de démonstration "
+        "Charge les conventions de démonstration (exchange/demo/) et les comptes de démonstration "
         f"(mot de passe « {PASSWORD} »). Réservé au développement (DEBUG activé)."
     )
 
