@@ -43,7 +43,7 @@ FICHES = 60
 
 def synthetic_document():
     """The spec's example, its plan grown to 60 fiches with the canonical boxes filled."""
-    document = load_json(ROOT.parent / "shared" / "spec" / "roumois-seine.json")
+    document = load_json(ROOT / "tests" / "data" / "roumois-seine.json")
     convention = document["convention"]
     convention["slug"] = "bench-60-fiches"
     model = convention["amendments"][0]["operations"][1]["fiche"]

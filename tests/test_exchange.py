@@ -24,7 +24,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLE_PATH = Path(settings.BASE_DIR).parent / "shared" / "spec" / "roumois-seine.json"
+EXAMPLE_PATH = Path(settings.BASE_DIR) / "tests" / "data" / "roumois-seine.json"
 SLUG = "roumois-seine-2022"
 BEFORE, EFFECTIVE, AFTER = date(2025, 12, 14), date(2025, 12, 15), date(2025, 12, 16)
 
