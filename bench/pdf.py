@@ -32,11 +32,12 @@ import logging  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from pypdf import PdfReader  # noqa: E402
 
-from conventions.exchange import import_document, load_json  # noqa: E402
 from conventions.pdf import ConventionPdf  # noqa: E402
 from ctg.pdf import render_pdf  # noqa: E402
 from documents.queue import document_request  # noqa: E402
 from documents.storage import read_kept  # noqa: E402
+from exchange.importer import import_document  # noqa: E402
+from exchange.reading import load_json  # noqa: E402
 
 logging.getLogger("weasyprint").setLevel(logging.ERROR)
 FICHES = 60
@@ -44,7 +45,7 @@ FICHES = 60
 
 def synthetic_document():
     """The spec's example, its plan grown to 60 fiches with the canonical boxes filled."""
-    document = load_json(ROOT.parent / "shared" / "spec" / "roumois-seine.json")
+    document = load_json(ROOT / "tests" / "data" / "roumois-seine.json")
     convention = document["convention"]
     convention["slug"] = "bench-60-fiches"
     model = convention["amendments"][0]["operations"][1]["fiche"]

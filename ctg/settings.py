@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "governance",
     "evaluation",
     "documents",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +164,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every page it lays out: conventions.documents counts them, the log does not.
+    # WeasyPrint logs every page it lays out: documents.queue counts them, the log does not.
     "loggers": {"weasyprint.progress": {"level": "WARNING", "propagate": False}},
 }

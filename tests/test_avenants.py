@@ -128,7 +128,8 @@ def test_the_002_scenario_end_to_end(client, convention, caf):
     assert client.get(reverse("actions:fiche_edit", args=[convention.slug, "aller-vers"])).status_code == 403
 
     # The avenant written in the browser travels in the exchange format and comes back equal.
-    from conventions.exchange import export_document, import_document
+    from exchange.exporter import export_document
+    from exchange.importer import import_document
 
     exported = export_document(convention)
     exported["convention"]["slug"] = "copie"

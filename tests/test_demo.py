@@ -1,4 +1,4 @@
-"""The demo documents (conventions/demo/) and `manage.py loaddemo`."""
+"""The demo documents (exchange/demo/) and `manage.py loaddemo`."""
 
 import datetime
 from io import StringIO
@@ -9,12 +9,14 @@ from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 
-import conventions
+import exchange
 from actions.models import Fiche
-from conventions.exchange import export_document, import_document, load_json
 from conventions.models import Convention
+from exchange.exporter import export_document
+from exchange.importer import import_document
+from exchange.reading import load_json
 
-DEMO_DIR = Path(conventions.__file__).resolve().parent / "demo"
+DEMO_DIR = Path(exchange.__file__).resolve().parent / "demo"
 DOCUMENTS = sorted(DEMO_DIR.glob("*.json"))
 SLUGS = {"roumois-seine-2022", "pornic-agglo-2025", "ecouen-2020", "landerneau-daoulas-2022"}
 DOMAIN_APPS = ("conventions", "actions", "governance", "evaluation", "auth")

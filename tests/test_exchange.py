@@ -15,14 +15,16 @@ from django.db.models.signals import pre_save
 from django.test.utils import CaptureQueriesContext
 
 from actions.models import Fiche
-from conventions.exchange import ExchangeError, export_document, import_document, load_json
 from conventions.models import Convention, Organisation
 from evaluation.models import Milestone
+from exchange.exporter import export_document
+from exchange.importer import import_document
+from exchange.reading import ExchangeError, load_json
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLE_PATH = Path(settings.BASE_DIR).parent / "shared" / "spec" / "roumois-seine.json"
+EXAMPLE_PATH = Path(settings.BASE_DIR) / "tests" / "data" / "roumois-seine.json"
 SLUG = "roumois-seine-2022"
 BEFORE, EFFECTIVE, AFTER = date(2025, 12, 14), date(2025, 12, 15), date(2025, 12, 16)
 
@@ -496,7 +498,8 @@ def test_a_database_refusal_writes_nothing(example):
 
 
 def test_import_marks_the_current_version_of_each_action():
-    from conventions.exchange import import_document, load_json
+    from exchange.importer import import_document
+    from exchange.reading import load_json
 
     convention = import_document(load_json(EXAMPLE_PATH))
     assert sorted(convention.fiches.filter(is_current=True).values_list("key", flat=True)) == [

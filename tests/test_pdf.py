@@ -8,7 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from conventions.exchange import import_document, load_json
+from exchange.importer import import_document
+from exchange.reading import load_json
 from tests.factories import users_for
 from tests.test_exchange import EXAMPLE_PATH
 

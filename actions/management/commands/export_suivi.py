@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from actions.periods import Period, periods_between
 from actions.workbook import TrackingWorkbook
-from conventions.management.commands.export_convention import write_atomically
 from conventions.models import Convention
+from ctg.files import write_atomically
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """`manage.py loaddemo`: load the demo conventions and the demo accounts (development only).
 
-Every document of `conventions/demo/` (exchange format) is imported with `replace=True`, so
+Every document of `exchange/demo/` (exchange format) is imported with `replace=True`, so
 running the command again gives the same database: the conventions are replaced, the accounts
 updated, nothing is duplicated. Everything happens in one transaction: on any error nothing is
 written. Refused when DEBUG is off, because the accounts share a known password.
@@ -14,8 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from conventions.enums import OrganisationKind, Role
-from conventions.exchange import ExchangeError, import_document, load_json
 from conventions.models import Membership, Organisation
+from exchange.importer import import_document
+from exchange.reading import ExchangeError, load_json
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 PASSWORD = "demo"
@@ -112,7 +113,7 @@ DEMO_BILANS = {
 
 class Command(BaseCommand):
     help = (
-        "Charge les conventions de démonstration (conventions/demo/) et les comptes de démonstration "
+        "Charge les conventions de démonstration (exchange/demo/) et les comptes de démonstration "
         f"(mot de passe « {PASSWORD} »). Réservé au développement (DEBUG activé)."
     )
 

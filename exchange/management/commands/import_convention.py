@@ -4,7 +4,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from conventions.exchange import ExchangeError, import_document, load_json
+from exchange.importer import import_document
+from exchange.reading import ExchangeError, load_json
 
 
 def _count(number, singular, plural):

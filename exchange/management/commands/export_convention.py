@@ -2,18 +2,18 @@
 
 import contextlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from conventions.exchange import export_document
 from conventions.models import Convention
+from conventions.pdf import ConventionPdf
+from ctg.files import write_atomically
+from documents.storage import pdf_of
+from exchange.exporter import export_document
 
 
 def render_json(convention, on):
@@ -28,9 +28,6 @@ class Format:
 
 
 def render_pdf(convention, on):
-    from conventions.pdf import ConventionPdf
-    from documents.storage import pdf_of
-
     return pdf_of(ConventionPdf(on).html(convention))
 
 
@@ -46,31 +43,6 @@ def parse_date(value):
         with contextlib.suppress(ValueError):
             return date.fromisoformat(value)
     raise CommandError(f"Date invalide « {value} » : format attendu AAAA-MM-JJ.")
-
-
-def write_atomically(path, data):
-    """Write `data` to `path` through a temporary file renamed into place: a reader never sees
-    a partial file, and a failure leaves any previous file untouched."""
-    path = Path(path)
-    try:
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except FileNotFoundError:
-        raise CommandError(f"Dossier introuvable : {path.parent}") from None
-    except OSError as error:
-        raise CommandError(f"Écriture impossible dans {path.parent} : {error.strerror}") from None
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise CommandError(f"Écriture impossible de {path} : {error.strerror}") from None
 
 
 class Command(BaseCommand):

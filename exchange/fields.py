@@ -1,0 +1,73 @@
+"""Fields that go unchanged between a cleaned JSON object and its model, both ways, and the
+helpers that move values across (`take` into a model, `give`/`out` out of one)."""
+
+from datetime import date, time
+from decimal import Decimal
+
+from .schema import SPPE_ROW
+
+ORGANISATION_FIELDS = ("name", "kind", "code", "population")
+PREFECTURE_FIELDS = {
+    "sent_on": "prefecture_sent_on",
+    "received_on": "prefecture_received_on",
+    "published_on": "prefecture_published_on",
+    "act_id": "prefecture_act_id",
+}
+SIGNATORY_FIELDS = ("representative", "capacity")
+COMMUNE_FIELDS = ("name", "insee", "population")
+ARTICLE_FIELDS = ("number", "title", "body")
+FICHE_FIELDS = (
+    "key", "number", "title", "nature", "coordination_between_collectivities", "schedule",
+    "start_year", "end_year", "initial_diagnosis", "target_public", "operational_objectives",
+    "implementation", "lead", "partners", "referents", "expected_results",
+    "evaluation_indicators", "funding",
+)
+INDICATOR_FIELDS = ("key", "name", "unit", "baseline", "target")
+UPDATE_FIELDS = ("period", "status", "progress", "comment", "difficulties", "author", "updated_on")
+EQUIPMENT_FIELDS = (
+    "key", "kind", "name", "address", "commune", "places", "caf_funding", "local_funding",
+    "bonus_territoire",
+)
+AVENANT_FIELDS = (
+    "number", "status", "title", "signed_on", "signed_at", "effective_from", "effective_until",
+    "preamble", "object",
+)
+DIAGNOSIS_INDICATOR_FIELDS = ("territory", "level", "indicator", "year", "value", "unit")
+SPPE_FIELDS = tuple(SPPE_ROW.fields)
+DELIBERATION_FIELDS = ("body", "number", "date", "title")
+BODY_FIELDS = ("key", "kind", "name", "composition", "frequency", "animators")
+MEMBER_FIELDS = ("name", "organisation", "role")
+MEETING_FIELDS = ("date", "time", "title", "place", "minutes")
+PARTICIPANT_FIELDS = ("name", "organisation", "present")
+OFFICER_FIELDS = ("name", "scope", "themes", "fte", "caf_funded")
+MILESTONE_FIELDS = ("kind", "title", "start", "end", "status", "notes")
+OPERATION_FIELDS = {"article": "article_number", "annex": "annex", "mode": "mode", "body": "body"}
+
+
+def take(data, fields):
+    """Model keyword arguments from a cleaned object (values are already database-ready)."""
+    return {field: data[field] for field in fields}
+
+
+def out(value):
+    """A model value as JSON: "" is null, numbers are ints when integral, dates are ISO."""
+    if isinstance(value, str):
+        return value or None
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def give(instance, fields):
+    return {field: out(getattr(instance, field)) for field in fields}
+
+
+def shape(schema, data):
+    """`data` with its keys in the order of `schema` (and exactly its keys)."""
+    return {key: data[key] for key in schema.fields}
