@@ -1,4 +1,5 @@
-"""Shared fixtures for real browser tests: Playwright driving Debian's Chromium, headless."""
+"""Fixtures for the real browser tests of this folder: one Playwright instance (session-scoped)
+driving Debian's Chromium, headless, serves every test; a fresh context and page per test."""
 
 import os
 import shutil
@@ -34,10 +35,3 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def log_in(page, live_server, username, password="demo"):
-    page.goto(f"{live_server.url}/connexion/")
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(password)
-    page.get_by_role("button", name="Se connecter").click()

@@ -21,8 +21,8 @@ from tests.factories import (
     IndicatorFactory,
     UpdateFactory,
 )
-from tests.test_pdf import outline_titles
-from tests.test_pdf import pdf_text as pdf_lines
+from tests.conventions.test_pdf import outline_titles
+from tests.conventions.test_pdf import pdf_text as pdf_lines
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from actions.models import Fiche
 from conventions.enums import AvenantStatus
 from conventions.models import Avenant
 from tests.factories import ArticleFactory, AxisFactory, ConventionFactory, FicheFactory, users_for
-from tests.test_plan import form_data
+from tests.actions.test_plan import form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from exchange.importer import import_document
 from exchange.reading import load_json
 from tests.factories import users_for
-from tests.test_exchange import EXAMPLE_PATH
+from tests.exchange.test_round_trips import EXAMPLE_PATH
 
 pytestmark = pytest.mark.django_db
 
