@@ -1,0 +1,39 @@
+"""Chargés de coopération: the list with its FTE totals, employers limited to the parties."""
+
+
+import pytest
+from django.urls import reverse
+
+from governance.models import CooperationOfficer
+from tests.factories import ConventionFactory, collectivite_of
+from tests.helpers import login, management, text
+
+pytestmark = pytest.mark.django_db
+
+
+def test_officers_with_fte_totals(client, convention, users):
+    local = collectivite_of(convention)
+    login(client, users, "coordinateur")
+    response = client.post(reverse("governance:officers", args=[convention.slug]), {
+        **management("officers", total=2),
+        "officers-0-name": "Claire Petit", "officers-0-organisation": local.pk, "officers-0-scope": "territorial",
+        "officers-0-fte": "1", "officers-0-caf_funded": "on", "officers-0-themes": ["enfance", "jeunesse"],
+        "officers-0-missions": "Animation et pilotage de la CTG.",
+        "officers-1-name": "Paul Roy", "officers-1-scope": "thematique", "officers-1-fte": "0.5",
+        "officers-1-themes": ["parentalite"],
+    })
+    assert response.status_code == 302
+    assert [(o.name, o.position, o.themes) for o in CooperationOfficer.objects.order_by("position")] == [
+        ("Claire Petit", 0, ["enfance", "jeunesse"]), ("Paul Roy", 1, ["parentalite"])]
+    page = text(client.get(reverse("governance:index", args=[convention.slug])))
+    assert "1,5" in page and "dont 1 ETP financés par la Caf" in page and "Enfance, Jeunesse" in page
+
+
+def test_officer_cannot_be_employed_by_a_stranger(client, convention, users):
+    login(client, users, "caf")
+    stranger = collectivite_of(ConventionFactory())
+    response = client.post(reverse("governance:officers", args=[convention.slug]), {
+        **management("officers", total=1), "officers-0-name": "X", "officers-0-organisation": stranger.pk,
+        "officers-0-scope": "territorial", "officers-0-fte": "1",
+    })
+    assert response.status_code == 200 and not CooperationOfficer.objects.exists()

@@ -1,0 +1,83 @@
+"""Governance pages and the iCalendar feed keep a constant number of queries as séances,
+members and conventions grow, within a fixed budget."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from governance.models import AgendaItem, CooperationOfficer, Decision, Member, Participant
+from tests.factories import (
+    AvenantFactory,
+    BodyFactory,
+    ConventionFactory,
+    FicheFactory,
+    MeetingFactory,
+    MilestoneFactory,
+    users_for,
+)
+from tests.governance.helpers import TODAY, subscribe
+from tests.helpers import count_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def grow(convention, count):
+    body = BodyFactory(convention=convention, key="copil")
+    for i in range(count):
+        Member.objects.create(body=body, name=f"Membre {i}", email=f"m{i}@example.org")
+    fiches = [FicheFactory(axis__convention=convention) for _ in range(3)]
+    milestones = [MilestoneFactory(convention=convention, end=TODAY + datetime.timedelta(days=i)) for i in range(3)]
+    AvenantFactory(convention=convention)
+    CooperationOfficer.objects.create(convention=convention, name="Claire", scope="territorial", themes=["enfance"])
+    meetings = []
+    for i in range(count):
+        meeting = MeetingFactory(body=body, date=TODAY + datetime.timedelta(days=i % 28 - 14))
+        meeting.fiches.add(fiches[0])
+        for j in range(3):
+            item = AgendaItem.objects.create(meeting=meeting, text=f"Point {j}", position=j)
+            item.fiches.add(fiches[j])
+            item.milestones.add(milestones[j])
+            Participant.objects.create(meeting=meeting, name=f"Personne {j}", present=j % 2 == 0, position=j)
+            Decision.objects.create(meeting=meeting, text=f"Décision {j}", fiche=fiches[j], position=j)
+        meetings.append(meeting)
+    return meetings[0]
+
+
+def urls_of(convention, meeting):
+    return [
+        reverse("governance:index", args=[convention.slug]),
+        reverse("governance:calendar", args=[convention.slug]),
+        reverse("governance:calendar", args=[convention.slug]) + "?vue=liste",
+        reverse("governance:meeting", args=[convention.slug, meeting.pk]),
+        reverse("governance:meeting_edit", args=[convention.slug, meeting.pk]),
+        reverse("governance:meeting_minutes", args=[convention.slug, meeting.pk]),
+        reverse("governance:meeting_ics", args=[convention.slug, meeting.pk]),
+        reverse("governance:body_edit", args=[convention.slug, "copil"]),
+        reverse("governance:officers", args=[convention.slug]),
+        reverse("governance:meeting_create", args=[convention.slug]) + "?instance=copil",
+        reverse("conventions:detail", args=[convention.slug]),
+        reverse("actions:fiche", args=[convention.slug, convention.fiches.order_by("id").first().key]),
+    ]
+
+
+def test_pages_do_not_grow_with_meetings_and_members(client):
+    small, large = ConventionFactory(), ConventionFactory()
+    small_meeting, large_meeting = grow(small, 2), grow(large, 25)
+    user = users_for(small)["caf"]
+    user.memberships.create(organisation=large.caf, role="caf")
+    client.force_login(user)
+    for small_url, large_url in zip(urls_of(small, small_meeting), urls_of(large, large_meeting), strict=True):
+        assert count_queries(client, small_url) == count_queries(client, large_url), small_url
+
+
+def test_feed_does_not_grow_with_conventions(client):
+    conventions = [ConventionFactory() for _ in range(3)]
+    user = users_for(conventions[0])["caf"]
+    token = subscribe(client, user)
+    grow(conventions[0], 2)
+    few = count_queries(client, reverse("agenda:feed", args=[token]))
+    for c in conventions[1:]:
+        user.memberships.create(organisation=c.caf, role="caf")
+        grow(c, 10)
+    assert count_queries(client, reverse("agenda:feed", args=[token])) == few

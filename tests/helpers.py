@@ -1,0 +1,73 @@
+"""Helpers the tests of several apps share: the page as read, logging in, formset management
+data, counting queries, reading a PDF back, the example exchange document."""
+
+import html
+import io
+from pathlib import Path
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from pypdf import PdfReader
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+EXAMPLE_PATH = DATA_DIR / "roumois-seine.json"  # the spec's Roumois Seine example
+
+
+def text(response):
+    """The page as the user reads it (entities such as &#x27; decoded)."""
+    return html.unescape(response.content.decode())
+
+
+def login(client, users, role):
+    client.force_login(users[role])
+    return client
+
+
+def management(prefix, total=0, initial=0):
+    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": str(initial),
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+
+
+def count_queries(client, url):
+    """The SQL queries of one GET of `url`, which must answer 200."""
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def html_queries(exporter, obj):
+    """The SQL queries a PDF document makes to build its HTML."""
+    with CaptureQueriesContext(connection) as ctx:
+        exporter.html(obj)
+    return len(ctx.captured_queries)
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def pdf_lines(data):
+    """The reader and the text of every page, line breaks kept."""
+    reader = PdfReader(io.BytesIO(data))
+    return reader, "\n".join(page.extract_text() for page in reader.pages)
+
+
+def pdf_text(data):
+    """The reader and the text of every page, lines joined: a phrase may wrap anywhere."""
+    reader, text = pdf_lines(data)
+    return reader, " ".join(text.split())
+
+
+def outline_titles(reader):
+    titles = []
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    return titles
