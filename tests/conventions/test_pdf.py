@@ -1,4 +1,5 @@
-"""The full convention document: what a signatory reads in the PDF, extracted with pypdf."""
+"""The convention's PDFs, read back with pypdf: the full document as in force on a date (what a
+signatory reads), an avenant alone, the signature block."""
 
 import datetime
 import io
@@ -8,10 +9,14 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
+from conventions.enums import AvenantStatus, OperationKind
+from conventions.models import Equipment, Operation, Organisation
+from conventions.pdf import AvenantPdf
 from exchange.importer import import_document
 from exchange.reading import load_json
 from tests.factories import users_for
-from tests.exchange.test_round_trips import EXAMPLE_PATH
+from tests.helpers import EXAMPLE_PATH, outline_titles, pdf_lines, pdf_text
+from tests.scenarios import sign_avenant_2_with_its_text
 
 pytestmark = pytest.mark.django_db
 
@@ -26,29 +31,10 @@ def roumois():
     return convention
 
 
-def pdf_text(data):
-    reader = PdfReader(io.BytesIO(data))
-    return reader, "\n".join(page.extract_text() for page in reader.pages)
-
-
-def outline_titles(reader):
-    titles = []
-
-    def walk(items):
-        for item in items:
-            if isinstance(item, list):
-                walk(item)
-            else:
-                titles.append(item.title)
-
-    walk(reader.outline)
-    return titles
-
-
 def test_full_document_as_in_force_after_the_avenant(roumois, tmp_path):
     output = tmp_path / "ctg.pdf"
     call_command("export_convention", roumois.slug, "--format", "pdf", "--date", "2025-12-16", "--output", str(output))
-    reader, text = pdf_text(output.read_bytes())
+    reader, text = pdf_lines(output.read_bytes())
     for heading in ["Entre les parties", "Visas et préambule", "Articles", "Signatures",
                     "Annexe 1", "Annexe 2", "Annexe 3", "Annexe 4", "Annexe 5", "Annexe 6", "Annexe 7"]:
         assert heading in text, heading
@@ -73,7 +59,7 @@ def test_before_the_avenant_the_abrogated_fiche_is_there(roumois):
     from conventions.pdf import ConventionPdf
 
     _, _, data = ConventionPdf(datetime.date(2025, 12, 14)).generate(roumois)
-    _, text = pdf_text(data)
+    _, text = pdf_lines(data)
     assert "Aller vers les familles éloignées des services" in text
     assert "Structurer et animer la gouvernance" not in text
 
@@ -108,16 +94,6 @@ def test_fields_neither_run_nor_fetch(roumois):
         local_only_fetcher().fetch("http://example.org/y.png")
 
 
-def test_the_fetcher_resolves_paths_before_comparing():
-    from ctg.pdf import STATIC_DIR, local_only_fetcher
-
-    assert local_only_fetcher().fetch(f"file://{STATIC_DIR}/css/print.css")
-    for url in (f"file://{STATIC_DIR}/../../../../etc/passwd", f"file://{STATIC_DIR}/%2e%2e/%2e%2e/etc/hostname",
-                f"file://{STATIC_DIR}-autre/x.css", "file://example.org/static/x.css"):
-        with pytest.raises(ValueError, match="Ressource externe refusée"):
-            local_only_fetcher().fetch(url)
-
-
 def test_long_tables_repeat_their_header_and_long_words_wrap(roumois):
     """80 equipment rows run over several pages: each page of the table starts with its header.
     A 200-character address is cut over lines instead of running off the page."""
@@ -136,3 +112,91 @@ def test_long_tables_repeat_their_header_and_long_words_wrap(roumois):
     assert all("Type de structure Nom et adresse" in text for text in table_pages)
     text = "\n".join(pages)
     assert long_url not in text and long_url in text.replace("\n", "")
+
+
+def test_avenant_002_alone(plan_002_amends):
+    convention, old, abrogated = plan_002_amends
+    avenant = sign_avenant_2_with_its_text(convention, old, abrogated)
+    pij = Equipment.objects.create(convention=convention, key="pij", kind="accueil_jeunes",
+                                   name="Point information jeunesse", funded_by=Organisation.objects.get(
+                                       signatures__convention=convention, kind="epci"))
+    Operation.objects.create(avenant=avenant, position=3, op=OperationKind.ABROGATE_EQUIPMENT, target_equipment=pij)
+    Operation.objects.create(avenant=avenant, position=4, op=OperationKind.AMEND_ANNEX, annex=5, mode="complete",
+                             body="Les chargés de coopération font le lien entre le Copil CTG et les instances.")
+
+    filename, mimetype, data = AvenantPdf().generate(avenant)
+
+    assert (filename, mimetype) == (f"{convention.slug}-avenant-2.pdf", "application/pdf")
+    reader, text = pdf_text(data)
+    title = "Avenant n°2 à la Convention territoriale globale de la Communauté de communes Roumois Seine"
+    assert title in text
+    assert reader.metadata.title == title
+    assert reader.metadata.author == convention.caf.name
+    assert reader.trailer["/Root"]["/Lang"] == "fr"
+    assert "Projet" not in text
+    # Parties, visas, préambule, its own articles.
+    assert "représentée par Philippe CHARPIN" in text and "dûment autorisé(e)s à signer le présent avenant" in text
+    assert "Vu la loi du 18 décembre 2023 pour le plein emploi" in text
+    assert "Afin de tenir compte du nouveau cadre réglementaire" in text
+    assert "Article 4 — Suivi, bilan et évaluation" in text and "Un tableau de suivi partagé" in text
+    assert "Article 5 — Incidences de l'avenant sur la convention" in text
+    assert "prend effet à compter du 15/12/2025 et jusqu'au 31/12/2026" in text
+    assert "027-200066405-20251215-CC_201_2025-DE" in text
+    # Place, date, one column per signatory under its party.
+    assert "Fait à Bourg-Achard, le 15 décembre 2025, en 2 exemplaires" in text
+    for name in ["Philippe CHARPIN", "Aurore VERNIEUWE", "Sylvain BONENFANT"]:
+        assert name in text.split("Fait à Bourg-Achard")[1]
+    # What it abrogates, and the fiches it adds or modifies, in full.
+    assert "Abroger la fiche action « Aller vers les familles éloignées des services »" in text
+    assert "Abroger l'action financée « Point information jeunesse »" in text
+    assert "Les temps scolaires et périscolaires restent cloisonnés." in text
+    assert "Expérimentation sur une structure unique d'accueil de loisirs." in text
+    assert "Les ALSH et périscolaires de la communauté de communes" in text and "CEMEA, Francas" in text
+    assert "Remplace la fiche de l'action 3 « Développer les passerelles entre les structures »" in text
+    for box in ["Diagnostic initial", "Public cible", "Objectifs opérationnels", "Indicateurs d'évaluation"]:
+        assert text.count(box) >= 2, box
+    assert "Les chargés de coopération font le lien" in text
+    # Outline: sections and each fiche.
+    titles = outline_titles(reader)
+    for section in ["Entre les parties", "Visas", "Préambule", "Articles", "Signatures",
+                    "Récapitulatif des modifications", "Annexe 1 — Fiches actions ajoutées ou modifiées",
+                    "Annexe 2 — Pilotage stratégique et opérationnel, suivi"]:
+        assert section in titles, section
+    assert "Action 3 — Développer les passerelles" in titles
+    assert "Action 7 — Réaliser un observatoire de la qualité d'accueil des centres de loisirs" in titles
+    assert "Aller vers les familles éloignées des services" not in " ".join(titles)
+
+
+def test_draft_avenant_says_projet(plan_002_amends):
+    avenant = sign_avenant_2_with_its_text(*plan_002_amends, status=AvenantStatus.BROUILLON)
+    _, _, data = AvenantPdf().generate(avenant)
+    reader, text = pdf_text(data)
+    assert "Projet" in text and "non signé" in text
+    assert all("PROJET" in page.extract_text() for page in reader.pages)  # on every page
+    assert "Fait à Bourg-Achard, le …" in text
+
+
+def test_avenant_prints_an_amended_article_once(plan_002_amends):
+    convention, old, abrogated = plan_002_amends
+    avenant = sign_avenant_2_with_its_text(convention, old, abrogated)
+    Operation.objects.create(avenant=avenant, position=5, op=OperationKind.AMEND_ARTICLE, article_number="9",
+                             mode="complete", body="Un tableau de suivi partagé est mis en place dès le démarrage de la CTG.")
+    Operation.objects.create(avenant=avenant, position=6, op=OperationKind.AMEND_ARTICLE, article_number="3",
+                             mode="replace", body="Les parties se communiquent les données utiles.")
+    html = AvenantPdf().html(avenant)
+    assert html.count("Un tableau de suivi partagé est mis en place") == 1  # already the avenant's article 4
+    assert "Article 3 de la convention — nouvelle rédaction" in html
+    assert "Les parties se communiquent les données utiles." in html
+
+
+def test_french_dates_and_counts_of_the_signature_block(plan_002_amends):
+    from django.template import Context, Template
+
+    convention, _, _ = plan_002_amends
+    convention.signed_at, convention.signed_on = "Bourg-Achard", datetime.date(2022, 11, 1)
+    html = Template('{% include "pdf/_signatures.html" %}').render(Context({
+        "act": convention, "parties": [("Caf", [])], "signatories": [],
+    }))
+    assert "le 1er novembre 2022, en 1 exemplaire." in html
+    html = Template('{% include "pdf/_signatures.html" %}').render(Context({"act": convention, "parties": []}))
+    assert "le 1er novembre 2022." in html and "exemplaire" not in html
