@@ -1,0 +1,46 @@
+"""The fiches in the admin: search, inlines, constant queries, the version bumped on save."""
+
+import pytest
+from django.contrib import admin
+
+from actions.models import Fiche
+from tests.factories import AxisFactory, FicheFactory
+from tests.helpers import admin_url, count_queries
+
+pytestmark = pytest.mark.django_db
+
+
+def test_fiche_search_by_title(staff_client, full_convention):
+    FicheFactory(title="Développer les accueils de loisirs")
+    response = staff_client.get(admin_url(Fiche, "changelist"), {"q": "accueils de loisirs"})
+    assert [f.title for f in response.context["cl"].result_list] == ["Développer les accueils de loisirs"]
+
+
+def test_fiche_change_page_shows_its_inlines(staff_client, full_convention):
+    fiche = Fiche.objects.get(title="Créer un guichet unique des familles")
+    response = staff_client.get(admin_url(Fiche, "change", fiche.pk))
+    formsets = {f.formset.prefix: f.formset for f in response.context["inline_admin_formsets"]}
+    assert [i.name for i in formsets["indicators"].queryset] == ["Familles accompagnées"]
+    assert [u.period for u in formsets["updates"].queryset] == ["2026-T1"]
+    assert [t.theme for t in formsets["theme_links"].queryset] == ["enfance", "parentalite"]
+    assert "Familles accompagnées" in response.content.decode()
+
+
+def test_fiche_changelist_queries_do_not_grow_with_the_number_of_fiches(staff_client):
+    axis = AxisFactory()
+    for _ in range(5):
+        FicheFactory(axis=axis, themes=["enfance", "jeunesse"])
+    few = count_queries(staff_client, admin_url(Fiche, "changelist"))
+    for _ in range(25):
+        FicheFactory(axis=axis, themes=["enfance", "jeunesse"])
+    assert Fiche.objects.count() == 30
+    assert count_queries(staff_client, admin_url(Fiche, "changelist")) == few
+
+
+def test_saving_a_fiche_in_the_admin_bumps_its_version(rf, superuser):
+    fiche = FicheFactory()
+    request = rf.post("/")
+    request.user = superuser
+    admin.site._registry[Fiche].save_model(request, fiche, form=None, change=True)
+    fiche.refresh_from_db()
+    assert fiche.version == 2
