@@ -1,7 +1,6 @@
 """Who reads and who writes every governance page: per role, anonymous, another convention's
 meeting, the CSRF token."""
 
-
 import pytest
 from django.test import Client
 from django.urls import reverse

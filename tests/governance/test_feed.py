@@ -1,6 +1,5 @@
 """The personal iCalendar feed: its secret address, what it holds, revoking it."""
 
-
 import pytest
 from django.urls import reverse
 from icalendar import Calendar

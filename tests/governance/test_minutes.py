@@ -1,7 +1,6 @@
 """After a séance: presence, decisions (linked to a fiche, implemented by an avenant) and the
 compte-rendu."""
 
-
 import pytest
 from django.urls import reverse
 

@@ -1,6 +1,5 @@
 """Chargés de coopération: the list with its FTE totals, employers limited to the parties."""
 
-
 import pytest
 from django.urls import reverse
 
