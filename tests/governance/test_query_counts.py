@@ -1,5 +1,5 @@
 """Governance pages and the iCalendar feed keep a constant number of queries as séances,
-members and conventions grow, within a fixed budget."""
+members and conventions grow."""
 
 import datetime
 
@@ -81,3 +81,11 @@ def test_feed_does_not_grow_with_conventions(client):
         user.memberships.create(organisation=c.caf, role="caf")
         grow(c, 10)
     assert count_queries(client, reverse("agenda:feed", args=[token])) == few
+
+
+@pytest.mark.parametrize("name", ["governance:index"])
+def test_convention_pages_do_not_grow_with_the_number_of_fiches(client, two_sizes, name):
+    small, large = two_sizes
+    assert count_queries(client, reverse(name, args=[small.slug])) == count_queries(
+        client, reverse(name, args=[large.slug])
+    )

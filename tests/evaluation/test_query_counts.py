@@ -1,0 +1,44 @@
+"""The milestones page, the dashboard, a bilan, its export and its PDF keep a constant number
+of queries as the plan grows."""
+
+import pytest
+from django.urls import reverse
+
+from tests.helpers import count_queries, html_queries
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", ["evaluation:milestones"])
+def test_convention_pages_do_not_grow_with_the_number_of_fiches(client, two_sizes, name):
+    small, large = two_sizes
+    assert count_queries(client, reverse(name, args=[small.slug])) == count_queries(
+        client, reverse(name, args=[large.slug])
+    )
+
+
+def test_dashboard_and_bilan_do_not_grow(client, two_sizes):
+    from evaluation.models import Bilan
+
+    small, large = two_sizes
+    counts = [count_queries(client, reverse("evaluation:dashboard", args=[c.slug])) for c in (small, large)]
+    assert counts[0] == counts[1]
+    # The panels that list things are filled, so their queries are counted too.
+    context = client.get(reverse("evaluation:dashboard", args=[large.slug])).context
+    assert len(context["next_meetings"]) == 5 and len(context["next_milestones"]) == 5 and context["overdue"]
+    for convention in (small, large):
+        Bilan.objects.create(convention=convention, kind="final", start=convention.start, end=convention.end)
+    for name in ("evaluation:bilan", "evaluation:bilan_export"):
+        counts = [count_queries(client, reverse(name, args=[c.slug, "final"])) for c in (small, large)]
+        assert counts[0] == counts[1], name
+
+
+def test_bilan_pdf_does_not_grow(documents_of_two_sizes):
+    """The HTML of the bilan PDF is built in a fixed number of queries."""
+    from evaluation.pdf import BilanPdf
+
+    counts = {"bilan": []}
+    for documents in documents_of_two_sizes:
+        counts["bilan"].append(html_queries(BilanPdf(), documents["bilan"]))
+    for name, (small, large) in counts.items():
+        assert small == large, name
