@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from actions.models import Axis, Fiche, Objective
+from actions.models import Fiche, Objective
 from conventions.models import Commune
+from tests.actions.helpers import form_data
 from tests.factories import (
     AxisFactory,
     ConventionFactory,
@@ -12,7 +13,6 @@ from tests.factories import (
     IndicatorFactory,
     UpdateFactory,
     collectivite_of,
-    users_for,
 )
 
 pytestmark = pytest.mark.django_db
@@ -31,11 +31,6 @@ def convention():
     FicheFactory(axis=axis, number=2, key="laep", title="Créer un lieu d'accueil enfants-parents",
                  themes=["parentalite"], nature=["nouvelle"], commune=commune, lead="Centre social de Bourg-Achard")
     return convention
-
-
-@pytest.fixture
-def users(convention):
-    return users_for(convention)
 
 
 def plan_url(convention):
@@ -95,23 +90,6 @@ def test_coverage_satisfied(client, convention, users):
     FicheFactory(axis=axis, themes=["jeunesse", "acces_aux_droits"])
     client.force_login(users["elu"])
     assert client.get(plan_url(convention)).context["coverage"]["problems"] == []
-
-
-def form_data(fiche=None, **overrides):
-    data = {
-        "title": "Développer les passerelles entre structures", "number": "1",
-        "axis": str(fiche.axis_id if fiche else Axis.objects.first().pk), "objective": "",
-        "themes": ["enfance"], "nature": ["experimentale"], "commune": "",
-        "initial_diagnosis": "Les temps scolaires et périscolaires restent cloisonnés.",
-        "target_public": "Enfants de 3 à 11 ans", "operational_objectives": "- Tester", "implementation": "PEDT",
-        "schedule": "2026", "start_year": "2026", "end_year": "2026", "lead": "Service enfance",
-        "partners": "Caf", "expected_results": "", "evaluation_indicators": "", "funding": "", "referents": "",
-        "version": str(fiche.version if fiche else 0),
-        "indicators-TOTAL_FORMS": "0", "indicators-INITIAL_FORMS": "0",
-        "indicators-MIN_NUM_FORMS": "0", "indicators-MAX_NUM_FORMS": "1000",
-    }
-    data.update(overrides)
-    return data
 
 
 def edit_url(fiche):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from actions.models import Fiche
 from conventions.enums import AvenantStatus
 from conventions.models import Avenant
-from tests.actions.test_plan import form_data
+from tests.actions.helpers import form_data
 from tests.factories import ArticleFactory, AxisFactory, ConventionFactory, FicheFactory, users_for
 
 pytestmark = pytest.mark.django_db

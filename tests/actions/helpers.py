@@ -1,0 +1,63 @@
+"""Helpers of the actions tests: the fiche form's data, the tracking page's addresses, the
+tracking workbook as exported (and edited), what the tracking holds."""
+
+import io
+
+import openpyxl
+from django.urls import reverse
+
+from actions.models import Axis, IndicatorValue, Update
+from actions.periods import Period
+
+T1 = Period(2026, 1)
+
+
+def form_data(fiche=None, **overrides):
+    data = {
+        "title": "Développer les passerelles entre structures", "number": "1",
+        "axis": str(fiche.axis_id if fiche else Axis.objects.first().pk), "objective": "",
+        "themes": ["enfance"], "nature": ["experimentale"], "commune": "",
+        "initial_diagnosis": "Les temps scolaires et périscolaires restent cloisonnés.",
+        "target_public": "Enfants de 3 à 11 ans", "operational_objectives": "- Tester", "implementation": "PEDT",
+        "schedule": "2026", "start_year": "2026", "end_year": "2026", "lead": "Service enfance",
+        "partners": "Caf", "expected_results": "", "evaluation_indicators": "", "funding": "", "referents": "",
+        "version": str(fiche.version if fiche else 0),
+        "indicators-TOTAL_FORMS": "0", "indicators-INITIAL_FORMS": "0",
+        "indicators-MIN_NUM_FORMS": "0", "indicators-MAX_NUM_FORMS": "1000",
+    }
+    data.update(overrides)
+    return data
+
+
+def page_url(convention, period=T1):
+    return reverse("actions:tracking_period", args=[convention.slug, str(period)])
+
+
+def row_url(convention, key, period=T1):
+    return reverse("actions:tracking_row", args=[convention.slug, str(period), key])
+
+
+def workbook_bytes(convention, period=T1, edit=None):
+    """The exported workbook, optionally edited by `edit(workbook)` as a user would in Excel."""
+    from actions.workbook import TrackingWorkbook
+
+    content = TrackingWorkbook(period).generate(convention)[2]
+    if edit is None:
+        return content
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    edit(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def snapshot():
+    return sorted(Update.objects.values_list("fiche__key", "period", "status", "progress", "comment", "difficulties")), sorted(
+        IndicatorValue.objects.values_list("indicator__key", "update__period", "value")
+    )
+
+
+def upload(client, convention, content, name="suivi.xlsx"):
+    file = io.BytesIO(content)
+    file.name = name
+    return client.post(reverse("actions:tracking_import", args=[convention.slug, str(T1)]), {"workbook": file})
