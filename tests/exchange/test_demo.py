@@ -15,6 +15,7 @@ from conventions.models import Convention
 from exchange.exporter import export_document
 from exchange.importer import import_document
 from exchange.reading import load_json
+from tests.exchange.helpers import normalised
 
 DEMO_DIR = Path(exchange.__file__).resolve().parent / "demo"
 DOCUMENTS = sorted(DEMO_DIR.glob("*.json"))
@@ -28,15 +29,6 @@ pytestmark = pytest.mark.django_db
 def _debug(settings):
     # pytest-django runs tests with DEBUG off; loaddemo is a development command.
     settings.DEBUG = True
-
-
-def normalise(value):
-    """The document as the spec compares it: an absent optional key equals null."""
-    if isinstance(value, dict):
-        return {key: normalise(item) for key, item in value.items() if item is not None}
-    if isinstance(value, list):
-        return [normalise(item) for item in value]
-    return value
 
 
 def differences(expected, actual, path="$"):
@@ -82,7 +74,7 @@ def test_demo_folder_holds_the_four_conventions():
 def test_demo_document_imports_and_exports_back_equal(path):
     data = load_json(path)
     convention = import_document(data)
-    found = list(differences(normalise(data), normalise(export_document(convention))))
+    found = list(differences(normalised(data), normalised(export_document(convention))))
     assert not found, "\n".join(found[:30])
 
 
