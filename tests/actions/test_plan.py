@@ -1,12 +1,16 @@
 """Plan d'actions and fiches: filters, coverage, writing, concurrent edits, structure, per role."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
 from actions.models import Fiche, Objective
-from conventions.models import Commune
+from conventions.enums import OperationKind
+from conventions.models import Commune, Operation
 from tests.actions.helpers import form_data
 from tests.factories import (
+    AvenantFactory,
     AxisFactory,
     ConventionFactory,
     FicheFactory,
@@ -57,6 +61,21 @@ def titles(response):
 def test_plan_filters(client, convention, users, query, expected):
     client.force_login(users["elu"])
     assert titles(client.get(plan_url(convention), query)) == expected
+
+
+def test_plan_follows_the_chosen_date(client, convention, users):
+    old = convention.fiches.get(key="passerelles")
+    avenant = AvenantFactory(convention=convention, number=2, effective_from=datetime.date(2025, 12, 15))
+    new = FicheFactory(axis=old.axis, number=old.number, key="passerelles-2026", avenant=avenant,
+                       previous_version=old, title="Développer les passerelles entre structures")
+    Operation.objects.create(avenant=avenant, op=OperationKind.REPLACE_FICHE, target_fiche=old, fiche=new)
+    client.force_login(users["elu"])
+    plan = reverse("actions:plan", args=[convention.slug])
+    before = client.get(plan, {"date": "2025-12-14"}).content.decode()
+    after = client.get(plan, {"date": "2025-12-16"}).content.decode()
+    assert "entre structures" not in before and "entre structures" in after
+    fiche_page = client.get(reverse("actions:fiche", args=[convention.slug, "passerelles"]), {"date": "2025-12-16"})
+    assert "Remplacée par l'avenant n°2" in fiche_page.content.decode()
 
 
 def test_filter_by_pilot_organisation(client, convention, users):

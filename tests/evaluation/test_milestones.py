@@ -2,7 +2,6 @@
 page and its edit controls (mark done, add, edit, delete), per role."""
 
 import datetime
-import html
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -12,13 +11,9 @@ from django.utils import timezone
 from evaluation.enums import MilestoneKind, MilestoneStatus
 from evaluation.models import Milestone
 from evaluation.services import milestones_generate, milestones_plan
-from tests.factories import (
-    AvenantFactory,
-    BodyFactory,
-    ConventionFactory,
-    MilestoneFactory,
-    users_for,
-)
+from tests.evaluation.helpers import form_data
+from tests.factories import AvenantFactory, BodyFactory, ConventionFactory, MilestoneFactory
+from tests.helpers import login, text
 
 pytestmark = pytest.mark.django_db
 
@@ -32,23 +27,9 @@ def convention():
 
 
 @pytest.fixture
-def users(convention):
-    return users_for(convention)
-
-
-@pytest.fixture
 def milestone(convention):
     return MilestoneFactory(convention=convention, title="Restitution du diagnostic", kind=MilestoneKind.DIAGNOSTIC,
                             start=None, end=TODAY + datetime.timedelta(days=40))
-
-
-def text(response):
-    return html.unescape(response.content.decode())
-
-
-def login(client, users, role):
-    client.force_login(users[role])
-    return client
 
 
 def rows(convention, prefix=""):
@@ -206,13 +187,6 @@ def test_marking_done_twice_keeps_the_first_record(client, convention, users, mi
 
 # ---------------------------------------------------------------------------------------------
 # Add, edit, delete
-
-
-def form_data(**overrides):
-    data = {"kind": MilestoneKind.BILAN_INTERMEDIAIRE, "title": "Bilan intermédiaire", "start": "2024-05-01",
-            "end": "2024-07-31", "status": MilestoneStatus.PREVU, "body": "", "notes": ""}
-    data.update(overrides)
-    return data
 
 
 def test_add_a_milestone(client, convention, users):
