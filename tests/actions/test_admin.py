@@ -26,7 +26,7 @@ def test_fiche_change_page_shows_its_inlines(staff_client, full_convention):
     assert "Familles accompagnées" in response.content.decode()
 
 
-def test_fiche_changelist_queries_do_not_grow_with_the_number_of_fiches(staff_client):
+def test_fiche_changelist_queries_do_not_grow_with_the_number_of_fiches(staff_client, django_assert_max_num_queries):
     axis = AxisFactory()
     for _ in range(5):
         FicheFactory(axis=axis, themes=["enfance", "jeunesse"])
@@ -35,6 +35,8 @@ def test_fiche_changelist_queries_do_not_grow_with_the_number_of_fiches(staff_cl
         FicheFactory(axis=axis, themes=["enfance", "jeunesse"])
     assert Fiche.objects.count() == 30
     assert count_queries(staff_client, admin_url(Fiche, "changelist")) == few
+    with django_assert_max_num_queries(7):  # 30 fiches
+        staff_client.get(admin_url(Fiche, "changelist"))
 
 
 def test_saving_a_fiche_in_the_admin_bumps_its_version(rf, superuser):

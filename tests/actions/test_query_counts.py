@@ -1,5 +1,6 @@
 """The plan, fiche, structure and tracking pages, the tracking export and the fiche PDF keep a
-constant number of queries as the plan grows."""
+constant number of queries as the plan grows, within a fixed budget: the queries measured at the
+larger size, a ceiling any new query breaks."""
 
 import pytest
 from django.db import connection
@@ -10,26 +11,42 @@ from tests.helpers import count_queries, html_queries
 
 pytestmark = pytest.mark.django_db
 
+# Queries of each page for the convention of 60 fiches (its first fiche for the fiche pages).
+BUDGETS = {
+    "actions:plan": 15,
+    "actions:fiche": 23,
+    "actions:fiche_edit": 15,
+    "actions:plan (filtered)": 15,
+    "actions:structure": 9,
+    "actions:tracking_period": 11,
+    "actions:tracking_export": 8,
+}
+
 
 @pytest.mark.parametrize("name", ["actions:plan"])
-def test_convention_pages_do_not_grow_with_the_number_of_fiches(client, two_sizes, name):
+def test_convention_pages_do_not_grow_with_the_number_of_fiches(client, two_sizes, name,
+                                                                django_assert_max_num_queries):
     small, large = two_sizes
     assert count_queries(client, reverse(name, args=[small.slug])) == count_queries(
         client, reverse(name, args=[large.slug])
     )
+    with django_assert_max_num_queries(BUDGETS[name]):
+        client.get(reverse(name, args=[large.slug]))
 
 
 @pytest.mark.parametrize("name", ["actions:fiche", "actions:fiche_edit"])
-def test_fiche_pages_do_not_grow_with_the_plan(client, two_sizes, name):
+def test_fiche_pages_do_not_grow_with_the_plan(client, two_sizes, name, django_assert_max_num_queries):
     small, large = two_sizes
     counts = [
         count_queries(client, reverse(name, args=[c.slug, c.fiches.order_by("number").first().key])) for c in (small, large)
     ]
     assert counts[0] == counts[1]
+    with django_assert_max_num_queries(BUDGETS[name]):
+        client.get(reverse(name, args=[large.slug, large.fiches.order_by("number").first().key]))
 
 
 @pytest.mark.parametrize("query", [{"theme": "enfance"}, {"q": "Développer", "status": "en_cours"}])
-def test_filtered_plan_and_structure_do_not_grow(client, two_sizes, query):
+def test_filtered_plan_and_structure_do_not_grow(client, two_sizes, query, django_assert_max_num_queries):
     small, large = two_sizes
     for name, params in [("actions:plan", query), ("actions:structure", {})]:
         counts = []
@@ -38,17 +55,21 @@ def test_filtered_plan_and_structure_do_not_grow(client, two_sizes, query):
                 client.get(reverse(name, args=[convention.slug]), params)
             counts.append(len(ctx.captured_queries))
         assert counts[0] == counts[1], name
+        with django_assert_max_num_queries(BUDGETS[f"{name} (filtered)" if params else name]):
+            client.get(reverse(name, args=[large.slug]), params)
 
 
-def test_tracking_table_and_its_export_do_not_grow(client, two_sizes):
+def test_tracking_table_and_its_export_do_not_grow(client, two_sizes, django_assert_max_num_queries):
     """Every fiche of `grow` has a 2026-T1 update and an indicator: rows, values and who saved."""
     small, large = two_sizes
     for name in ("actions:tracking_period", "actions:tracking_export"):
         counts = [count_queries(client, reverse(name, args=[c.slug, "2026-T1"])) for c in (small, large)]
         assert counts[0] == counts[1], name
+        with django_assert_max_num_queries(BUDGETS[name]):
+            client.get(reverse(name, args=[large.slug, "2026-T1"]))
 
 
-def test_fiche_pdf_does_not_grow(documents_of_two_sizes):
+def test_fiche_pdf_does_not_grow(documents_of_two_sizes, django_assert_max_num_queries):
     """The HTML of the fiche PDF is built in a fixed number of queries."""
     from actions.pdf import FichePdf
 
@@ -57,3 +78,6 @@ def test_fiche_pdf_does_not_grow(documents_of_two_sizes):
         counts["fiche"].append(html_queries(FichePdf(), documents["fiche"]))
     for name, (small, large) in counts.items():
         assert small == large, name
+    _, large = documents_of_two_sizes
+    with django_assert_max_num_queries(6):  # a fiche with 60 indicators
+        FichePdf().html(large["fiche"])

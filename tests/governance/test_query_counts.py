@@ -1,5 +1,6 @@
 """Governance pages and the iCalendar feed keep a constant number of queries as séances,
-members and conventions grow."""
+members and conventions grow, within a fixed budget: the queries measured at the larger size, a
+ceiling any new query breaks."""
 
 import datetime
 
@@ -20,6 +21,22 @@ from tests.governance.helpers import TODAY, subscribe
 from tests.helpers import count_queries
 
 pytestmark = pytest.mark.django_db
+
+# Queries of each page of `urls_of`, in its order, for the convention of 25 séances and members.
+BUDGETS = {
+    "governance:index": 13,
+    "governance:calendar": 9,
+    "governance:calendar (liste)": 10,
+    "governance:meeting": 15,
+    "governance:meeting_edit": 19,
+    "governance:meeting_minutes": 12,
+    "governance:meeting_ics": 5,
+    "governance:body_edit": 10,
+    "governance:officers": 9,
+    "governance:meeting_create": 14,
+    "conventions:detail": 14,
+    "actions:fiche": 23,
+}
 
 
 def grow(convention, count):
@@ -61,7 +78,7 @@ def urls_of(convention, meeting):
     ]
 
 
-def test_pages_do_not_grow_with_meetings_and_members(client):
+def test_pages_do_not_grow_with_meetings_and_members(client, django_assert_max_num_queries):
     small, large = ConventionFactory(), ConventionFactory()
     small_meeting, large_meeting = grow(small, 2), grow(large, 25)
     user = users_for(small)["caf"]
@@ -69,9 +86,12 @@ def test_pages_do_not_grow_with_meetings_and_members(client):
     client.force_login(user)
     for small_url, large_url in zip(urls_of(small, small_meeting), urls_of(large, large_meeting), strict=True):
         assert count_queries(client, small_url) == count_queries(client, large_url), small_url
+    for budget, large_url in zip(BUDGETS.values(), urls_of(large, large_meeting), strict=True):
+        with django_assert_max_num_queries(budget, info=large_url):
+            client.get(large_url)
 
 
-def test_feed_does_not_grow_with_conventions(client):
+def test_feed_does_not_grow_with_conventions(client, django_assert_max_num_queries):
     conventions = [ConventionFactory() for _ in range(3)]
     user = users_for(conventions[0])["caf"]
     token = subscribe(client, user)
@@ -81,11 +101,16 @@ def test_feed_does_not_grow_with_conventions(client):
         user.memberships.create(organisation=c.caf, role="caf")
         grow(c, 10)
     assert count_queries(client, reverse("agenda:feed", args=[token])) == few
+    with django_assert_max_num_queries(4):  # three conventions
+        client.get(reverse("agenda:feed", args=[token]))
 
 
 @pytest.mark.parametrize("name", ["governance:index"])
-def test_convention_pages_do_not_grow_with_the_number_of_fiches(client, two_sizes, name):
+def test_convention_pages_do_not_grow_with_the_number_of_fiches(client, two_sizes, name,
+                                                                django_assert_max_num_queries):
     small, large = two_sizes
     assert count_queries(client, reverse(name, args=[small.slug])) == count_queries(
         client, reverse(name, args=[large.slug])
     )
+    with django_assert_max_num_queries(12):  # the convention of 60 fiches
+        client.get(reverse(name, args=[large.slug]))
