@@ -283,7 +283,7 @@ def get_period(convention, text):
     return period, periods
 
 
-def tracking_page(request, convention, period, periods, *, editing=None, form=None, import_form=None, report=None, status=200):
+def tracking_page(request, convention, period, periods, *, editing=None, form=None, import_form=None, report=None):
     context = convention_context(request, convention, "suivi")
     fiches = tracking_fiches(convention, period)
     for fiche in fiches:
@@ -295,7 +295,7 @@ def tracking_page(request, convention, period, periods, *, editing=None, form=No
         previous=period.previous() if period > periods[0] else None, next=period.next() if period < periods[-1] else None,
         import_form=import_form or TrackingImportForm(), report=report,
     )
-    return render(request, "actions/tracking.html", context, status=status)
+    return render(request, "actions/tracking.html", context)
 
 
 def tracking_period(request, slug, period):
@@ -342,7 +342,7 @@ def tracking_row(request, slug, period, key):
         fiche.needs_update = needs_update(fiche)
         fiche.form = form
         return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
-    return tracking_page(request, convention, period, periods, editing=key, form=form, status=400)
+    return tracking_page(request, convention, period, periods, editing=key, form=form)
 
 
 @require_POST
@@ -379,13 +379,13 @@ def tracking_import(request, slug, period):
     period, periods = get_period(convention, period)
     form = TrackingImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return tracking_page(request, convention, period, periods, import_form=form, status=400)
+        return tracking_page(request, convention, period, periods, import_form=form)
     try:
         imported_period, rows = read_tracking_workbook(convention, form.cleaned_data["workbook"])
         report = services.tracking_import(convention, rows, imported_period, by=request.user)
     except WorkbookError as error:
         form.add_error("workbook", "Le classeur n'est pas importé : aucune donnée n'a été modifiée.")
-        return tracking_page(request, convention, period, periods, import_form=form, report={"errors": error.errors}, status=400)
+        return tracking_page(request, convention, period, periods, import_form=form, report={"errors": error.errors})
     if imported_period != period:
         messages.info(request, f"Le classeur portait sur le trimestre {imported_period} : voici ce trimestre.")
     return tracking_page(request, convention, imported_period, periods, report={"result": report})

@@ -180,7 +180,7 @@ def bilan_edit(request, slug, kind):
         return redirect("evaluation:bilan", slug=convention.slug, kind=kind)
     context = convention_context(request, convention, "bilans")
     context.update(bilan=bilan, form=form)
-    return render(request, "evaluation/bilan_form.html", context, status=400 if form.is_bound else 200)
+    return render(request, "evaluation/bilan_form.html", context)
 
 
 @require_GET
