@@ -12,6 +12,7 @@ from conventions.enums import AvenantStatus
 from conventions.shortcuts import convention_context, get_convention
 from ctg.errors import DomainError
 from ctg.markdown import render_markdown
+from ctg.responses import file_response
 from ctg.shortcuts import run_and_report
 
 from . import services
@@ -367,9 +368,7 @@ def tracking_export(request, slug, period):
     convention = get_convention(request, slug)
     period, _ = get_period(convention, period)
     filename, mimetype, content = TrackingWorkbook(period).generate(convention)
-    response = HttpResponse(content, content_type=mimetype)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_response(content, filename, mimetype)
 
 
 @require_POST

@@ -21,7 +21,6 @@ Windows never start before the convention does. The end is the one in force toda
 avenant may have extended it.
 """
 
-import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -29,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conventions.models import Convention
+from ctg.dates import month_end, month_start
 from ctg.errors import DomainError
 from governance.enums import BodyKind
 
@@ -79,18 +79,6 @@ class Generated:
 
     created: int
     present: int
-
-
-def month_start(day, months=0):
-    """The first day of the month `months` months after the month of `day`."""
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(day, months=0):
-    """The last day of the month `months` months after the month of `day`."""
-    first = month_start(day, months)
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
 
 
 def milestones_plan(start, end):

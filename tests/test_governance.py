@@ -179,8 +179,8 @@ def test_governance_page_shows_each_instance_rhythm(client, convention, users, c
 def read_urls(convention, meeting):
     return {
         "index": reverse("governance:index", args=[convention.slug]),
-        "calendar": reverse("governance:calendar", args=[convention.slug]),
-        "calendar_list": reverse("governance:calendar", args=[convention.slug]) + "?vue=liste",
+        "calendar": reverse("agenda:calendar", args=[convention.slug]),
+        "calendar_list": reverse("agenda:calendar", args=[convention.slug]) + "?vue=liste",
         "meeting": reverse("governance:meeting", args=[convention.slug, meeting.pk]),
         "ics": reverse("governance:meeting_ics", args=[convention.slug, meeting.pk]),
     }
@@ -384,7 +384,7 @@ def test_plan_a_meeting_with_an_agenda_linked_to_a_fiche_and_a_milestone(client,
     assert "Action 1" in page and "Jalon : Bilan intermédiaire" in page and "09h30 – 12h00" in page
     fiche_page = text(client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])))
     assert meeting.title in fiche_page
-    calendar = text(client.get(reverse("governance:calendar", args=[convention.slug]), {"vue": "liste"}))
+    calendar = text(client.get(reverse("agenda:calendar", args=[convention.slug]), {"vue": "liste"}))
     assert "présenté en séance" in calendar
 
 
@@ -527,7 +527,7 @@ def test_officer_cannot_be_employed_by_a_stranger(client, convention, users):
 
 def test_month_view_shows_meetings_and_milestones_with_navigation(client, convention, users, meeting, milestone):
     login(client, users, "elu")
-    url = reverse("governance:calendar", args=[convention.slug])
+    url = reverse("agenda:calendar", args=[convention.slug])
     page = text(client.get(url, {"mois": meeting.date.strftime("%Y-%m")}))
     assert meeting.title in page and meeting.get_absolute_url() in page
     following = (meeting.date.replace(day=1) + datetime.timedelta(days=32)).strftime("%Y-%m")
@@ -541,7 +541,7 @@ def test_month_view_shows_meetings_and_milestones_with_navigation(client, conven
 
 def test_month_navigation_with_htmx_returns_only_the_calendar(client, convention, users, meeting):
     login(client, users, "elu")
-    response = client.get(reverse("governance:calendar", args=[convention.slug]),
+    response = client.get(reverse("agenda:calendar", args=[convention.slug]),
                           {"mois": meeting.date.strftime("%Y-%m")}, headers={"HX-Request": "true"})
     page = text(response)
     assert page.lstrip().startswith('<div id="calendrier">') and meeting.title in page and "<html" not in page
@@ -550,7 +550,7 @@ def test_month_navigation_with_htmx_returns_only_the_calendar(client, convention
 def test_list_view_in_date_order(client, convention, users, meeting, milestone):
     MeetingFactory(body=meeting.body, title="COPIL d'automne", date=TODAY + datetime.timedelta(days=60))
     login(client, users, "elu")
-    page = text(client.get(reverse("governance:calendar", args=[convention.slug]), {"vue": "liste"}))
+    page = text(client.get(reverse("agenda:calendar", args=[convention.slug]), {"vue": "liste"}))
     assert page.index("COPIL de printemps") < page.index("Bilan intermédiaire") < page.index("COPIL d'automne")
 
 
@@ -756,8 +756,8 @@ def grow(convention, count):
 def urls_of(convention, meeting):
     return [
         reverse("governance:index", args=[convention.slug]),
-        reverse("governance:calendar", args=[convention.slug]),
-        reverse("governance:calendar", args=[convention.slug]) + "?vue=liste",
+        reverse("agenda:calendar", args=[convention.slug]),
+        reverse("agenda:calendar", args=[convention.slug]) + "?vue=liste",
         reverse("governance:meeting", args=[convention.slug, meeting.pk]),
         reverse("governance:meeting_edit", args=[convention.slug, meeting.pk]),
         reverse("governance:meeting_minutes", args=[convention.slug, meeting.pk]),
