@@ -28,6 +28,7 @@ class Axis(models.Model):
     title = models.CharField("intitulé", max_length=300)
 
     objects = AxisQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "axe stratégique"
@@ -43,6 +44,8 @@ class Objective(models.Model):
     axis = models.ForeignKey(Axis, on_delete=models.CASCADE, related_name="objectives", verbose_name="axe")
     number = models.PositiveIntegerField("numéro", help_text="Rang de l'objectif dans l'axe, à partir de 1.")
     title = models.CharField("intitulé", max_length=300)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "objectif"

@@ -1,10 +1,12 @@
 """Writes to the governance of a convention that touch several rows, each in one transaction, and
-the rules a dashboard reads (`overdue_bodies`)."""
+the rules a dashboard reads (`overdue_bodies`). `by`, the user acting, is the author of the
+history records each write leaves (`ctg.history`)."""
 
 from django.db import transaction
 from django.utils.text import slugify
 
 from ctg.errors import DomainError
+from ctg.history import authored
 
 from .models import Body, CalendarToken
 
@@ -53,6 +55,7 @@ def save_rows(formset, **extra):
             form.save_m2m()
 
 
+@authored
 def body_save(form, members, *, by):
     """Create or edit an instance with its members."""
     body = form.instance
@@ -69,6 +72,7 @@ def body_save(form, members, *, by):
     return body
 
 
+@authored
 def body_delete(body, *, by):
     if body.meetings.exists():
         raise DomainError(
@@ -79,6 +83,7 @@ def body_delete(body, *, by):
         body.delete()
 
 
+@authored
 def meeting_save(form, agenda, participants, *, by):
     """Plan a séance (or edit its plan): date, place, ordre du jour, participants."""
     with transaction.atomic():
@@ -89,6 +94,7 @@ def meeting_save(form, agenda, participants, *, by):
     return meeting
 
 
+@authored
 def meeting_minutes_save(form, presence, decisions, *, by):
     """After the séance: who was there, the decisions, the compte-rendu."""
     with transaction.atomic():
@@ -98,6 +104,7 @@ def meeting_minutes_save(form, presence, decisions, *, by):
     return meeting
 
 
+@authored
 def meeting_delete(meeting, *, by):
     with transaction.atomic():
         meeting.delete()
@@ -111,6 +118,7 @@ def member_rows(body, known):
     ]
 
 
+@authored
 def officers_save(formset, *, by):
     with transaction.atomic():
         save_rows(formset, convention=formset.instance)
