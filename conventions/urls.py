@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.convention_list, name="list"),
     path("<slug:slug>/", views.convention_detail, name="detail"),
     path("<slug:slug>/annexes/", views.annexes, name="annexes"),
+    path("<slug:slug>/journal/", views.journal, name="journal"),
     path("<slug:slug>/document.pdf", views.convention_pdf, name="pdf"),
     path("<slug:slug>/documents/<int:pk>/", views.document, name="document"),
     path("<slug:slug>/documents/<int:pk>/telecharger/", views.document_download, name="document_download"),
