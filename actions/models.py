@@ -23,6 +23,8 @@ class Axis(models.Model):
     number = models.PositiveIntegerField("numéro")
     title = models.CharField("intitulé", max_length=300)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "axe stratégique"
         verbose_name_plural = "axes stratégiques"
@@ -37,6 +39,8 @@ class Objective(models.Model):
     axis = models.ForeignKey(Axis, on_delete=models.CASCADE, related_name="objectives", verbose_name="axe")
     number = models.PositiveIntegerField("numéro", help_text="Rang de l'objectif dans l'axe, à partir de 1.")
     title = models.CharField("intitulé", max_length=300)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "objectif"

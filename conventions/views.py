@@ -11,6 +11,7 @@ from . import services
 from .diagnosis import diagnosis_table
 from .enums import ANNEX_TITLES
 from .forms import OPERATION_FORMS, AvenantArticleFormSet, AvenantForm, SignForm
+from .journal import GROUPS, journal_page
 from .models import Article, Avenant, Convention, Signatory, Visa
 from .shortcuts import convention_context, get_avenant, get_convention
 
@@ -69,6 +70,16 @@ def annexes(request, slug):
         deliberations=convention.deliberations.all(),
     )
     return render(request, "conventions/annexes.html", context)
+
+
+def journal(request, slug):
+    """Who changed what on the convention, newest first, for every role that reads it."""
+    convention = get_convention(request, slug)
+    context = convention_context(request, convention, "journal")
+    group = request.GET.get("objet", "")
+    context.update(journal=journal_page(convention, group=group, page=request.GET.get("page")),
+                   groups=GROUPS, group=group if group in GROUPS else "")
+    return render(request, "conventions/journal.html", context)
 
 
 def timeline(convention, avenants, milestones):

@@ -45,6 +45,7 @@ class Milestone(models.Model):
     )
 
     objects = MilestoneQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "jalon"

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Count, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from conventions.enums import ConventionStatus
 from conventions.models import Convention, Organisation
@@ -67,6 +68,7 @@ class Body(models.Model):
     position = models.PositiveIntegerField("ordre", default=0)
 
     objects = BodyQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "instance"
@@ -102,6 +104,8 @@ class Member(models.Model):
     email = models.EmailField("courriel", blank=True, help_text="Pour les rappels avant les séances.")
     position = models.PositiveIntegerField("ordre", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "membre"
         ordering = ["position", "id"]
@@ -134,6 +138,7 @@ class Meeting(models.Model):
     )
 
     objects = MeetingQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "séance"
@@ -230,6 +235,8 @@ class Decision(models.Model):
     )
     position = models.PositiveIntegerField("ordre", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "décision"
         ordering = ["position", "id"]
@@ -257,6 +264,8 @@ class CooperationOfficer(models.Model):
     caf_funded = models.BooleanField("poste financé par la Caf", default=False)
     missions = models.TextField("missions", blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "chargé de coopération"
