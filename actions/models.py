@@ -250,11 +250,6 @@ class Indicator(models.Model):
         return self.name
 
 
-class UpdateQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(fiche__convention__in=Convention.objects.for_user(user))
-
-
 class Update(models.Model):
     """One quarter of the shared tracking table for one fiche."""
 
@@ -276,7 +271,6 @@ class Update(models.Model):
     # Set when the row was copied from the previous quarter and nobody has confirmed it since.
     copied_from = models.CharField("repris de la période", max_length=7, blank=True)
 
-    objects = UpdateQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -364,22 +364,22 @@ class Operation(models.Model):
         ordering = ["avenant", "position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(op__in=["add_fiche", "replace_fiche"]) | Q(fiche__isnull=False),
+                condition=~Q(op__in=[OperationKind.ADD_FICHE, OperationKind.REPLACE_FICHE]) | Q(fiche__isnull=False),
                 name="operation_fiche_required",
             ),
             models.CheckConstraint(
-                condition=~Q(op__in=["replace_fiche", "abrogate_fiche"]) | Q(target_fiche__isnull=False),
+                condition=~Q(op__in=[OperationKind.REPLACE_FICHE, OperationKind.ABROGATE_FICHE]) | Q(target_fiche__isnull=False),
                 name="operation_target_fiche_required",
             ),
             models.CheckConstraint(
-                condition=~Q(op="add_equipment") | Q(equipment__isnull=False), name="operation_equipment_required"
+                condition=~Q(op=OperationKind.ADD_EQUIPMENT) | Q(equipment__isnull=False), name="operation_equipment_required"
             ),
             models.CheckConstraint(
-                condition=~Q(op="abrogate_equipment") | Q(target_equipment__isnull=False),
+                condition=~Q(op=OperationKind.ABROGATE_EQUIPMENT) | Q(target_equipment__isnull=False),
                 name="operation_target_equipment_required",
             ),
             models.CheckConstraint(
-                condition=~Q(op="amend_annex") | Q(annex__gte=1, annex__lte=7), name="operation_annex_range"
+                condition=~Q(op=OperationKind.AMEND_ANNEX) | Q(annex__gte=1, annex__lte=7), name="operation_annex_range"
             ),
         ]
 

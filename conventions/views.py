@@ -133,8 +133,9 @@ def avenant_create(request, slug):
 
 
 def refuse_signed(request, convention, avenant):
+    """A signed text is never rewritten: refused (403) like any change the user may not make."""
     messages.error(request, f"L'avenant n°{avenant.number} est signé : il ne peut plus être modifié.")
-    return render(request, "conventions/avenant.html", avenant_context(request, convention, avenant), status=409)
+    return render(request, "conventions/avenant.html", avenant_context(request, convention, avenant), status=403)
 
 
 def avenant_edit(request, slug, number):
@@ -201,7 +202,7 @@ def operation_add(request, slug, number, kind):
     context = avenant_context(request, convention, avenant)
     context["operation_forms"][kind] = (label, form)
     context["open_form"] = kind
-    return render(request, "conventions/avenant.html", context, status=200 if avenant.status == "brouillon" else 409)
+    return render(request, "conventions/avenant.html", context)
 
 
 def _operation(request, slug, number, pk):

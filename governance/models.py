@@ -26,9 +26,6 @@ def year_before(day):
 
 
 class BodyQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(convention__in=Convention.objects.for_user(user))
-
     def with_rhythm(self, today):
         """Annotate the last meeting held, the next one planned and the meetings of the last 12 months."""
         since = year_before(today)
@@ -117,11 +114,6 @@ class Member(models.Model):
 DEFAULT_DURATION = datetime.timedelta(hours=2)
 
 
-class MeetingQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(convention__in=Convention.objects.for_user(user))
-
-
 class Meeting(models.Model):
     """A séance of an instance: ordre du jour, participants, decisions, compte-rendu."""
 
@@ -137,7 +129,6 @@ class Meeting(models.Model):
         "actions.Fiche", blank=True, related_name="meetings", verbose_name="fiches actions concernées"
     )
 
-    objects = MeetingQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -152,9 +143,6 @@ class Meeting(models.Model):
 
     def clean(self):
         check_same_convention(self.convention_id, body=self.body if self.body_id else None)
-
-    def is_past(self, today):
-        return self.date < today
 
     @property
     def starts_at(self):

@@ -11,6 +11,7 @@ from actions.enums import Theme
 from actions.models import Fiche
 from conventions.models import Convention
 from conventions.shortcuts import convention_context, get_convention
+from ctg.forms import formset_total, with_added_rows
 from ctg.responses import file_response
 from ctg.shortcuts import run_and_report, site_url
 
@@ -64,24 +65,10 @@ def governance(request, slug):
 # Instances
 
 
-def add_row(data, prefix, rows=None):
-    """Without JavaScript, "add a row" re-displays the form with one more empty row (or `rows`)."""
-    data = data.copy()
-    try:
-        total = max(int(data.get(f"{prefix}-TOTAL_FORMS", 0) or 0), 0)
-    except ValueError:
-        total = 0
-    for offset, row in enumerate(rows or [{}]):
-        for name, value in row.items():
-            data[f"{prefix}-{total + offset}-{name}"] = "" if value is None else str(value)
-    data[f"{prefix}-TOTAL_FORMS"] = str(total + len(rows or [{}]))
-    return data
-
-
 def body_form_page(request, convention, body):
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") == "members":
-        data = add_row(data, "members")
+        data = with_added_rows(data, "members")
     form = BodyForm(data, instance=body)
     members = MemberFormSet(data, instance=body, prefix="members", convention=convention)
     if data is not None and "add_row" not in data and form.is_valid() and members.is_valid():
@@ -184,14 +171,14 @@ def add_member_rows(request, convention, data):
         return data
     plural = "s" if len(rows) > 1 else ""
     messages.info(request, f"{len(rows)} membre{plural} de l'instance ajouté{plural} aux participants.")
-    return add_row(data, "participants", rows)
+    return with_added_rows(data, "participants", rows)
 
 
 def meeting_form_page(request, convention, meeting, body=None):
     """Plan a séance: instance, date, place, ordre du jour and participants (the instance's members by default)."""
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") in ("agenda", "participants"):
-        data = add_row(data, data["add_row"])
+        data = with_added_rows(data, data["add_row"])
     elif data is not None and "add_members" in data:
         data = add_member_rows(request, convention, data)
     initial = {"body": body} if body else {}
@@ -232,7 +219,7 @@ def meeting_minutes(request, slug, pk):
     meeting = get_object_or_404(Meeting.objects.select_related("body", "convention"), convention=convention, pk=pk)
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") in ("presence", "decisions"):
-        data = add_row(data, data["add_row"])
+        data = with_added_rows(data, data["add_row"])
     form = MinutesForm(data, instance=meeting)
     presence = PresenceFormSet(data, instance=meeting, prefix="presence", convention=convention)
     decisions = DecisionFormSet(data, instance=meeting, prefix="decisions", convention=convention)
@@ -275,7 +262,7 @@ def officers_edit(request, slug):
     convention = get_convention(request, slug, edit=True)
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") == "officers":
-        data = add_row(data, "officers")
+        data = with_added_rows(data, "officers")
     officers = OfficerFormSet(data, instance=convention, prefix="officers", convention=convention)
     editing = data is not None and "add_row" not in data
     if editing and officers.is_valid():
@@ -311,10 +298,7 @@ def row(request, slug, prefix):
     if prefix not in ROWS:
         raise Http404("Liste inconnue.")
     formset_class, template = ROWS[prefix]
-    try:
-        index = max(int(request.GET.get(f"{prefix}-TOTAL_FORMS", "0")), 0)
-    except ValueError:
-        index = 0
+    index = formset_total(request.GET, prefix)
     parent = convention if formset_class.fk.remote_field.model is Convention else None
     formset = formset_class(instance=parent, prefix=prefix, convention=convention)
     return render(request, template, {
