@@ -3,6 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 export DEBUG ?= 1
+PORT ?= 8000
 
 .PHONY: run test install migrate demo lint check-migrations bench clean
 
@@ -21,7 +22,7 @@ demo: migrate
 	$(PY) manage.py loaddemo
 
 run: demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) manage.py makemigrations --check --dry-run

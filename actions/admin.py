@@ -44,7 +44,7 @@ class AxisAdmin(ConventionChildAdmin):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(CtgAdmin):
+class ObjectiveAdmin(CtgHistoryAdmin):
     list_display = ["__str__", "axis", "convention"]
     list_filter = [("axis__convention", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["axis__convention"]

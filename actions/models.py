@@ -23,6 +23,8 @@ class Axis(models.Model):
     number = models.PositiveIntegerField("numéro")
     title = models.CharField("intitulé", max_length=300)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "axe stratégique"
         verbose_name_plural = "axes stratégiques"
@@ -37,6 +39,8 @@ class Objective(models.Model):
     axis = models.ForeignKey(Axis, on_delete=models.CASCADE, related_name="objectives", verbose_name="axe")
     number = models.PositiveIntegerField("numéro", help_text="Rang de l'objectif dans l'axe, à partir de 1.")
     title = models.CharField("intitulé", max_length=300)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "objectif"
@@ -246,11 +250,6 @@ class Indicator(models.Model):
         return self.name
 
 
-class UpdateQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(fiche__convention__in=Convention.objects.for_user(user))
-
-
 class Update(models.Model):
     """One quarter of the shared tracking table for one fiche."""
 
@@ -272,7 +271,6 @@ class Update(models.Model):
     # Set when the row was copied from the previous quarter and nobody has confirmed it since.
     copied_from = models.CharField("repris de la période", max_length=7, blank=True)
 
-    objects = UpdateQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -1,4 +1,5 @@
-"""Writes to the plan d'actions that touch several rows, each in one transaction."""
+"""Writes to the plan d'actions that touch several rows, each in one transaction. `by`, the user
+acting, is the author of the history records each one writes (`ctg.history`)."""
 
 from dataclasses import dataclass
 
@@ -8,6 +9,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ctg.errors import DomainError
+from ctg.history import authored
 from ctg.keys import unique_slug
 
 from .enums import Theme
@@ -83,6 +85,7 @@ def _assign_numbers(ordered):
     return ordered
 
 
+@authored
 def fiche_move(fiche, direction, *, by):
     """Move a current fiche one place up (-1) or down (+1) within its axis; numbers follow."""
     with transaction.atomic():
@@ -98,12 +101,14 @@ def fiche_move(fiche, direction, *, by):
         _assign_numbers(ordered)
 
 
+@authored
 def axis_create(convention, title, *, by):
     with transaction.atomic():
         last = convention.axes.order_by("-number").values_list("number", flat=True).first() or 0
         return Axis.objects.create(convention=convention, number=last + 1, title=title)
 
 
+@authored
 def axis_move(axis, direction, *, by):
     """Swap the axis with its neighbour; the actions are renumbered to follow the new order."""
     with transaction.atomic():
@@ -112,22 +117,30 @@ def axis_move(axis, direction, *, by):
         other = index + direction
         if not 0 <= other < len(axes):
             raise DomainError("Cet axe est déjà à cette extrémité du plan.")
-        neighbour = axes[other]
-        numbers = axis.number, neighbour.number
-        Axis.objects.filter(pk=axis.pk).update(number=0)
+        mine, neighbour = axes[index], axes[other]
+        numbers = mine.number, neighbour.number
+        Axis.objects.filter(pk=mine.pk).update(number=0)
         Axis.objects.filter(pk=neighbour.pk).update(number=numbers[0])
-        Axis.objects.filter(pk=axis.pk).update(number=numbers[1])
+        Axis.objects.filter(pk=mine.pk).update(number=numbers[1])
+        mine.number, neighbour.number = numbers[1], numbers[0]
+        bulk_update_with_history([mine, neighbour], Axis, [], default_user=by)  # history only
         renumber_current_fiches(axis.convention)
 
 
-def close_number_gaps(queryset):
+def close_number_gaps(queryset, by):
     """Number the rows 1…N in their current order after one was deleted (each target number is
-    free by then, so the unique constraint holds at every step)."""
+    free by then, so the unique constraint holds at every step); each renumbered row's history
+    records its new number."""
+    renumbered = []
     for number, row in enumerate(queryset.order_by("number"), start=1):
         if row.number != number:
             queryset.model.objects.filter(pk=row.pk).update(number=number)
+            row.number = number
+            renumbered.append(row)
+    bulk_update_with_history(renumbered, queryset.model, [], default_user=by)  # history only
 
 
+@authored
 def axis_delete(axis, *, by):
     with transaction.atomic():
         count = axis.fiches.count()
@@ -138,15 +151,17 @@ def axis_delete(axis, *, by):
             )
         convention = axis.convention
         axis.delete()
-        close_number_gaps(convention.axes.all())
+        close_number_gaps(convention.axes.all(), by)
 
 
+@authored
 def objective_create(axis, title, *, by):
     with transaction.atomic():
         last = axis.objectives.order_by("-number").values_list("number", flat=True).first() or 0
         return Objective.objects.create(axis=axis, number=last + 1, title=title)
 
 
+@authored
 def objective_delete(objective, *, by):
     with transaction.atomic():
         count = objective.fiches.count()
@@ -157,7 +172,7 @@ def objective_delete(objective, *, by):
             )
         axis = objective.axis
         objective.delete()
-        close_number_gaps(axis.objectives.all())
+        close_number_gaps(axis.objectives.all(), by)
 
 
 UPDATE_FIELDS = ["status", "progress", "comment", "difficulties", "updated_by", "author", "updated_on", "saved_at",
@@ -202,6 +217,7 @@ def _save_indicator_values(created, changed, deleted, by):
         value.delete()
 
 
+@authored
 def update_save(fiche, period, values, *, by):
     """Record `values` (a tracking.RowValues) as `fiche`'s update for `period`; returns the French
     list of what changed, empty when the row already said so. Saving a row copied from the
@@ -223,6 +239,7 @@ def update_save(fiche, period, values, *, by):
     return changes
 
 
+@authored
 def tracking_copy_previous(convention, period, *, by):
     """Start every row without an update for `period` from the previous quarter's values (of the
     same action, or of the version it replaced). The copies stay marked "à vérifier" until saved.
@@ -248,10 +265,10 @@ def tracking_copy_previous(convention, period, *, by):
             )
             # A new version of the action keeps its predecessor's indicators by key.
             indicators = {i.key: i for i in fiche.indicators.all()}
-            IndicatorValue.objects.bulk_create(
+            bulk_create_with_history([
                 IndicatorValue(update=update, indicator=indicators[v.indicator.key], value=v.value)
                 for v in source.indicator_values.all() if v.indicator.key in indicators
-            )
+            ], IndicatorValue, default_user=by)
             copied += 1
     if not copied:
         raise DomainError(f"Aucune ligne à reprendre : le trimestre {previous} n'a pas de suivi pour les actions encore sans suivi.")
@@ -265,6 +282,7 @@ class ImportReport:
     unchanged: int
 
 
+@authored
 def tracking_import(convention, rows, period, *, by):
     """Apply checked workbook rows [(fiche, RowValues)] all together, in one transaction: a
     failure leaves the table as it was. Rows equal to what is stored change nothing; the others

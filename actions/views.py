@@ -11,7 +11,9 @@ from django.views.decorators.http import require_GET, require_POST
 from conventions.enums import AvenantStatus
 from conventions.shortcuts import convention_context, get_convention
 from ctg.errors import DomainError
+from ctg.forms import formset_total, with_added_rows
 from ctg.markdown import render_markdown
+from ctg.responses import file_response
 from ctg.shortcuts import run_and_report
 
 from . import services
@@ -85,7 +87,7 @@ def fiche_form_page(request, convention, fiche):
     conflict = None
     if data is not None and "add_indicator" in data:
         # Without JavaScript, "add a row" re-displays the form with one more empty indicator.
-        indicators = add_indicator_row(data, fiche)
+        indicators = IndicatorFormSet(with_added_rows(data, "indicators"), instance=fiche, prefix="indicators")
     elif data is not None and form.is_valid() and indicators.is_valid():
         try:
             saved = services.fiche_save(form, indicators, by=request.user)
@@ -103,13 +105,6 @@ def fiche_form_page(request, convention, fiche):
     context = convention_context(request, convention, "plan")
     context.update(form=form, indicators=indicators, fiche=fiche, conflict=conflict)
     return render(request, "actions/fiche_form.html", context, status=200 if data is None or conflict is None else 409)
-
-
-def add_indicator_row(data, fiche):
-    data = data.copy()
-    total = int(data.get("indicators-TOTAL_FORMS", 0) or 0)
-    data["indicators-TOTAL_FORMS"] = str(total + 1)
-    return IndicatorFormSet(data, instance=fiche, prefix="indicators")
 
 
 def fiche_create(request, slug):
@@ -135,10 +130,7 @@ def fiche_edit(request, slug, key):
 def indicator_row(request, slug):
     """One empty indicator row for the htmx "add" button, and the formset's new total (out of band)."""
     get_convention(request, slug, edit=True)
-    try:
-        index = max(int(request.GET.get("indicators-TOTAL_FORMS", "0")), 0)
-    except ValueError:
-        index = 0
+    index = formset_total(request.GET, "indicators")
     formset = IndicatorFormSet(prefix="indicators")
     return render(request, "actions/fiche_form.html#indicator-row", {
         "row": formset._construct_form(index, empty_permitted=True, use_required_attribute=False),
@@ -367,9 +359,7 @@ def tracking_export(request, slug, period):
     convention = get_convention(request, slug)
     period, _ = get_period(convention, period)
     filename, mimetype, content = TrackingWorkbook(period).generate(convention)
-    response = HttpResponse(content, content_type=mimetype)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_response(content, filename, mimetype)
 
 
 @require_POST

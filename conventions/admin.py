@@ -194,6 +194,9 @@ class AvenantArticleInline(AvenantRowsMixin, CtgStackedInline):
     fields = [("number", "title", "position"), "body"]
 
 
+SIGNATURE_RECORD = ["signed_by", "signature_recorded_at"]
+
+
 @admin.register(Avenant)
 class AvenantAdmin(ConventionChildAdmin):
     list_display = ["__str__", "title", "convention", "status", "effective_from", "effective_until", "signed_on"]
@@ -203,15 +206,16 @@ class AvenantAdmin(ConventionChildAdmin):
     date_hierarchy = "effective_from"
     fieldsets = [
         (None, {"fields": ["convention", ("number", "status"), "title", ("effective_from", "effective_until")]}),
-        ("Signature", {"fields": [("signed_on", "signed_at")]}),
+        ("Signature", {"fields": [("signed_on", "signed_at"), ("signed_by", "signature_recorded_at")]}),
         PREFECTURE_FIELDSET,
         ("Texte", {"fields": ["preamble", "object"]}),
     ]
     inlines = [OperationInline, AvenantVisaInline, AvenantArticleInline]
 
     def get_readonly_fields(self, request, obj=None):
-        # Its visas, articles and fiches belong to the same convention: it cannot move.
-        return ["convention"] if obj else []
+        # Its visas, articles and fiches belong to the same convention: it cannot move. Who
+        # signed it in the application is recorded by the signature, not typed.
+        return ["convention", *SIGNATURE_RECORD] if obj else SIGNATURE_RECORD
 
 
 @admin.register(Visa)
@@ -229,7 +233,7 @@ class ArticleAdmin(ConventionChildAdmin):
 
 
 @admin.register(Operation)
-class OperationAdmin(CtgAdmin):
+class OperationAdmin(CtgHistoryAdmin):
     list_display = ["__str__", "avenant", "convention", "op", "position"]
     list_filter = ["op", ("avenant__convention", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["avenant__convention", "target_fiche", "fiche", "equipment", "target_equipment"]

@@ -2,12 +2,10 @@ from django import forms
 from django.forms import inlineformset_factory
 
 from actions.models import Axis, Fiche
-from ctg.forms import NormalizedNewlinesMixin
+from ctg.forms import DateInput, NormalizedNewlinesMixin
 
 from .enums import ANNEX_TITLES, AmendMode
 from .models import Article, Avenant, Equipment, avenant_date_errors
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AvenantForm(NormalizedNewlinesMixin, forms.ModelForm):
@@ -20,7 +18,7 @@ class AvenantForm(NormalizedNewlinesMixin, forms.ModelForm):
         model = Avenant
         fields = ["title", "effective_from", "effective_until", "signed_at", "preamble", "object"]
         widgets = {
-            "effective_from": DATE, "effective_until": DATE,
+            "effective_from": DateInput, "effective_until": DateInput,
             "preamble": forms.Textarea(attrs={"rows": 5, "class": "markdown"}),
             "object": forms.Textarea(attrs={"rows": 4, "class": "markdown"}),
         }
@@ -69,7 +67,7 @@ class SignForm(forms.ModelForm):
         model = Avenant
         fields = ["signed_on", "signed_at", "prefecture_sent_on", "prefecture_received_on",
                   "prefecture_published_on", "prefecture_act_id"]
-        widgets = {name: DATE for name in ["signed_on", "prefecture_sent_on", "prefecture_received_on",
+        widgets = {name: DateInput for name in ["signed_on", "prefecture_sent_on", "prefecture_received_on",
                                            "prefecture_published_on"]}
         help_texts = {"prefecture_act_id": "Par exemple 027-200066405-20251215-CC_201_2025-DE."}
 

@@ -162,6 +162,8 @@ class Commune(models.Model):
     population = models.PositiveIntegerField("population", null=True, blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "commune"
         ordering = ["position", "id"]
@@ -177,6 +179,8 @@ class Signatory(models.Model):
     representative = models.CharField("représentant", max_length=150)
     capacity = models.CharField("qualité", max_length=150, help_text="Président, Directrice, Maire…")
     position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "signataire"
@@ -199,6 +203,14 @@ class Avenant(PrefectureStamp):
     )
     preamble = models.TextField("préambule", blank=True)
     object = models.TextField("objet", blank=True)
+    # Who signed it in the application, and when (empty for an avenant imported already signed).
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="signature enregistrée par",
+    )
+    signature_recorded_at = models.DateTimeField("signature enregistrée le", null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "avenant"
@@ -241,6 +253,8 @@ class Visa(models.Model):
     text = models.TextField("texte")
     position = models.PositiveIntegerField("ordre", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "visa"
         ordering = ["position", "id"]
@@ -258,6 +272,8 @@ class Article(models.Model):
     title = models.CharField("titre", max_length=300, blank=True)
     body = models.TextField("texte", blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "article"
@@ -301,6 +317,7 @@ class Equipment(models.Model):
     position = models.PositiveIntegerField("ordre", default=0)
 
     objects = EquipmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "équipement ou service"
@@ -339,28 +356,30 @@ class Operation(models.Model):
         verbose_name="équipement visé",
     )
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "opération d'avenant"
         verbose_name_plural = "opérations d'avenant"
         ordering = ["avenant", "position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(op__in=["add_fiche", "replace_fiche"]) | Q(fiche__isnull=False),
+                condition=~Q(op__in=[OperationKind.ADD_FICHE, OperationKind.REPLACE_FICHE]) | Q(fiche__isnull=False),
                 name="operation_fiche_required",
             ),
             models.CheckConstraint(
-                condition=~Q(op__in=["replace_fiche", "abrogate_fiche"]) | Q(target_fiche__isnull=False),
+                condition=~Q(op__in=[OperationKind.REPLACE_FICHE, OperationKind.ABROGATE_FICHE]) | Q(target_fiche__isnull=False),
                 name="operation_target_fiche_required",
             ),
             models.CheckConstraint(
-                condition=~Q(op="add_equipment") | Q(equipment__isnull=False), name="operation_equipment_required"
+                condition=~Q(op=OperationKind.ADD_EQUIPMENT) | Q(equipment__isnull=False), name="operation_equipment_required"
             ),
             models.CheckConstraint(
-                condition=~Q(op="abrogate_equipment") | Q(target_equipment__isnull=False),
+                condition=~Q(op=OperationKind.ABROGATE_EQUIPMENT) | Q(target_equipment__isnull=False),
                 name="operation_target_equipment_required",
             ),
             models.CheckConstraint(
-                condition=~Q(op="amend_annex") | Q(annex__gte=1, annex__lte=7), name="operation_annex_range"
+                condition=~Q(op=OperationKind.AMEND_ANNEX) | Q(annex__gte=1, annex__lte=7), name="operation_annex_range"
             ),
         ]
 
@@ -408,6 +427,8 @@ class DiagnosisIndicator(models.Model):
     unit = models.CharField("unité", max_length=30, blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "indicateur du diagnostic"
         verbose_name_plural = "indicateurs du diagnostic"
@@ -423,6 +444,8 @@ class DiagnosisIssue(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="diagnosis_issues")
     text = models.TextField("enjeu")
     position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "enjeu"
@@ -449,6 +472,8 @@ class SppeRow(models.Model):
     investment_details = models.TextField("moyens, freins, calendrier", blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "ligne du schéma SPPE"
         verbose_name_plural = "lignes du schéma SPPE"
@@ -465,6 +490,8 @@ class Deliberation(models.Model):
     date = models.DateField("date")
     title = models.CharField("objet", max_length=300)
     position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "délibération"

@@ -1,11 +1,16 @@
 """Writing and signing avenants: each function is one transaction and refuses, with a French
-message, anything that would make the convention inconsistent."""
+message, anything that would make the convention inconsistent. `by`, the user acting, is the
+author of the history records each one writes (`ctg.history`); a signature also keeps it on the
+avenant."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from actions.models import Fiche, FicheTheme, fiche_key, refresh_current_flags
 from ctg.errors import DomainError
+from ctg.history import authored
 from ctg.keys import unique_slug
 
 from .enums import AmendMode, AvenantStatus, OperationKind
@@ -31,12 +36,19 @@ def default_title(number):
 
 
 def _set_visas(avenant, visas):
-    avenant.visas.all().delete()
-    Visa.objects.bulk_create(
-        Visa(convention=avenant.convention, avenant=avenant, text=text, position=i) for i, text in enumerate(visas)
-    )
+    """Make the avenant's visas `visas` (texts, in order), saving only the lines that changed, so
+    that their history shows what was edited."""
+    existing = list(avenant.visas.order_by("position", "id"))
+    for position, text in enumerate(visas):
+        visa = existing[position] if position < len(existing) else Visa(convention=avenant.convention, avenant=avenant)
+        if visa.pk is None or (visa.text, visa.position) != (text, position):
+            visa.text, visa.position = text, position
+            visa.save()
+    for visa in existing[len(visas):]:
+        visa.delete()
 
 
+@authored
 def avenant_create(convention, *, by, visas=None, **fields):
     """A draft avenant numbered after the last one; its visas start from the convention's."""
     with transaction.atomic():
@@ -50,6 +62,7 @@ def avenant_create(convention, *, by, visas=None, **fields):
         return avenant
 
 
+@authored
 def avenant_update(avenant, *, by, visas, articles=None, **fields):
     """Change a draft's header, dates, visas and (from a formset) its own articles."""
     with transaction.atomic():
@@ -84,6 +97,7 @@ def _fiche_in_force_for(avenant, fiche):
         raise DomainError(f"L'avenant n°{avenant.number} comporte déjà une opération sur la fiche « {fiche.title} ».")
 
 
+@authored
 def operation_abrogate_fiche(avenant, fiche, *, by):
     with transaction.atomic():
         require_draft(avenant)
@@ -109,6 +123,7 @@ def _copy_fiche(source, *, avenant, key, previous_version=None):
     return copy
 
 
+@authored
 def operation_replace_fiche(avenant, fiche, *, by):
     """Start a new version of the action from the fiche as in force on the effect date; the user
     then edits that draft version in the usual editor."""
@@ -124,6 +139,7 @@ def operation_replace_fiche(avenant, fiche, *, by):
         return new
 
 
+@authored
 def operation_add_fiche(avenant, *, by, axis, title):
     with transaction.atomic():
         require_draft(avenant)
@@ -143,6 +159,7 @@ def operation_add_fiche(avenant, *, by, axis, title):
         return fiche
 
 
+@authored
 def operation_amend_article(avenant, *, by, article_number, mode, body):
     with transaction.atomic():
         require_draft(avenant)
@@ -156,6 +173,7 @@ def operation_amend_article(avenant, *, by, article_number, mode, body):
         )
 
 
+@authored
 def operation_amend_annex(avenant, *, by, annex, mode, body):
     with transaction.atomic():
         require_draft(avenant)
@@ -165,6 +183,7 @@ def operation_amend_annex(avenant, *, by, annex, mode, body):
         )
 
 
+@authored
 def operation_add_equipment(avenant, *, by, **fields):
     with transaction.atomic():
         require_draft(avenant)
@@ -177,6 +196,7 @@ def operation_add_equipment(avenant, *, by, **fields):
         )
 
 
+@authored
 def operation_abrogate_equipment(avenant, equipment, *, by):
     with transaction.atomic():
         require_draft(avenant)
@@ -189,6 +209,7 @@ def operation_abrogate_equipment(avenant, equipment, *, by):
         )
 
 
+@authored
 def operation_delete(operation, *, by):
     """Remove an operation from a draft, with the draft fiche or equipment it introduced."""
     with transaction.atomic():
@@ -201,6 +222,7 @@ def operation_delete(operation, *, by):
             equipment.delete()
 
 
+@authored
 def operation_move(operation, direction, *, by):
     with transaction.atomic():
         require_draft(operation.avenant)
@@ -210,8 +232,12 @@ def operation_move(operation, direction, *, by):
         if not 0 <= other < len(ordered):
             raise DomainError("Cette opération est déjà à cette extrémité de la liste.")
         ordered[index], ordered[other] = ordered[other], ordered[index]
+        moved = []
         for position, item in enumerate(ordered, start=1):
-            Operation.objects.filter(pk=item.pk).update(position=position)
+            if item.position != position:
+                item.position = position
+                moved.append(item)
+        bulk_update_with_history(moved, Operation, ["position"], default_user=by)
 
 
 def object_article_text(avenant):
@@ -222,6 +248,7 @@ def object_article_text(avenant):
     return "\n".join([intro, "", *lines]) if lines else intro
 
 
+@authored
 def avenant_generate_object_article(avenant, *, by):
     with transaction.atomic():
         require_draft(avenant)
@@ -232,9 +259,11 @@ def avenant_generate_object_article(avenant, *, by):
         return article
 
 
+@authored
 def avenant_sign(avenant, *, by, signed_on, signed_at, prefecture_sent_on=None, prefecture_received_on=None,
                  prefecture_published_on=None, prefecture_act_id=""):
-    """Sign a draft: record the date and the préfecture stamp, freeze it, and apply it to the plan."""
+    """Sign a draft: record the date, the préfecture stamp and who signed it in the application
+    (`by`, now), freeze it, and apply it to the plan."""
     with transaction.atomic():
         require_draft(avenant)
         check_dates(avenant.convention, avenant.effective_from, avenant.effective_until)
@@ -250,6 +279,7 @@ def avenant_sign(avenant, *, by, signed_on, signed_at, prefecture_sent_on=None, 
                 )
         avenant.status = AvenantStatus.SIGNE
         avenant.signed_on, avenant.signed_at = signed_on, signed_at
+        avenant.signed_by, avenant.signature_recorded_at = by, timezone.now()
         avenant.prefecture_sent_on = prefecture_sent_on
         avenant.prefecture_received_on = prefecture_received_on
         avenant.prefecture_published_on = prefecture_published_on

@@ -20,7 +20,7 @@ def get_convention(request, slug, *, edit=False):
 def get_avenant(request, slug, number, *, edit=False):
     """An avenant of a convention the user may see (or edit): 404 outside their territory."""
     convention = get_convention(request, slug, edit=edit)
-    return convention, get_object_or_404(convention.avenants, number=number)
+    return convention, get_object_or_404(convention.avenants.select_related("signed_by"), number=number)
 
 
 def convention_context(request, convention, tab):

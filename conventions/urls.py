@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.convention_list, name="list"),
     path("<slug:slug>/", views.convention_detail, name="detail"),
     path("<slug:slug>/annexes/", views.annexes, name="annexes"),
+    path("<slug:slug>/journal/", views.journal, name="journal"),
     path("<slug:slug>/avenants/nouveau/", views.avenant_create, name="avenant_create"),
     path("<slug:slug>/avenants/<int:number>/", views.avenant_detail, name="avenant"),
     path("<slug:slug>/avenants/<int:number>/modifier/", views.avenant_edit, name="avenant_edit"),

@@ -11,6 +11,7 @@ from . import services
 from .diagnosis import diagnosis_table
 from .enums import ANNEX_TITLES
 from .forms import OPERATION_FORMS, AvenantArticleFormSet, AvenantForm, SignForm
+from .journal import GROUPS, journal_page
 from .models import Article, Avenant, Convention, Signatory, Visa
 from .shortcuts import convention_context, get_avenant, get_convention
 
@@ -71,6 +72,16 @@ def annexes(request, slug):
     return render(request, "conventions/annexes.html", context)
 
 
+def journal(request, slug):
+    """Who changed what on the convention, newest first, for every role that reads it."""
+    convention = get_convention(request, slug)
+    context = convention_context(request, convention, "journal")
+    group = request.GET.get("objet", "")
+    context.update(journal=journal_page(convention, group=group, page=request.GET.get("page")),
+                   groups=GROUPS, group=group if group in GROUPS else "")
+    return render(request, "conventions/journal.html", context)
+
+
 def timeline(convention, avenants, milestones):
     """The life of the convention in date order: signature, avenants with their changes, milestones."""
     events = []
@@ -122,7 +133,7 @@ def avenant_create(request, slug):
 
 
 def refuse_signed(request, convention, avenant):
-    """A signed avenant is frozen: a change is refused (403), it is not a conflict (409)."""
+    """A signed text is never rewritten: refused (403) like any change the user may not make."""
     messages.error(request, f"L'avenant n°{avenant.number} est signé : il ne peut plus être modifié.")
     return render(request, "conventions/avenant.html", avenant_context(request, convention, avenant), status=403)
 

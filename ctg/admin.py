@@ -44,8 +44,9 @@ class CtgStackedInline(AutocompleteRelationsMixin, admin.StackedInline):
 BY_CONVENTION = ("convention", admin.RelatedOnlyFieldListFilter)
 
 
-class ConventionChildAdmin(CtgAdmin):
-    """A model hanging off a convention: filtered by convention, listed in document order."""
+class ConventionChildAdmin(CtgHistoryAdmin):
+    """A model hanging off a convention: filtered by convention, listed in document order, with
+    its « Historique » page."""
 
     list_filter = [BY_CONVENTION]
     list_select_related = ["convention"]

@@ -1,3 +1,6 @@
+from django.core.exceptions import ValidationError
+
+
 class DomainError(Exception):
     """A rule of the domain refused an action; the message is French and shown to the user."""
 
@@ -9,8 +12,6 @@ class DomainError(Exception):
 def check_same_convention(convention_id, **related):
     """Refuse a row that points at another convention's rows (field name → related row or None):
     the application's forms only offer the right ones, the administration offers every row."""
-    from django.core.exceptions import ValidationError
-
     if convention_id is None:
         return
     errors = {

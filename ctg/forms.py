@@ -1,3 +1,6 @@
+from django import forms
+
+
 class NormalizedNewlinesMixin:
     """Browsers send textarea line breaks as CRLF; store LF so an unchanged text compares equal."""
 
@@ -7,3 +10,43 @@ class NormalizedNewlinesMixin:
             if isinstance(value, str):
                 cleaned[name] = value.replace("\r\n", "\n")
         return cleaned
+
+
+# Markdown text areas get the preview button and the monospace font.
+MARKDOWN = {"class": "markdown"}
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker; the value travels as AAAA-MM-JJ."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%H:%M")
+
+
+def formset_total(data, prefix):
+    """The number of rows a formset's management form announces (0 when it is missing or wrong)."""
+    try:
+        return max(int(data.get(f"{prefix}-TOTAL_FORMS", 0) or 0), 0)
+    except ValueError:
+        return 0
+
+
+def with_added_rows(data, prefix, rows=None):
+    """The submitted data with one more empty row (or the given `rows`) in formset `prefix`: how
+    « ajouter une ligne » works without JavaScript (with htmx, the row comes alone)."""
+    data = data.copy()
+    total = formset_total(data, prefix)
+    for offset, row in enumerate(rows or [{}]):
+        for name, value in row.items():
+            data[f"{prefix}-{total + offset}-{name}"] = "" if value is None else str(value)
+    data[f"{prefix}-TOTAL_FORMS"] = str(total + len(rows or [{}]))
+    return data

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "governance",
     "evaluation",
     "documents",
+    "agenda",
     "exchange",
 ]
 

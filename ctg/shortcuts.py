@@ -22,6 +22,11 @@ def requested_date(request):
         return today, f"Date « {raw} » invalide : la convention est affichée en vigueur aujourd'hui."
 
 
+def site_url(request):
+    """The site's address as this request reached it, for links in calendars and e-mails."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
 def run_and_report(request, action, success):
     """Run a service call and tell the user how it went, in French, on the next page.
     Returns whether it succeeded."""

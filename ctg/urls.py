@@ -17,5 +17,5 @@ urlpatterns = [
     path("conventions/", include("governance.urls")),
     path("conventions/", include("evaluation.urls")),
     path("conventions/", include("documents.urls")),
-    path("agenda/", include("governance.calendar_urls")),
+    path("", include("agenda.urls")),
 ]

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.utils import timezone
 
+from ctg.files import write_atomically
 from ctg.pdf import render_pdf
 
 FOLDER = "pdf"
@@ -28,11 +29,7 @@ class KeptFileStorage(FileSystemStorage):
     def _save(self, name, content):
         path = self.path(name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as file:
-            for chunk in content.chunks():
-                file.write(chunk if isinstance(chunk, bytes) else chunk.encode())
-        os.replace(temporary, path)
+        write_atomically(path, content.chunks())
         return name
 
     def touch(self, name):

@@ -2,8 +2,7 @@
 
 from django import forms
 
-from ctg.forms import NormalizedNewlinesMixin
-from governance.forms import MARKDOWN, DateInput
+from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin
 from governance.models import Body
 
 from .models import Bilan, Milestone

@@ -10,14 +10,6 @@ from ctg.errors import check_same_convention
 from .enums import BilanKind, MilestoneKind, MilestoneStatus
 
 
-class MilestoneQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(convention__in=Convention.objects.for_user(user))
-
-    def late(self, today=None):
-        return self.filter(status=MilestoneStatus.PREVU, end__lt=today or timezone.localdate())
-
-
 class Milestone(models.Model):
     """An evaluation or renewal step: point d'étape, bilan intermédiaire, bilan final, diagnostic…"""
 
@@ -44,7 +36,7 @@ class Milestone(models.Model):
         "« bilan_final », « renouvellement:diagnostic »…) : une nouvelle génération ne le recrée pas.",
     )
 
-    objects = MilestoneQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "jalon"
@@ -68,22 +60,11 @@ class Milestone(models.Model):
     def is_late(self, today=None):
         return self.status == MilestoneStatus.PREVU and self.end < (today or timezone.localdate())
 
-    def meetings(self):
-        """The séances whose ordre du jour presents this milestone, in date order."""
-        from governance.models import Meeting
-
-        return Meeting.objects.filter(agenda_items__milestones=self).select_related("body").distinct()
-
     def mark_done(self, *, by):
         self.status = MilestoneStatus.FAIT
         self.done_at = timezone.now()
         self.done_by = by
         self.save(update_fields=["status", "done_at", "done_by"])
-
-
-class BilanQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(convention__in=Convention.objects.for_user(user))
 
 
 class Bilan(models.Model):
@@ -115,7 +96,6 @@ class Bilan(models.Model):
         verbose_name="modifié par",
     )
 
-    objects = BilanQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:

@@ -21,15 +21,17 @@ Windows never start before the convention does. The end is the one in force toda
 avenant may have extended it.
 """
 
-import calendar
 import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from conventions.models import Convention
+from ctg.dates import month_end, month_start
 from ctg.errors import DomainError
+from ctg.history import GENERATED_REASON, authored
 from governance.enums import BodyKind
 
 from .enums import BilanKind, MilestoneKind, MilestoneStatus
@@ -81,18 +83,6 @@ class Generated:
     present: int
 
 
-def month_start(day, months=0):
-    """The first day of the month `months` months after the month of `day`."""
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(day, months=0):
-    """The last day of the month `months` months after the month of `day`."""
-    first = month_start(day, months)
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
 def milestones_plan(start, end):
     """The milestones of a convention running from `start` to `end`, in date order (see the module)."""
     final_start = max(month_start(end, -6), start)
@@ -116,12 +106,14 @@ def milestones_plan(start, end):
     return sorted(planned, key=lambda m: (m.end, m.start))
 
 
+@authored
 def milestones_generate(convention, *, by):
     """Create the convention's points d'étape, bilans and renewal retro-planning that are missing.
 
     Each generated milestone carries a `generated_key`: generating again creates only the keys not
     yet present and never touches an existing milestone, even one the user edited or moved (a
-    deleted one is created again). Computed from the end in force today. Returns `Generated`."""
+    deleted one is created again). Computed from the end in force today. Each new milestone's
+    history says it was generated, and by whom (`by`). Returns `Generated`."""
     today = timezone.localdate()
     with transaction.atomic():
         # Serialise two generations of the same convention (no-op on SQLite, which locks the file).
@@ -132,17 +124,18 @@ def milestones_generate(convention, *, by):
         )
         copil = convention.bodies.filter(kind=BodyKind.COPIL).order_by("position", "id").first()
         missing = [m for m in planned if m.key not in present]
-        Milestone.objects.bulk_create([
+        bulk_create_with_history([
             Milestone(
                 convention=convention, generated_key=m.key, kind=m.kind, title=m.title, start=m.start,
                 end=m.end, status=MilestoneStatus.PREVU, position=position,
                 body=copil if m.kind in IN_COPIL else None,
             )
             for position, m in enumerate(planned) if m.key not in present
-        ])
+        ], Milestone, default_user=by, default_change_reason=GENERATED_REASON)
     return Generated(created=len(missing), present=len(planned) - len(missing))
 
 
+@authored
 def milestone_save(form, *, by):
     """Create or edit a milestone from its form. Setting the status to « Fait » records when and by
     whom (unless already recorded); leaving « Fait » clears that record."""
@@ -155,6 +148,7 @@ def milestone_save(form, *, by):
         return form.save()
 
 
+@authored
 def milestone_mark_done(milestone, *, by):
     """Mark a planned (or cancelled) milestone done; a milestone already done keeps its record."""
     if milestone.status != MilestoneStatus.FAIT:
@@ -162,11 +156,13 @@ def milestone_mark_done(milestone, *, by):
     return milestone
 
 
+@authored
 def milestone_delete(milestone, *, by):
     with transaction.atomic():
         milestone.delete()
 
 
+@authored
 def bilan_create(convention, kind, *, by):
     """Open the convention's bilan of `kind` over its default period: from the start to mid-term
     for the bilan intermédiaire, to the end in force today for the bilan final."""
@@ -178,6 +174,7 @@ def bilan_create(convention, kind, *, by):
     return Bilan.objects.create(convention=convention, kind=kind, start=convention.start, end=end, updated_by=by)
 
 
+@authored
 def bilan_save(form, *, by):
     bilan = form.save(commit=False)
     bilan.updated_by = by

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -9,6 +9,7 @@ from actions.periods import Period, periods_between
 from actions.tracking import fiches_to_update
 from conventions.shortcuts import convention_context, get_convention
 from ctg.errors import DomainError
+from ctg.responses import file_response
 from governance.services import overdue_bodies
 from governance.templatetags.governance_tags import meetings_by_milestone
 
@@ -187,6 +188,4 @@ def bilan_edit(request, slug, kind):
 def bilan_export(request, slug, kind):
     convention = get_convention(request, slug)
     filename, mimetype, content = BilanWorkbook().generate(get_bilan(convention, kind))
-    response = HttpResponse(content, content_type=mimetype)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_response(content, filename, mimetype)

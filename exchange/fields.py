@@ -4,6 +4,8 @@ helpers that move values across (`take` into a model, `give`/`out` out of one)."
 from datetime import date, time
 from decimal import Decimal
 
+from actions.models import Fiche
+
 from .schema import SPPE_ROW
 
 ORGANISATION_FIELDS = ("name", "kind", "code", "population")
@@ -16,12 +18,8 @@ PREFECTURE_FIELDS = {
 SIGNATORY_FIELDS = ("representative", "capacity")
 COMMUNE_FIELDS = ("name", "insee", "population")
 ARTICLE_FIELDS = ("number", "title", "body")
-FICHE_FIELDS = (
-    "key", "number", "title", "nature", "coordination_between_collectivities", "schedule",
-    "start_year", "end_year", "initial_diagnosis", "target_public", "operational_objectives",
-    "implementation", "lead", "partners", "referents", "expected_results",
-    "evaluation_indicators", "funding",
-)
+# A fiche's own content (its axis, objective and commune travel as references).
+FICHE_FIELDS = ("key", *(name for name in Fiche.CONTENT_FIELDS if name not in ("axis", "objective", "commune")))
 INDICATOR_FIELDS = ("key", "name", "unit", "baseline", "target")
 UPDATE_FIELDS = ("period", "status", "progress", "comment", "difficulties", "author", "updated_on")
 EQUIPMENT_FIELDS = (

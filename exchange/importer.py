@@ -29,6 +29,7 @@ from conventions.models import (
     SppeRow,
     Visa,
 )
+from ctg.history import IMPORT_REASON, acting
 from evaluation.models import Milestone
 from governance.models import (
     AgendaItem,
@@ -72,14 +73,14 @@ def import_document(data, *, replace=False, by=None):
 
     Raises `ExchangeError` listing every problem, with nothing written. With `replace`, an
     existing convention of the same slug is deleted in the same transaction. `by` (a user) is
-    recorded as the author of the history entries.
+    recorded as the author of the history entries, all marked as an import.
     """
     validator = Validator(replace=replace)
     document = validator.run(data)
     if validator.errors:
         raise ExchangeError(validator.errors)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), acting(by, reason=IMPORT_REASON):
             if replace:
                 _delete_convention(document["convention"]["slug"])
             convention = _Writer(by).write(document["convention"])

@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from ctg.admin import BY_CONVENTION, ConventionChildAdmin, CtgAdmin, CtgTabularInline
+from ctg.admin import (
+    BY_CONVENTION,
+    ConventionChildAdmin,
+    CtgAdmin,
+    CtgHistoryAdmin,
+    CtgTabularInline,
+)
 
 from .models import (
     AgendaItem,
@@ -29,7 +35,7 @@ class BodyAdmin(ConventionChildAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(CtgAdmin):
+class MemberAdmin(CtgHistoryAdmin):
     list_display = ["name", "organisation", "role", "email", "body"]
     list_select_related = ["body"]
     search_fields = ["name", "organisation", "email", "body__name"]

@@ -12,11 +12,9 @@ from actions.enums import Theme
 from actions.models import Fiche
 from conventions.enums import OrganisationKind
 from conventions.models import Convention, Organisation
-from ctg.forms import NormalizedNewlinesMixin
+from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin, TimeInput
 
 from .models import AgendaItem, Body, CooperationOfficer, Decision, Meeting, Member, Participant
-
-MARKDOWN = {"class": "markdown"}
 
 
 def fiche_queryset(convention, keep=()):
@@ -40,20 +38,6 @@ def milestone_label(milestone):
 def model_choices(queryset, label=str, blank=None):
     choices = [("", blank)] if blank is not None else []
     return choices + [(obj.pk, label(obj)) for obj in queryset]
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%H:%M")
 
 
 class RowsFormSet(BaseInlineFormSet):

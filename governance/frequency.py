@@ -8,6 +8,8 @@ rhythm ("Ponctuelle", "à la demande") or less than once a year: such instances 
 import re
 import unicodedata
 
+from .enums import BodyKind
+
 NUMBERS = {
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
     "neuf": 9, "dix": 10, "onze": 11, "douze": 12,
@@ -35,7 +37,7 @@ ADJECTIVE_PERIOD = {"annuel": 1, "semestriel": 2, "trimestriel": 4, "mensuel": 1
 
 # When the convention gives no frequency, what the seeds say of the instance (`002_…` Article 4:
 # points d'étape annuels en comité de pilotage; `004_…`: one séminaire partenarial a year).
-KIND_DEFAULTS = {"copil": 1, "seminaire_partenarial": 1}
+KIND_DEFAULTS = {BodyKind.COPIL: 1, BodyKind.SEMINAIRE_PARTENARIAL: 1}
 
 
 def _plain(text):

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Count, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from conventions.enums import ConventionStatus
 from conventions.models import Convention, Organisation
@@ -25,9 +26,6 @@ def year_before(day):
 
 
 class BodyQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(convention__in=Convention.objects.for_user(user))
-
     def with_rhythm(self, today):
         """Annotate the last meeting held, the next one planned and the meetings of the last 12 months."""
         since = year_before(today)
@@ -67,6 +65,7 @@ class Body(models.Model):
     position = models.PositiveIntegerField("ordre", default=0)
 
     objects = BodyQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "instance"
@@ -102,6 +101,8 @@ class Member(models.Model):
     email = models.EmailField("courriel", blank=True, help_text="Pour les rappels avant les séances.")
     position = models.PositiveIntegerField("ordre", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "membre"
         ordering = ["position", "id"]
@@ -111,11 +112,6 @@ class Member(models.Model):
 
 
 DEFAULT_DURATION = datetime.timedelta(hours=2)
-
-
-class MeetingQuerySet(models.QuerySet):
-    def for_user(self, user):
-        return self.filter(convention__in=Convention.objects.for_user(user))
 
 
 class Meeting(models.Model):
@@ -133,7 +129,7 @@ class Meeting(models.Model):
         "actions.Fiche", blank=True, related_name="meetings", verbose_name="fiches actions concernées"
     )
 
-    objects = MeetingQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "séance"
@@ -147,9 +143,6 @@ class Meeting(models.Model):
 
     def clean(self):
         check_same_convention(self.convention_id, body=self.body if self.body_id else None)
-
-    def is_past(self, today):
-        return self.date < today
 
     @property
     def starts_at(self):
@@ -230,6 +223,8 @@ class Decision(models.Model):
     )
     position = models.PositiveIntegerField("ordre", default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = "décision"
         ordering = ["position", "id"]
@@ -257,6 +252,8 @@ class CooperationOfficer(models.Model):
     caf_funded = models.BooleanField("poste financé par la Caf", default=False)
     missions = models.TextField("missions", blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "chargé de coopération"

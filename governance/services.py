@@ -1,9 +1,11 @@
 """Writes to the governance of a convention that touch several rows, each in one transaction, and
-the rules a dashboard reads (`overdue_bodies`)."""
+the rules a dashboard reads (`overdue_bodies`). `by`, the user acting, is the author of the
+history records each write leaves (`ctg.history`)."""
 
 from django.db import transaction
 
 from ctg.errors import DomainError
+from ctg.history import authored
 from ctg.keys import unique_slug
 
 from .models import Body, CalendarToken
@@ -49,6 +51,7 @@ def save_rows(formset, **extra):
             form.save_m2m()
 
 
+@authored
 def body_save(form, members, *, by):
     """Create or edit an instance with its members."""
     body = form.instance
@@ -65,6 +68,7 @@ def body_save(form, members, *, by):
     return body
 
 
+@authored
 def body_delete(body, *, by):
     if body.meetings.exists():
         raise DomainError(
@@ -75,6 +79,7 @@ def body_delete(body, *, by):
         body.delete()
 
 
+@authored
 def meeting_save(form, agenda, participants, *, by):
     """Plan a séance (or edit its plan): date, place, ordre du jour, participants."""
     with transaction.atomic():
@@ -85,6 +90,7 @@ def meeting_save(form, agenda, participants, *, by):
     return meeting
 
 
+@authored
 def meeting_minutes_save(form, presence, decisions, *, by):
     """After the séance: who was there, the decisions, the compte-rendu."""
     with transaction.atomic():
@@ -94,6 +100,7 @@ def meeting_minutes_save(form, presence, decisions, *, by):
     return meeting
 
 
+@authored
 def meeting_delete(meeting, *, by):
     with transaction.atomic():
         meeting.delete()
@@ -107,6 +114,7 @@ def member_rows(body, known):
     ]
 
 
+@authored
 def officers_save(formset, *, by):
     with transaction.atomic():
         save_rows(formset, convention=formset.instance)

@@ -6,7 +6,6 @@ app_name = "governance"
 
 urlpatterns = [
     path("<slug:slug>/gouvernance/", views.governance, name="index"),
-    path("<slug:slug>/gouvernance/calendrier/", views.calendar_view, name="calendar"),
     path("<slug:slug>/gouvernance/instances/nouvelle/", views.body_create, name="body_create"),
     path("<slug:slug>/gouvernance/instances/<slug:key>/modifier/", views.body_edit, name="body_edit"),
     path("<slug:slug>/gouvernance/instances/<slug:key>/supprimer/", views.body_delete, name="body_delete"),

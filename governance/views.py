@@ -1,10 +1,7 @@
-import calendar
-import datetime
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,8 +11,9 @@ from actions.enums import Theme
 from actions.models import Fiche
 from conventions.models import Convention
 from conventions.shortcuts import convention_context, get_convention
-from ctg.shortcuts import run_and_report
-from evaluation.models import Milestone
+from ctg.forms import formset_total, with_added_rows
+from ctg.responses import file_response
+from ctg.shortcuts import run_and_report, site_url
 
 from . import ical, services
 from .forms import (
@@ -29,13 +27,9 @@ from .forms import (
     ParticipantFormSet,
     PresenceFormSet,
 )
-from .models import AgendaItem, Body, CalendarToken, Decision, Meeting
+from .models import AgendaItem, Body, Decision, Meeting
 
 FICHE_FIELDS = ("key", "number", "title", "convention_id")
-
-
-def base_url(request):
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,24 +65,10 @@ def governance(request, slug):
 # Instances
 
 
-def add_row(data, prefix, rows=None):
-    """Without JavaScript, "add a row" re-displays the form with one more empty row (or `rows`)."""
-    data = data.copy()
-    try:
-        total = max(int(data.get(f"{prefix}-TOTAL_FORMS", 0) or 0), 0)
-    except ValueError:
-        total = 0
-    for offset, row in enumerate(rows or [{}]):
-        for name, value in row.items():
-            data[f"{prefix}-{total + offset}-{name}"] = "" if value is None else str(value)
-    data[f"{prefix}-TOTAL_FORMS"] = str(total + len(rows or [{}]))
-    return data
-
-
 def body_form_page(request, convention, body):
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") == "members":
-        data = add_row(data, "members")
+        data = with_added_rows(data, "members")
     form = BodyForm(data, instance=body)
     members = MemberFormSet(data, instance=body, prefix="members", convention=convention)
     if data is not None and "add_row" not in data and form.is_valid() and members.is_valid():
@@ -191,14 +171,14 @@ def add_member_rows(request, convention, data):
         return data
     plural = "s" if len(rows) > 1 else ""
     messages.info(request, f"{len(rows)} membre{plural} de l'instance ajouté{plural} aux participants.")
-    return add_row(data, "participants", rows)
+    return with_added_rows(data, "participants", rows)
 
 
 def meeting_form_page(request, convention, meeting, body=None):
     """Plan a séance: instance, date, place, ordre du jour and participants (the instance's members by default)."""
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") in ("agenda", "participants"):
-        data = add_row(data, data["add_row"])
+        data = with_added_rows(data, data["add_row"])
     elif data is not None and "add_members" in data:
         data = add_member_rows(request, convention, data)
     initial = {"body": body} if body else {}
@@ -239,7 +219,7 @@ def meeting_minutes(request, slug, pk):
     meeting = get_object_or_404(Meeting.objects.select_related("body", "convention"), convention=convention, pk=pk)
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") in ("presence", "decisions"):
-        data = add_row(data, data["add_row"])
+        data = with_added_rows(data, data["add_row"])
     form = MinutesForm(data, instance=meeting)
     presence = PresenceFormSet(data, instance=meeting, prefix="presence", convention=convention)
     decisions = DecisionFormSet(data, instance=meeting, prefix="decisions", convention=convention)
@@ -270,9 +250,8 @@ def meeting_ics(request, slug, pk):
         Meeting.objects.select_related("body", "convention").prefetch_related("agenda_items"),
         convention=convention, pk=pk,
     )
-    response = HttpResponse(ical.meeting_calendar(meeting, base_url=base_url(request)), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="seance-{meeting.date:%Y-%m-%d}-{meeting.pk}.ics"'
-    return response
+    return file_response(ical.meeting_calendar(meeting, base_url=site_url(request)),
+                         f"seance-{meeting.date:%Y-%m-%d}-{meeting.pk}.ics", "text/calendar; charset=utf-8")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,7 +262,7 @@ def officers_edit(request, slug):
     convention = get_convention(request, slug, edit=True)
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") == "officers":
-        data = add_row(data, "officers")
+        data = with_added_rows(data, "officers")
     officers = OfficerFormSet(data, instance=convention, prefix="officers", convention=convention)
     editing = data is not None and "add_row" not in data
     if editing and officers.is_valid():
@@ -319,10 +298,7 @@ def row(request, slug, prefix):
     if prefix not in ROWS:
         raise Http404("Liste inconnue.")
     formset_class, template = ROWS[prefix]
-    try:
-        index = max(int(request.GET.get(f"{prefix}-TOTAL_FORMS", "0")), 0)
-    except ValueError:
-        index = 0
+    index = formset_total(request.GET, prefix)
     parent = convention if formset_class.fk.remote_field.model is Convention else None
     formset = formset_class(instance=parent, prefix=prefix, convention=convention)
     return render(request, template, {
@@ -332,122 +308,3 @@ def row(request, slug, prefix):
 
 # ---------------------------------------------------------------------------------------------
 # Calendar
-
-MONTH = "%Y-%m"
-
-
-def requested_month(request, today):
-    raw = request.GET.get("mois", "").strip()
-    if not raw:
-        return today.replace(day=1), None
-    try:
-        month = datetime.datetime.strptime(raw, MONTH).date()
-    except ValueError:
-        month = None
-    if month is None or not 1900 <= month.year <= 2200:
-        return today.replace(day=1), f"Mois « {raw} » invalide : le calendrier affiche le mois en cours."
-    return month, None
-
-
-def shift_month(first, months):
-    index = first.year * 12 + first.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def calendar_view(request, slug):
-    """The convention's séances and jalons, as a month grid or as a list."""
-    convention = get_convention(request, slug)
-    context = convention_context(request, convention, "gouvernance")
-    today = timezone.localdate()
-    as_list = request.GET.get("vue") == "liste"
-    meetings = Meeting.objects.filter(convention=convention).select_related("body", "convention").order_by("date", "time")
-    milestones = Milestone.objects.filter(convention=convention).order_by("end", "position")
-    if as_list:
-        milestones = milestones.prefetch_related(Prefetch(
-            "agenda_items", queryset=AgendaItem.objects.select_related("meeting__convention").order_by("meeting__date")))
-        context.update(months=month_groups(list(meetings), list(milestones)))
-    else:
-        first, month_error = requested_month(request, today)
-        weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-        start, end = weeks[0][0], weeks[-1][-1]
-        by_day = {}
-        for meeting in meetings.filter(date__range=(start, end)):
-            by_day.setdefault(meeting.date, {"meetings": [], "milestones": []})["meetings"].append(meeting)
-        for milestone in milestones.filter(end__range=(start, end)):
-            by_day.setdefault(milestone.end, {"meetings": [], "milestones": []})["milestones"].append(milestone)
-        context.update(
-            month=first, month_error=month_error,
-            previous=shift_month(first, -1), next=shift_month(first, 1),
-            weeks=[[{"day": d, "in_month": d.month == first.month, **by_day.get(d, {})} for d in week] for week in weeks],
-        )
-    context.update(as_list=as_list, today=today)
-    template = "governance/calendar.html#calendar" if request.htmx else "governance/calendar.html"
-    return render(request, template, context)
-
-
-def month_groups(meetings, milestones):
-    """Séances and jalons in date order, grouped by month."""
-    events = [(m.date, 0, "meeting", m) for m in meetings] + [(j.end, 1, "milestone", j) for j in milestones]
-    events.sort(key=lambda e: (e[0], e[1]))
-    groups = []
-    for date, _, kind, obj in events:
-        first = date.replace(day=1)
-        if not groups or groups[-1]["month"] != first:
-            groups.append({"month": first, "events": []})
-        if kind == "milestone":
-            seen = {}
-            for item in obj.agenda_items.all():
-                seen.setdefault(item.meeting.pk, item.meeting)
-            obj.presented_at = list(seen.values())
-        groups[-1]["events"].append({"date": date, "kind": kind, "obj": obj})
-    return groups
-
-
-# ---------------------------------------------------------------------------------------------
-# Calendar subscription (per user, across conventions)
-
-
-def subscription(request):
-    """The user's secret calendar URL, to paste into Outlook, Thunderbird or Google Calendar."""
-    token = CalendarToken.objects.filter(user=request.user).first()
-    feed_url = request.build_absolute_uri(reverse("agenda:feed", args=[token.token])) if token else ""
-    return render(request, "governance/subscription.html", {
-        "token": token, "feed_url": feed_url,
-        "webcal_url": feed_url.replace("https://", "webcal://").replace("http://", "webcal://"),
-        "conventions": Convention.objects.for_user(request.user).order_by("title"),
-    })
-
-
-@require_POST
-def subscription_reset(request):
-    had_token = CalendarToken.objects.filter(user=request.user).exists()
-    services.calendar_token_reset(request.user)
-    messages.success(
-        request,
-        "Nouvelle adresse créée : l'ancienne ne fonctionne plus. Mettez à jour vos abonnements."
-        if had_token else "Votre adresse d'abonnement est créée.",
-    )
-    return redirect("agenda:subscription")
-
-
-@login_not_required
-@require_safe
-def feed(request, token):
-    """The subscription feed: séances and jalons of every convention the token's owner may see.
-
-    Calendar clients fetch it without a session: the secret token in the URL is the credential."""
-    owner = CalendarToken.objects.select_related("user").filter(token=token, user__is_active=True).first()
-    if owner is None:
-        raise Http404("Adresse d'agenda inconnue ou réinitialisée.")
-    conventions = Convention.objects.for_user(owner.user)
-    meetings = (
-        Meeting.objects.filter(convention__in=conventions).select_related("body", "convention")
-        .prefetch_related("agenda_items").order_by("date", "time")
-    )
-    milestones = Milestone.objects.filter(convention__in=conventions).select_related("convention").order_by("end")
-    name = f"CTG — {owner.user.get_full_name() or owner.user.username}"
-    body = ical.feed_calendar(name, meetings, milestones, base_url=base_url(request))
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'inline; filename="ctg.ics"'
-    response["Cache-Control"] = "private, max-age=900"
-    return response

@@ -5,11 +5,13 @@ import datetime
 import factory
 from django.contrib.auth import get_user_model
 
-from actions.enums import Theme
+from actions.enums import Theme, UpdateStatus
 from actions.models import Axis, Fiche, FicheTheme, Indicator, Update
 from conventions.enums import AvenantStatus, ConventionStatus, OrganisationKind, Role
 from conventions.models import Article, Avenant, Convention, Membership, Organisation, Signatory
+from evaluation.enums import MilestoneKind
 from evaluation.models import Milestone
+from governance.enums import BodyKind
 from governance.models import Body, Meeting
 
 
@@ -127,7 +129,7 @@ class UpdateFactory(factory.django.DjangoModelFactory):
 
     fiche = factory.SubFactory(FicheFactory)
     period = "2026-T1"
-    status = "en_cours"
+    status = UpdateStatus.EN_COURS
     progress = 40
     comment = "Avancement conforme."
     author = "Coordinatrice CTG"
@@ -152,7 +154,7 @@ class BodyFactory(factory.django.DjangoModelFactory):
 
     convention = factory.SubFactory(ConventionFactory)
     key = factory.Sequence(lambda n: f"instance-{n}")
-    kind = "copil"
+    kind = BodyKind.COPIL
     name = "Comité de pilotage CTG"
     frequency = "Une à deux fois par an"
 
@@ -173,7 +175,7 @@ class MilestoneFactory(factory.django.DjangoModelFactory):
         model = Milestone
 
     convention = factory.SubFactory(ConventionFactory)
-    kind = "bilan_final"
+    kind = MilestoneKind.BILAN_FINAL
     title = "Bilan final"
     start = datetime.date(2026, 9, 1)
     end = datetime.date(2026, 12, 31)

@@ -119,14 +119,12 @@ def test_the_002_scenario_end_to_end(client, convention, caf):
     body = client.get(url("detail", convention), {"date": "2025-12-16"}).content.decode()
     assert "démarche à visée évaluative" in body and "complété par l&#x27;avenant n°2 du 15/12/2025" in body
 
-    # Signed: frozen, the server refuses every change (a refusal, 403: nobody else's change conflicts).
+    # Signed: frozen, the server refuses every change.
     response = add(client, convention, "abroger-fiche", fiche=convention.fiches.get(key="coordination").pk)
-    assert response.status_code == 403
-    assert "signé : il ne peut plus être modifié" in response.content.decode()
+    assert response.status_code == 403 and "signé : il ne peut plus être modifié" in response.content.decode()
     assert avenant.operations.count() == 5
     response = client.post(url("avenant_edit", convention, 2), {"effective_from": "2025-12-20", "visas": ""})
-    assert response.status_code == 403
-    assert "signé : il ne peut plus être modifié" in response.content.decode()
+    assert response.status_code == 403 and "signé : il ne peut plus être modifié" in response.content.decode()
     assert client.post(url("avenant_sign", convention, 2), {"signed_on": "2025-12-16"}).status_code == 403
     assert client.get(reverse("actions:fiche_edit", args=[convention.slug, "aller-vers"])).status_code == 403
 

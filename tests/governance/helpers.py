@@ -1,11 +1,17 @@
-"""Governance helpers: today, the instance and séance forms' data, subscribing to the feed."""
+"""Governance helpers: today, the instance and séance forms' data, a convention full of séances."""
 
 import datetime
 
-from django.urls import reverse
 from django.utils import timezone
 
-from governance.models import CalendarToken
+from governance.models import AgendaItem, CooperationOfficer, Decision, Member, Participant
+from tests.factories import (
+    AvenantFactory,
+    BodyFactory,
+    FicheFactory,
+    MeetingFactory,
+    MilestoneFactory,
+)
 from tests.helpers import management
 
 TODAY = timezone.localdate()
@@ -23,8 +29,25 @@ def meeting_data(body, **extra):
             **management("participants"), **extra}
 
 
-def subscribe(client, user):
-    client.force_login(user)
-    client.post(reverse("agenda:reset"))
-    client.logout()
-    return CalendarToken.objects.get(user=user).token
+def grow_governance(convention, count):
+    """An instance of `count` members and `count` séances, each with three agenda items, participants
+    and decisions on three fiches and milestones; returns the first séance."""
+    body = BodyFactory(convention=convention, key="copil")
+    for i in range(count):
+        Member.objects.create(body=body, name=f"Membre {i}", email=f"m{i}@example.org")
+    fiches = [FicheFactory(axis__convention=convention) for _ in range(3)]
+    milestones = [MilestoneFactory(convention=convention, end=TODAY + datetime.timedelta(days=i)) for i in range(3)]
+    AvenantFactory(convention=convention)
+    CooperationOfficer.objects.create(convention=convention, name="Claire", scope="territorial", themes=["enfance"])
+    meetings = []
+    for i in range(count):
+        meeting = MeetingFactory(body=body, date=TODAY + datetime.timedelta(days=i % 28 - 14))
+        meeting.fiches.add(fiches[0])
+        for j in range(3):
+            item = AgendaItem.objects.create(meeting=meeting, text=f"Point {j}", position=j)
+            item.fiches.add(fiches[j])
+            item.milestones.add(milestones[j])
+            Participant.objects.create(meeting=meeting, name=f"Personne {j}", present=j % 2 == 0, position=j)
+            Decision.objects.create(meeting=meeting, text=f"Décision {j}", fiche=fiches[j], position=j)
+        meetings.append(meeting)
+    return meetings[0]

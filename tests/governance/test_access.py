@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 def read_urls(convention, meeting):
     return {
         "index": reverse("governance:index", args=[convention.slug]),
-        "calendar": reverse("governance:calendar", args=[convention.slug]),
-        "calendar_list": reverse("governance:calendar", args=[convention.slug]) + "?vue=liste",
+        "calendar": reverse("agenda:calendar", args=[convention.slug]),
+        "calendar_list": reverse("agenda:calendar", args=[convention.slug]) + "?vue=liste",
         "meeting": reverse("governance:meeting", args=[convention.slug, meeting.pk]),
         "ics": reverse("governance:meeting_ics", args=[convention.slug, meeting.pk]),
     }

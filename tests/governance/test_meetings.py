@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from governance.models import AgendaItem, Meeting
+from governance.templatetags.governance_tags import meetings_by_milestone
 from tests.factories import BodyFactory, FicheFactory, MeetingFactory, MilestoneFactory
 from tests.governance.helpers import TODAY, meeting_data
 from tests.helpers import login, management, text
@@ -33,14 +34,14 @@ def test_plan_a_meeting_with_an_agenda_linked_to_a_fiche_and_a_milestone(client,
     assert meeting.title == f"Comité de pilotage CTG du {TODAY + datetime.timedelta(days=15):%d/%m/%Y}"
     assert [i.text for i in meeting.agenda_items.all()] == ["Présentation du bilan intermédiaire", "Point d'étape du plan d'actions"]
     assert [p.is_guest for p in meeting.participants.all()] == [False, True]
-    assert list(milestone.meetings()) == [meeting]
+    assert meetings_by_milestone([milestone])[milestone.pk] == [meeting]
 
     page = text(client.get(meeting.get_absolute_url()))
     assert page.index("Présentation du bilan intermédiaire") < page.index("Point d'étape du plan d'actions")
     assert "Action 1" in page and "Jalon : Bilan intermédiaire" in page and "09h30 – 12h00" in page
     fiche_page = text(client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])))
     assert meeting.title in fiche_page
-    calendar = text(client.get(reverse("governance:calendar", args=[convention.slug]), {"vue": "liste"}))
+    calendar = text(client.get(reverse("agenda:calendar", args=[convention.slug]), {"vue": "liste"}))
     assert "présenté en séance" in calendar
 
 
@@ -88,7 +89,8 @@ def test_a_milestone_lists_the_meetings_that_present_it(convention, copil, miles
     second = MeetingFactory(body=copil, title="COPIL de restitution", date=TODAY - datetime.timedelta(days=10))
     for meeting in (second, first):
         AgendaItem.objects.create(meeting=meeting, text="Bilan intermédiaire").milestones.add(milestone)
-    assert list(milestone.meetings()) == [first, second] and list(other.meetings()) == []
+    presented = meetings_by_milestone([milestone, other])
+    assert presented[milestone.pk] == [first, second] and other.pk not in presented
     template = Template(
         "{% load governance_tags %}{% meetings_by_milestone milestones as presented %}"
         "{% for j in milestones %}<li>{{ j.title }} {% milestone_meetings presented j %}</li>{% endfor %}"

@@ -6,7 +6,7 @@ from django.utils import timezone
 from actions.periods import Period, periods_between
 from actions.workbook import TrackingWorkbook
 from conventions.models import Convention
-from ctg.files import write_atomically
+from ctg.files import write_output
 
 
 class Command(BaseCommand):
@@ -32,5 +32,5 @@ class Command(BaseCommand):
                 f"Le trimestre {period} est hors de la convention « {slug} » ({periods[0]} à {periods[-1]})."
             )
         _, _, content = TrackingWorkbook(period).generate(convention)
-        write_atomically(output, content)
+        write_output(output, content)
         self.stdout.write(self.style.SUCCESS(f"Suivi {period} de « {slug} » exporté dans {output}."))

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from conventions.models import Convention
 from conventions.pdf import ConventionPdf
-from ctg.files import write_atomically
+from ctg.files import write_output
 from documents.storage import pdf_of
 from exchange.exporter import export_document
 
@@ -68,7 +68,7 @@ class Command(BaseCommand):
         if output in (None, "-"):
             self.write_stdout(data, chosen)
             return
-        write_atomically(output, data)
+        write_output(output, data)
         self.stdout.write(self.style.SUCCESS(f"Convention « {slug} » exportée dans {output} ({output_format})."))
 
     def write_stdout(self, data, chosen):

@@ -15,6 +15,8 @@ from django.db import transaction
 
 from conventions.enums import OrganisationKind, Role
 from conventions.models import Membership, Organisation
+from evaluation.enums import BilanKind
+from evaluation.services import bilan_create
 from exchange.importer import import_document
 from exchange.reading import ExchangeError, load_json
 
@@ -158,9 +160,6 @@ class Command(BaseCommand):
             ) from None
 
     def bilan(self, convention, texts):
-        from evaluation.enums import BilanKind
-        from evaluation.services import bilan_create
-
         bilan = bilan_create(convention, BilanKind.INTERMEDIAIRE, by=None)
         for name, text in texts.items():
             setattr(bilan, name, text)

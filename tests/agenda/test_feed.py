@@ -5,8 +5,8 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from governance.models import CalendarToken
+from tests.agenda.helpers import subscribe
 from tests.factories import ConventionFactory, MeetingFactory, MilestoneFactory, users_for
-from tests.governance.helpers import subscribe
 from tests.helpers import text
 
 pytestmark = pytest.mark.django_db

@@ -1,0 +1,60 @@
+"""Who made a change: the author and reason of django-simple-history records, in or out of a request.
+
+Inside a request, simple-history's `HistoryRequestMiddleware` gives each record the request's
+user. A service that receives `by` (called from a view, a management command, an import or a
+test) runs its writes inside `acting(by)`, usually through the `@authored` decorator: every
+historical record created meanwhile gets `by` as its author, and `reason` (when given) as its
+change reason, even the records of rows saved by code that knows nothing of `by`
+(`Model.objects.create`, a form's `save()`, a cascade deletion). This goes through the
+`pre_create_historical_record` signal, sent for each record `save()` and `delete()` write.
+
+`bulk_create_with_history` and `bulk_update_with_history` send no signal: callers pass
+`default_user=by` (and `default_change_reason=`) themselves.
+"""
+
+import functools
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from django.dispatch import receiver
+from simple_history.signals import pre_create_historical_record
+
+# Change reasons the journal recognises.
+IMPORT_REASON = "Import (format d'échange)"
+GENERATED_REASON = "Génération automatique"
+
+_author = ContextVar("history_author", default=None)
+_reason = ContextVar("history_reason", default=None)
+
+
+@contextmanager
+def acting(by, reason=None):
+    """Record `by` (a saved user; None keeps the current author) as the author of every history
+    record written inside the block, and `reason` as its change reason."""
+    author = by if getattr(by, "pk", None) is not None else _author.get()
+    tokens = _author.set(author), _reason.set(reason or _reason.get())
+    try:
+        yield
+    finally:
+        _author.reset(tokens[0])
+        _reason.reset(tokens[1])
+
+
+def authored(function):
+    """Run a service taking the keyword argument `by` inside `acting(by)`."""
+
+    @functools.wraps(function)
+    def wrapper(*args, by, **kwargs):
+        with acting(by):
+            return function(*args, by=by, **kwargs)
+
+    return wrapper
+
+
+@receiver(pre_create_historical_record, dispatch_uid="ctg.history.stamp")
+def stamp(sender, history_instance, **kwargs):
+    author, reason = _author.get(), _reason.get()
+    if author is not None:
+        history_instance.history_user = author
+    if reason and not history_instance.history_change_reason:
+        history_instance.history_change_reason = reason
