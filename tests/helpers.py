@@ -36,6 +36,16 @@ def count_queries(client, url):
     return len(ctx.captured_queries)
 
 
+def assert_constant_queries(client, two_sizes, name, budget):
+    """The page `name` of the small and the large convention makes the same number of queries,
+    and no more than `budget` (an absolute ceiling a regression would break)."""
+    small, large = two_sizes
+    assert count_queries(client, reverse(name, args=[small.slug])) == count_queries(
+        client, reverse(name, args=[large.slug])
+    )
+    assert count_queries(client, reverse(name, args=[large.slug])) <= budget, name
+
+
 def html_queries(exporter, obj):
     """The SQL queries a PDF document makes to build its HTML."""
     with CaptureQueriesContext(connection) as ctx:
