@@ -137,7 +137,7 @@ def test_every_model_is_registered_or_edited_inline():
         model for app in APPS for model in apps.get_app_config(app).get_models()
         if not issubclass(model, HistoricalChanges)
     ]
-    assert len(models) == 33
+    assert len(models) == 34  # StatusChange: shown inline under its convention
     assert [m.__name__ for m in models if m not in admin.site._registry and m not in inlined] == []
 
 
@@ -189,7 +189,7 @@ def test_convention_inlines_hold_only_its_own_visas_and_articles(staff_client, p
     formsets = {f.formset.prefix: f.formset for f in response.context["inline_admin_formsets"]}
     assert [a.title for a in formsets["articles"].queryset] == ["Objet de la convention"]
     assert [v.avenant for v in formsets["visas"].queryset] == [None]
-    assert set(formsets) == {"signatories", "communes", "visas", "articles", "avenants"}
+    assert set(formsets) == {"signatories", "communes", "visas", "articles", "avenants", "status_changes"}
 
 
 def test_visas_and_articles_added_in_an_avenant_belong_to_its_convention(staff_client, plan):
