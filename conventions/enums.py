@@ -25,11 +25,6 @@ class ConventionStatus(models.TextChoices):
 # Statuses of a convention that has been signed: its text is contractual (`Convention.is_signed`).
 SIGNED_STATUSES = (ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT, ConventionStatus.ECHUE)
 
-# Generated milestones whose key starts with this prefix are the renewal retro-planning
-# (`evaluation.services.RENEWAL`): a signed convention is « en renouvellement » from the start of
-# the first of them (`Convention.phase_on`).
-RENEWAL_MILESTONE_PREFIX = "renouvellement:"
-
 
 class AvenantStatus(models.TextChoices):
     BROUILLON = "brouillon", "Brouillon"

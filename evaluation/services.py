@@ -15,9 +15,7 @@ The rules (dates are whole months: a window starts on the 1st of a month and end
   end (end 31/12/2026: 01/06/2026–31/12/2026).
 - **Renouvellement**: the renewal retro-planning of `003_…` (« Calendrier de renouvellement des
   CTG », for a CTG ending 31/12/2026), as month offsets from the month of the end, so that a CTG
-  ending in December 2026 gets exactly that calendar (`RENEWAL`). Their keys start with
-  `RENEWAL_MILESTONE_PREFIX`: the convention is shown « en renouvellement » from the start of the
-  first of them (`Convention.phase_on`).
+  ending in December 2026 gets exactly that calendar (`RENEWAL`).
 
 Windows never start before the convention does. The end is the one in force today: a signed
 avenant may have extended it.
@@ -30,7 +28,6 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from conventions.enums import RENEWAL_MILESTONE_PREFIX
 from conventions.models import Convention
 from ctg.dates import month_end, month_start
 from ctg.errors import DomainError
@@ -104,7 +101,7 @@ def milestones_plan(start, end):
     planned.append(PlannedMilestone("bilan_final", MilestoneKind.BILAN_FINAL, "Bilan final", final_start, end))
     for key, kind, title, first, last in RENEWAL:
         planned.append(PlannedMilestone(
-            f"{RENEWAL_MILESTONE_PREFIX}{key}", kind, title, max(month_start(end, first), start), month_end(end, last),
+            f"renouvellement:{key}", kind, title, max(month_start(end, first), start), month_end(end, last),
         ))
     return sorted(planned, key=lambda m: (m.end, m.start))
 

@@ -16,6 +16,7 @@ from conventions.models import Convention, Deliberation, Signatory, StatusChange
 from conventions.phase import renewal_starts_on
 from ctg.errors import DomainError
 from evaluation import services as evaluation
+from evaluation.enums import MilestoneKind, MilestoneStatus
 from tests.factories import (
     ArticleFactory,
     AvenantFactory,
@@ -371,7 +372,7 @@ def test_the_renewal_begins_with_its_first_milestone(client):
     assert convention.phase_on(today) == ConventionStatus.SIGNEE
     evaluation.milestones_generate(convention, by=None)
     first = renewal_starts_on(convention)
-    assert first == min(m.start for m in convention.milestones.filter(generated_key__startswith="renouvellement:"))
+    assert first == convention.milestones.get(generated_key="renouvellement:evaluation").start
     assert first <= today < first + datetime.timedelta(days=400)
     assert convention.phase_on(first - datetime.timedelta(days=1)) == ConventionStatus.SIGNEE
     assert convention.phase_on(first) == ConventionStatus.RENOUVELLEMENT
@@ -381,6 +382,20 @@ def test_the_renewal_begins_with_its_first_milestone(client):
         ConventionStatus.RENOUVELLEMENT]
     convention.refresh_from_db()
     assert convention.status == ConventionStatus.SIGNEE
+
+
+def test_only_renewal_steps_begun_after_the_signature_and_not_cancelled_count():
+    today = timezone.localdate()
+    convention = ConventionFactory(start=datetime.date(2020, 1, 1), signed_on=datetime.date(2020, 12, 17),
+                                   end=today + datetime.timedelta(days=400))
+    # The diagnostic that prepared this convention, before its signature; a cancelled evaluation.
+    MilestoneFactory(convention=convention, kind=MilestoneKind.DIAGNOSTIC, start=None, end=datetime.date(2020, 10, 5))
+    MilestoneFactory(convention=convention, kind=MilestoneKind.EVALUATION, start=today - datetime.timedelta(days=5),
+                     end=today, status=MilestoneStatus.ANNULE)
+    MilestoneFactory(convention=convention, kind=MilestoneKind.BILAN_FINAL, start=today, end=today)
+    assert renewal_starts_on(convention) is None and convention.phase_on(today) == ConventionStatus.SIGNEE
+    MilestoneFactory(convention=convention, kind=MilestoneKind.DIAGNOSTIC, start=None, end=today)  # due today
+    assert renewal_starts_on(convention) == today and convention.phase_on(today) == ConventionStatus.RENOUVELLEMENT
 
 
 # ---------------------------------------------------------------------------------------------
