@@ -51,6 +51,7 @@ class SignatureRefused(DomainError):
 
     def __init__(self, problems):
         self.problems = problems
+        self.count = sum(len(messages) for messages in problems.values())
         super().__init__(
             "La convention ne peut pas être signée : " + " ".join(m for ms in problems.values() for m in ms)
         )

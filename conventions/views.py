@@ -85,7 +85,7 @@ def annexes(request, slug):
             "local": sum(e.local_funding or 0 for e in equipment),
         },
         sppe_rows=convention.sppe_rows.all(),
-        deliberations=convention.deliberations.all(),
+        deliberations=convention.deliberations.select_related("organisation"),
     )
     return render(request, "conventions/annexes.html", context)
 
