@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from conventions.admin import FrozenContractMixin, FrozenInlineMixin
 from ctg.admin import (
     BY_CONVENTION,
     ConventionChildAdmin,
@@ -16,7 +17,11 @@ from .models import Axis, Fiche, FicheTheme, Indicator, IndicatorValue, Objectiv
 # Axes and objectives
 
 
-class ObjectiveInline(CtgTabularInline):
+# The axes, objectives and fiches of a signed plan are contractual: read-only here, as in the
+# application (a fiche a draft avenant proposes stays editable). The tracking stays open.
+
+
+class ObjectiveInline(FrozenInlineMixin, CtgTabularInline):
     model = Objective
     fields = ["number", "title"]
 
@@ -35,7 +40,7 @@ class AxisFicheInline(CtgTabularInline):
 
 
 @admin.register(Axis)
-class AxisAdmin(ConventionChildAdmin):
+class AxisAdmin(FrozenContractMixin, ConventionChildAdmin):
     list_display = ["number", "title", "convention"]
     list_display_links = ["number", "title"]
     search_fields = ["title", "convention__title"]
@@ -44,7 +49,7 @@ class AxisAdmin(ConventionChildAdmin):
 
 
 @admin.register(Objective)
-class ObjectiveAdmin(CtgHistoryAdmin):
+class ObjectiveAdmin(FrozenContractMixin, CtgHistoryAdmin):
     list_display = ["__str__", "axis", "convention"]
     list_filter = [("axis__convention", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["axis__convention"]
@@ -60,12 +65,12 @@ class ObjectiveAdmin(CtgHistoryAdmin):
 # Fiches actions
 
 
-class FicheThemeInline(CtgTabularInline):
+class FicheThemeInline(FrozenInlineMixin, CtgTabularInline):
     model = FicheTheme
     fields = ["theme", "position"]
 
 
-class IndicatorInline(CtgTabularInline):
+class IndicatorInline(FrozenInlineMixin, CtgTabularInline):
     model = Indicator
     fields = ["name", "key", "unit", "baseline", "target", "position"]
 
@@ -87,7 +92,7 @@ class FicheForm(forms.ModelForm):
 
 
 @admin.register(Fiche)
-class FicheAdmin(ConventionChildAdmin, CtgHistoryAdmin):
+class FicheAdmin(FrozenContractMixin, ConventionChildAdmin, CtgHistoryAdmin):
     form = FicheForm
     list_display = ["number", "title", "axis", "themes", "origin", "convention", "updated_at"]
     list_display_links = ["number", "title"]
@@ -135,7 +140,7 @@ class FicheAdmin(ConventionChildAdmin, CtgHistoryAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(CtgAdmin):
+class IndicatorAdmin(FrozenContractMixin, CtgAdmin):
     list_display = ["name", "fiche", "unit", "baseline", "target"]
     list_filter = [("fiche__convention", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["fiche"]

@@ -7,7 +7,8 @@ from .models import FicheTheme
 
 
 def theme_coverage(fiches):
-    """Fiche count per theme, and the rules of `003_…` the plan breaks:
+    """Fiche count per theme, and the rules of `003_…` the plan breaks (`mandatory_problems`
+    are those that prevent a signature):
     4 thématiques obligatoires, 1 complémentaire fortement recommandée, and a CTG covering only
     the 4 must widen to at least one more during its life."""
     counts = dict(
@@ -15,11 +16,12 @@ def theme_coverage(fiches):
     )
     rows = [{"theme": t, "label": t.label, "count": counts.get(t, 0), "mandatory": True} for t in MANDATORY_THEMES]
     rows += [{"theme": t, "label": t.label, "count": counts.get(t, 0), "mandatory": False} for t in COMPLEMENTARY_THEMES]
-    problems = [
+    mandatory = [
         f"Thématique obligatoire absente : {row['label'].lower()}. Une CTG couvre les 4 thématiques obligatoires "
         "(petite enfance, enfance, jeunesse et parentalité)."
         for row in rows if row["mandatory"] and not row["count"]
     ]
+    problems = list(mandatory)
     others = [Theme(t).label for t in counts if t not in MANDATORY_THEMES]
     if not any(counts.get(t) for t in COMPLEMENTARY_THEMES):
         problems.append(
@@ -31,4 +33,10 @@ def theme_coverage(fiches):
             "La CTG ne couvre que les 4 thématiques obligatoires : elle doit s'élargir à au moins une autre "
             "thématique en cours de CTG."
         )
-    return {"rows": rows, "others": sorted(others), "problems": problems}
+    return {"rows": rows, "others": sorted(others), "problems": problems, "mandatory_problems": mandatory}
+
+
+def signature_problems(convention):
+    """What the base plan d'actions lacks for the convention to be signed: each mandatory
+    thématique it does not cover (registered in `conventions.lifecycle.plan_checks`)."""
+    return theme_coverage(convention.fiches.filter(avenant__isnull=True))["mandatory_problems"]

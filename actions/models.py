@@ -8,7 +8,7 @@ from simple_history.models import HistoricalRecords
 
 from conventions.in_force import InForceQuerySet
 from conventions.models import Commune, Convention, Organisation, slug_validator
-from ctg.errors import check_same_convention
+from ctg.errors import DomainError, check_same_convention
 from ctg.keys import unique_slug
 
 from .enums import Nature, Theme, UpdateStatus
@@ -191,6 +191,20 @@ class Fiche(models.Model):
             raise ValidationError({
                 "objective": f"Cet objectif appartient à l'axe {self.objective.axis.number}, pas à l'axe {self.axis.number}."
             })
+
+    def edit_refusal(self):
+        """Why this version of the fiche cannot be rewritten in place, in French; "" when it can:
+        the version a draft avenant proposes (not signed yet), or a fiche of the current plan while
+        the convention is in préparation (`Convention.contract_refusal`)."""
+        if self.avenant_id and not self.avenant.is_signed:
+            return ""
+        if self.pk and not self.is_current:
+            return "Cette version de la fiche n'est plus en vigueur : elle fait partie de l'historique."
+        return self.convention.contract_refusal()
+
+    def require_editable(self):
+        if refusal := self.edit_refusal():
+            raise DomainError(refusal)
 
     @property
     def theme_slugs(self):

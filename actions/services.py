@@ -1,5 +1,9 @@
 """Writes to the plan d'actions that touch several rows, each in one transaction. `by`, the user
-acting, is the author of the history records each one writes (`ctg.history`)."""
+acting, is the author of the history records each one writes (`ctg.history`).
+
+The plan of a signed convention is contractual: every write to its axes, objectives and fiches
+is refused here (`Convention.contract_refusal`, `Fiche.edit_refusal`), whatever the view; only
+the fiches a draft avenant proposes are written. The quarterly tracking stays open."""
 
 from dataclasses import dataclass
 
@@ -34,6 +38,10 @@ def fiche_save(form, indicators, *, by):
     """Save a fiche from its form and its indicators formset, refusing to overwrite a concurrent edit."""
     fiche = form.instance
     with transaction.atomic():
+        if fiche.pk:
+            Fiche.objects.select_related("avenant", "convention").get(pk=fiche.pk).require_editable()
+        else:
+            form.convention.require_contract_editable()
         if fiche.pk:
             expected = form.cleaned_data["version"]
             if not Fiche.objects.filter(pk=fiche.pk, version=expected).update(version=F("version") + 1):
@@ -89,6 +97,7 @@ def _assign_numbers(ordered):
 def fiche_move(fiche, direction, *, by):
     """Move a current fiche one place up (-1) or down (+1) within its axis; numbers follow."""
     with transaction.atomic():
+        fiche.convention.require_contract_editable()
         ordered = list(
             Fiche.objects.filter(convention=fiche.convention, is_current=True).select_related("axis")
             .order_by("axis__number", "number")
@@ -104,6 +113,7 @@ def fiche_move(fiche, direction, *, by):
 @authored
 def axis_create(convention, title, *, by):
     with transaction.atomic():
+        convention.require_contract_editable()
         last = convention.axes.order_by("-number").values_list("number", flat=True).first() or 0
         return Axis.objects.create(convention=convention, number=last + 1, title=title)
 
@@ -112,6 +122,7 @@ def axis_create(convention, title, *, by):
 def axis_move(axis, direction, *, by):
     """Swap the axis with its neighbour; the actions are renumbered to follow the new order."""
     with transaction.atomic():
+        axis.convention.require_contract_editable()
         axes = list(axis.convention.axes.order_by("number"))
         index = next(i for i, a in enumerate(axes) if a.pk == axis.pk)
         other = index + direction
@@ -141,8 +152,18 @@ def close_number_gaps(queryset, by):
 
 
 @authored
+def axis_rename(axis, title, *, by):
+    with transaction.atomic():
+        axis.convention.require_contract_editable()
+        axis.title = title
+        axis.save(update_fields=["title"])
+        return axis
+
+
+@authored
 def axis_delete(axis, *, by):
     with transaction.atomic():
+        axis.convention.require_contract_editable()
         count = axis.fiches.count()
         if count:
             raise DomainError(
@@ -157,13 +178,24 @@ def axis_delete(axis, *, by):
 @authored
 def objective_create(axis, title, *, by):
     with transaction.atomic():
+        axis.convention.require_contract_editable()
         last = axis.objectives.order_by("-number").values_list("number", flat=True).first() or 0
         return Objective.objects.create(axis=axis, number=last + 1, title=title)
 
 
 @authored
+def objective_rename(objective, title, *, by):
+    with transaction.atomic():
+        objective.axis.convention.require_contract_editable()
+        objective.title = title
+        objective.save(update_fields=["title"])
+        return objective
+
+
+@authored
 def objective_delete(objective, *, by):
     with transaction.atomic():
+        objective.axis.convention.require_contract_editable()
         count = objective.fiches.count()
         if count:
             raise DomainError(

@@ -59,6 +59,7 @@ def plan(request, slug):
 def fiche_detail(request, slug, key):
     convention = get_convention(request, slug)
     fiche = get_object_or_404(convention.fiches.with_details().prefetch_related("indicators"), key=key)
+    fiche.convention = convention
     context = convention_context(request, convention, "plan")
     in_force_keys = set(context["state"].fiches.values_list("key", flat=True))
     with_latest_values(fiche)  # the prefetched indicators get their .latest
@@ -74,6 +75,9 @@ def fiche_detail(request, slug, key):
         successors=list(fiche.next_versions.select_related("avenant")),
         superseding=list(fiche.targeting_operations.select_related("avenant")),
         history=edit_history(fiche),
+        can_edit_fiche=request.user.has_perm("ctg.edit_fiche", fiche),
+        # A signed fiche changes through an avenant: « Proposer dans un avenant ».
+        can_propose_fiche=context["can_propose"] and fiche.is_current,
         draft_avenants=list(convention.avenants.filter(status=AvenantStatus.BROUILLON)) if fiche.is_current else [],
     )
     return render(request, "actions/fiche.html", context)
@@ -97,6 +101,8 @@ def fiche_form_page(request, convention, fiche):
             refreshed["version"] = error.fiche.version
             form = FicheForm(refreshed, instance=fiche, convention=convention)
             form.is_valid()
+        except DomainError as error:  # signed meanwhile
+            raise PermissionDenied(error.message) from error
         else:
             messages.success(request, f"La fiche « {saved.title} » est enregistrée.")
             if hint := form.title_hint:
@@ -108,7 +114,8 @@ def fiche_form_page(request, convention, fiche):
 
 
 def fiche_create(request, slug):
-    convention = get_convention(request, slug, edit=True)
+    """A new fiche of the plan in préparation; a signed plan gains fiches through an avenant."""
+    convention = get_convention(request, slug, contract=True)
     if not convention.axes.exists():
         messages.error(request, "Créez d'abord un axe stratégique : chaque fiche action appartient à un axe.")
         return redirect("actions:structure", slug=convention.slug)
@@ -116,13 +123,14 @@ def fiche_create(request, slug):
 
 
 def fiche_edit(request, slug, key):
-    """Edit the current version of an action, or a version a draft avenant proposes. Versions that
-    signed avenants replaced or abrogated are history: they are read, not rewritten."""
+    """Edit a version a draft avenant proposes, or a fiche of the plan in préparation
+    (`Fiche.edit_refusal`). A signed fiche is contractual: it changes through an avenant
+    (« Proposer dans un avenant »); versions that signed avenants replaced are history."""
     convention = get_convention(request, slug, edit=True)
     fiche = get_object_or_404(convention.fiches.select_related("avenant"), key=key)
-    proposed = fiche.avenant is not None and not fiche.avenant.is_signed
-    if not (fiche.is_current or proposed):
-        raise PermissionDenied("Cette version de la fiche n'est plus en vigueur : elle fait partie de l'historique.")
+    fiche.convention = convention
+    if refusal := fiche.edit_refusal():
+        raise PermissionDenied(refusal)
     return fiche_form_page(request, convention, fiche)
 
 
@@ -148,8 +156,8 @@ def markdown_preview(request, slug):
 
 
 def structure(request, slug):
-    """Create, rename, reorder and delete the plan's axes and objectives."""
-    convention = get_convention(request, slug, edit=True)
+    """Create, rename, reorder and delete the plan's axes and objectives (in préparation)."""
+    convention = get_convention(request, slug, contract=True)
     context = convention_context(request, convention, "plan")
     context.update(
         axes=convention.axes.prefetch_related("objectives").annotate(fiche_count=Count("fiches")),
@@ -161,7 +169,7 @@ def structure(request, slug):
 
 @require_POST
 def axis_create(request, slug):
-    convention = get_convention(request, slug, edit=True)
+    convention = get_convention(request, slug, contract=True)
     form = AxisForm(request.POST, prefix="new-axis")
     if form.is_valid():
         axis = services.axis_create(convention, form.cleaned_data["title"], by=request.user)
@@ -172,12 +180,12 @@ def axis_create(request, slug):
 
 
 def axis_edit(request, slug, number):
-    convention = get_convention(request, slug, edit=True)
+    convention = get_convention(request, slug, contract=True)
     axis = get_object_or_404(Axis, convention=convention, number=number)
     form = AxisForm(request.POST or None, instance=axis)
     objective_form = ObjectiveForm(prefix="new-objective")
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.axis_rename(axis, form.cleaned_data["title"], by=request.user)
         messages.success(request, f"L'axe {axis.number} est renommé.")
         return redirect("actions:structure", slug=convention.slug)
     context = convention_context(request, convention, "plan")
@@ -187,7 +195,7 @@ def axis_edit(request, slug, number):
 
 @require_POST
 def axis_move(request, slug, number):
-    convention = get_convention(request, slug, edit=True)
+    convention = get_convention(request, slug, contract=True)
     axis = get_object_or_404(Axis, convention=convention, number=number)
     direction = -1 if request.POST.get("direction") == "up" else 1
     run_and_report(request, lambda: services.axis_move(axis, direction, by=request.user),
@@ -197,7 +205,7 @@ def axis_move(request, slug, number):
 
 @require_POST
 def axis_delete(request, slug, number):
-    convention = get_convention(request, slug, edit=True)
+    convention = get_convention(request, slug, contract=True)
     axis = get_object_or_404(Axis, convention=convention, number=number)
     run_and_report(request, lambda: services.axis_delete(axis, by=request.user), f"L'axe « {axis.title} » est supprimé.")
     return redirect("actions:structure", slug=convention.slug)
@@ -205,7 +213,7 @@ def axis_delete(request, slug, number):
 
 @require_POST
 def objective_create(request, slug, number):
-    convention = get_convention(request, slug, edit=True)
+    convention = get_convention(request, slug, contract=True)
     axis = get_object_or_404(Axis, convention=convention, number=number)
     form = ObjectiveForm(request.POST, prefix="new-objective")
     if form.is_valid():
@@ -217,11 +225,11 @@ def objective_create(request, slug, number):
 
 
 def objective_edit(request, slug, pk):
-    convention = get_convention(request, slug, edit=True)
+    convention = get_convention(request, slug, contract=True)
     objective = get_object_or_404(Objective, axis__convention=convention, pk=pk)
     form = ObjectiveForm(request.POST or None, instance=objective)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.objective_rename(objective, form.cleaned_data["title"], by=request.user)
         messages.success(request, "L'objectif est renommé.")
         return redirect("actions:axis_edit", slug=convention.slug, number=objective.axis.number)
     context = convention_context(request, convention, "plan")
@@ -231,7 +239,7 @@ def objective_edit(request, slug, pk):
 
 @require_POST
 def objective_delete(request, slug, pk):
-    convention = get_convention(request, slug, edit=True)
+    convention = get_convention(request, slug, contract=True)
     objective = get_object_or_404(Objective, axis__convention=convention, pk=pk)
     run_and_report(request, lambda: services.objective_delete(objective, by=request.user), "L'objectif est supprimé.")
     return redirect("actions:axis_edit", slug=convention.slug, number=objective.axis.number)
@@ -239,7 +247,7 @@ def objective_delete(request, slug, pk):
 
 @require_POST
 def fiche_move(request, slug, key):
-    convention = get_convention(request, slug, edit=True)
+    convention = get_convention(request, slug, contract=True)
     fiche = get_object_or_404(convention.fiches, key=key, is_current=True)
     direction = -1 if request.POST.get("direction") == "up" else 1
     run_and_report(request, lambda: services.fiche_move(fiche, direction, by=request.user),

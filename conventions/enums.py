@@ -19,6 +19,11 @@ class ConventionStatus(models.TextChoices):
     SIGNEE = "signee", "Signée"
     RENOUVELLEMENT = "renouvellement", "En renouvellement"
     ECHUE = "echue", "Échue"
+    ABANDONNEE = "abandonnee", "Abandonnée"
+
+
+# Statuses of a convention that has been signed: its text is contractual (`Convention.is_signed`).
+SIGNED_STATUSES = (ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT, ConventionStatus.ECHUE)
 
 
 class AvenantStatus(models.TextChoices):

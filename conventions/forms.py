@@ -5,7 +5,7 @@ from actions.models import Axis, Fiche
 from ctg.forms import DateInput, NormalizedNewlinesMixin
 
 from .enums import ANNEX_TITLES, AmendMode
-from .models import Article, Avenant, Equipment, avenant_date_errors
+from .models import Article, Avenant, Convention, Equipment, avenant_date_errors
 
 
 class AvenantForm(NormalizedNewlinesMixin, forms.ModelForm):
@@ -150,3 +150,46 @@ OPERATION_FORMS = {
     "ajouter-equipement": ("Ajouter un équipement ou service (annexe 3)", EquipmentForm),
     "abroger-equipement": ("Abroger un équipement ou service (annexe 3)", EquipmentChoiceForm),
 }
+
+
+STAMP_WIDGETS = {name: DateInput for name in ["prefecture_sent_on", "prefecture_received_on", "prefecture_published_on"]}
+STAMP_HELP = {"prefecture_act_id": "Par exemple 027-200066405-20251215-CC_201_2025-DE."}
+
+
+class ConventionSignForm(forms.ModelForm):
+    """The signature of a convention: date and place (checked by the service with every other
+    requirement, so that a refusal names them all at once), the préfecture stamp if already known."""
+
+    note = forms.CharField(label="Note (facultative)", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           help_text="Apparaît dans la chronologie et le journal de la convention.")
+
+    class Meta:
+        model = Convention
+        fields = ["signed_on", "signed_at", "prefecture_sent_on", "prefecture_received_on",
+                  "prefecture_published_on", "prefecture_act_id"]
+        widgets = {"signed_on": DateInput, **STAMP_WIDGETS}
+        help_texts = {"signed_at": "Lieu de signature, par exemple « Bourg-Achard ».", **STAMP_HELP}
+
+
+class CafValidationForm(forms.ModelForm):
+    class Meta:
+        model = Convention
+        fields = ["caf_validation_body", "caf_validation_on"]
+        widgets = {"caf_validation_on": DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = True
+
+
+class PrefectureStampForm(forms.ModelForm):
+    class Meta:
+        model = Convention
+        fields = ["prefecture_sent_on", "prefecture_received_on", "prefecture_published_on", "prefecture_act_id"]
+        widgets = STAMP_WIDGETS
+        help_texts = STAMP_HELP
+
+
+class StatusNoteForm(forms.Form):
+    note = forms.CharField(label="Note (facultative)", required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -57,6 +57,7 @@ KINDS = {
     "signature": "signature",
     "import": "import",
     "generation": "génération automatique",
+    "statut": "changement de statut",
 }
 
 # Fields whose change says nothing to a reader: edit counters, timestamps and authors already
@@ -99,6 +100,8 @@ class Source:
     label: object  # record -> the object in domain words
     scope: object = _own  # convention pk -> Q over the history model
     related: tuple = ()  # what `label` reads, joined in
+    created: str = ""  # the kind of a creation, when it is an event of its own ("statut")
+    details: object = None  # record -> French lines shown under a creation
 
     @property
     def history(self):
@@ -135,8 +138,14 @@ def _decision(r):
     return f"Décision{meeting} {_quote(r.text)}"
 
 
+def _status_change(r):
+    return f"Statut de la convention : {r.get_from_status_display().lower()} → {r.get_to_status_display().lower()}"
+
+
 SOURCES = [
     Source("conventions", "Convention", "convention", lambda r: "Convention", scope=lambda pk: Q(id=pk)),
+    Source("conventions", "StatusChange", "convention", _status_change, created="statut",
+           details=lambda r: [f"Note : {r.note}"] if r.note else []),
     Source("conventions", "Signatory", "convention", _signatory, related=("organisation",)),
     Source("conventions", "Commune", "convention", lambda r: f"Commune {r.name} ({r.insee})"),
     Source("conventions", "Visa", "convention", lambda r: f"Visa {_quote(r.text)}{_of_avenant(r)}", related=("avenant",)),
@@ -278,7 +287,8 @@ def _entry(source, record):
     reason = record.history_change_reason
     changes = []
     if record.history_type == "+":
-        kind = {IMPORT_REASON: "import", GENERATED_REASON: "generation"}.get(reason, "creation")
+        kind = {IMPORT_REASON: "import", GENERATED_REASON: "generation"}.get(reason, source.created or "creation")
+        changes = source.details(record) if source.details else []
     elif record.history_type == "-":
         kind = "suppression"
     else:

@@ -4,11 +4,14 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from ctg.errors import check_same_convention
+from ctg.errors import DomainError, check_same_convention
 
 from .enums import (
+    SIGNED_STATUSES,
     AmendMode,
     AvenantStatus,
     ConventionStatus,
@@ -22,6 +25,11 @@ from .enums import (
     TerritoryLevel,
 )
 from .in_force import InForceQuerySet, applied_avenants, convention_in_force, extended_end
+from .phase import UNKNOWN, phase_on, with_phase_facts
+
+FROZEN_MESSAGE = (
+    "La convention est signée : son texte, ses annexes et son plan d'actions ne changent plus que par avenant."
+)
 
 slug_validator = RegexValidator(r"^[a-z0-9-]+$", "Uniquement des minuscules, chiffres et tirets.")
 
@@ -38,6 +46,10 @@ class ConventionQuerySet(models.QuerySet):
         local_orgs = memberships.exclude(role=Role.CAF).values("organisation")
         signs = Signatory.objects.filter(convention=OuterRef("pk"), organisation__in=local_orgs)
         return self.filter(Q(caf__in=caf_orgs) | Q(Exists(signs)))
+
+    def with_phase_facts(self, on):
+        """Annotated with what `Convention.phase_on(on)` reads (`phase.with_phase_facts`)."""
+        return with_phase_facts(self, on)
 
 
 class Organisation(models.Model):
@@ -114,6 +126,11 @@ class Convention(PrefectureStamp):
     status = models.CharField("statut", max_length=20, choices=ConventionStatus.choices, default=ConventionStatus.PREPARATION)
     signed_on = models.DateField("signée le", null=True, blank=True)
     signed_at = models.CharField("signée à", max_length=120, blank=True)
+    caf_validation_body = models.CharField(
+        "validée par (instance de la Caf)", max_length=150, blank=True,
+        help_text="Conseil d'administration, commission d'action sociale…",
+    )
+    caf_validation_on = models.DateField("validée par la Caf le", null=True, blank=True)
     preamble = models.TextField("préambule", blank=True)
     previous_evaluation = models.TextField("annexe 1 — évaluation de la précédente CTG", blank=True)
     diagnosis_summary = models.TextField("annexe 2 — synthèse du diagnostic", blank=True)
@@ -145,6 +162,34 @@ class Convention(PrefectureStamp):
     def end_on(self, on):
         """The end date as extended by the avenants applied on `on`, in one query."""
         return extended_end(self, self.avenants.filter(applied_avenants(on)).only("effective_until"))
+
+    @property
+    def is_signed(self):
+        """Signed (and since then maybe in renewal, or ended): its text is contractual."""
+        return self.status in SIGNED_STATUSES
+
+    def contract_refusal(self):
+        """Why the body, the annexes and the base plan d'actions cannot be edited directly, in
+        French; "" while they can (in préparation). The one home of « a signed text is never
+        rewritten »: the permissions (`rules.py`), the services and the administration ask here."""
+        if self.is_signed:
+            return FROZEN_MESSAGE
+        if self.status == ConventionStatus.ABANDONNEE:
+            return "La préparation de cette convention est abandonnée : reprenez-la avant de la modifier."
+        return ""
+
+    def require_contract_editable(self):
+        if refusal := self.contract_refusal():
+            raise DomainError(refusal)
+
+    def phase_on(self, on, *, end=None, renewal_from=UNKNOWN):
+        """The status shown on `on`: the stored decision, then time (`conventions.phase`)."""
+        return phase_on(self, on, end=end, renewal_from=renewal_from)
+
+    @cached_property
+    def phase(self):
+        """The status shown today; a list sets it from `with_phase_facts`."""
+        return self.phase_on(timezone.localdate())
 
     def is_running_on(self, on, end=None):
         """Signed and within its period (as extended by avenants: `end`, computed when not given) on `on`."""
@@ -485,6 +530,10 @@ class SppeRow(models.Model):
 
 class Deliberation(models.Model):
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="deliberations")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="deliberations",
+        verbose_name="collectivité", help_text="La collectivité signataire qui a délibéré.",
+    )
     body = models.CharField("instance", max_length=150, help_text="Conseil communautaire, conseil municipal…")
     number = models.CharField("numéro", max_length=60, blank=True)
     date = models.DateField("date")
@@ -499,3 +548,33 @@ class Deliberation(models.Model):
 
     def __str__(self):
         return f"{self.body} n°{self.number} du {self.date:%d/%m/%Y}"
+
+    @property
+    def is_frozen(self):
+        """Part of the signed annexe 7: dated on or before the signature. Later deliberations (for
+        an avenant) are added and corrected after it."""
+        convention = self.convention
+        return convention.is_signed and (convention.signed_on is None or self.date <= convention.signed_on)
+
+
+class StatusChange(models.Model):
+    """One transition of a convention's lifecycle (`conventions.lifecycle`): who, when, why."""
+
+    convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField("ancien statut", max_length=20, choices=ConventionStatus.choices)
+    to_status = models.CharField("nouveau statut", max_length=20, choices=ConventionStatus.choices)
+    at = models.DateTimeField("le", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="par",
+    )
+    note = models.TextField("note", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "changement de statut"
+        verbose_name_plural = "changements de statut"
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"

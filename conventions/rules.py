@@ -3,6 +3,15 @@
 Roles on a convention: a superuser is `admin` everywhere; Caf staff (`caf`) on every convention
 of their Caf; a collectivité's coordinator (`coordinateur`) or elected official (`elu`) on the
 conventions their collectivité signs. Admin, Caf and coordinators may edit; élus only read.
+
+What editing reaches depends on the convention's lifecycle (`Convention.contract_refusal`, the
+one home of that rule): in préparation, editors write the body, the annexes and the plan; once
+signed, those are contractual and change only through an avenant, which editors draft
+(`ctg.propose_avenant`). Only the Caf (and the administrators) sign a convention or an avenant,
+record a préfecture stamp and change a convention's status (`ctg.sign_convention`,
+`ctg.change_status`). What is not contractual stays editable after signature with
+`ctg.edit_convention`: quarterly tracking, meetings, minutes and decisions, body membership,
+chargés de coopération, milestones, bilans.
 """
 
 import rules
@@ -11,6 +20,7 @@ from .enums import Role
 
 ADMIN = "admin"
 EDITOR_ROLES = {ADMIN, Role.CAF, Role.COORDINATEUR}
+SIGNER_ROLES = {ADMIN, Role.CAF}
 ROLE_RANK = [ADMIN, Role.CAF, Role.COORDINATEUR, Role.ELU]
 
 
@@ -52,5 +62,37 @@ def is_editor(user, convention):
     return convention is not None and role_on(user, convention) in EDITOR_ROLES
 
 
+@rules.predicate
+def is_signer(user, convention):
+    return convention is not None and role_on(user, convention) in SIGNER_ROLES
+
+
+@rules.predicate
+def contract_open(user, convention):
+    """The body, annexes and base plan may be edited directly: the convention is in préparation."""
+    return convention is not None and not convention.contract_refusal()
+
+
+@rules.predicate
+def is_signed(user, convention):
+    return convention is not None and convention.is_signed
+
+
+@rules.predicate
+def is_fiche_editor(user, fiche):
+    return fiche is not None and is_editor(user, fiche.convention)
+
+
+@rules.predicate
+def fiche_open(user, fiche):
+    """The fiche may be rewritten: a draft avenant proposes it, or the plan is in préparation."""
+    return fiche is not None and not fiche.edit_refusal()
+
+
 rules.add_perm("ctg.view_convention", has_role)
 rules.add_perm("ctg.edit_convention", is_editor)
+rules.add_perm("ctg.edit_contract", is_editor & contract_open)
+rules.add_perm("ctg.edit_fiche", is_fiche_editor & fiche_open)
+rules.add_perm("ctg.propose_avenant", is_editor & is_signed)
+rules.add_perm("ctg.sign_convention", is_signer)
+rules.add_perm("ctg.change_status", is_signer)

@@ -48,10 +48,19 @@ def _set_visas(avenant, visas):
         visa.delete()
 
 
+def require_signed(convention):
+    if not convention.is_signed:
+        raise DomainError(
+            "Cette convention n'est pas signée : un avenant ne modifie qu'une convention signée ; en préparation, "
+            "le texte et le plan d'actions se modifient directement."
+        )
+
+
 @authored
 def avenant_create(convention, *, by, visas=None, **fields):
     """A draft avenant numbered after the last one; its visas start from the convention's."""
     with transaction.atomic():
+        require_signed(convention)
         check_dates(convention, fields["effective_from"], fields.get("effective_until"))
         number = next_avenant_number(convention)
         fields["title"] = fields.get("title") or default_title(number)
@@ -95,6 +104,33 @@ def _fiche_in_force_for(avenant, fiche):
         )
     if avenant.operations.filter(target_fiche=fiche).exists():
         raise DomainError(f"L'avenant n°{avenant.number} comporte déjà une opération sur la fiche « {fiche.title} ».")
+
+
+@authored
+def fiche_propose_change(fiche, *, by, avenant=None):
+    """« Proposer dans un avenant » for a fiche of a signed convention: the new version of the
+    fiche a draft avenant proposes, to write in the fiche editor. The version already proposed
+    (in `avenant`, or in any draft) is reused; otherwise one is started in `avenant`, by default
+    the latest draft, or a new draft taking effect today."""
+    with transaction.atomic():
+        convention = fiche.convention
+        require_signed(convention)
+        proposed = Operation.objects.filter(
+            target_fiche=fiche, op=OperationKind.REPLACE_FICHE, avenant__status=AvenantStatus.BROUILLON,
+        ).select_related("fiche")
+        if avenant is not None:
+            proposed = proposed.filter(avenant=avenant)
+        if operation := proposed.order_by("-avenant__number").first():
+            return operation.fiche
+        if avenant is None:
+            avenant = convention.avenants.filter(status=AvenantStatus.BROUILLON).order_by("-number").first()
+        if avenant is None:
+            today = timezone.localdate()
+            end = convention.end_on(today)
+            if today > end:
+                raise DomainError(f"La convention a pris fin le {end:%d/%m/%Y} : elle ne se modifie plus par avenant.")
+            avenant = avenant_create(convention, by=by, effective_from=max(today, convention.start))
+        return operation_replace_fiche(avenant, fiche, by=by)
 
 
 @authored

@@ -2,24 +2,37 @@
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from ctg.shortcuts import requested_date
 
 from .models import Convention
+from .phase import renewal_from_expression
 
 
-def get_convention(request, slug, *, edit=False):
-    """The convention `slug` if the user has a role on it: 404 outside their territory,
-    403 when they may read it but the action needs editing rights."""
-    convention = get_object_or_404(Convention.objects.for_user(request.user).select_related("caf"), slug=slug)
-    if edit and not request.user.has_perm("ctg.edit_convention", convention):
+def get_convention(request, slug, *, edit=False, contract=False, sign=False):
+    """The convention `slug` if the user has a role on it: 404 outside their territory, 403 when
+    they may read it but the action needs editing rights (`edit`), writes its contractual text
+    (`contract`: the body, the annexes and the plan, frozen once signed) or is the Caf's (`sign`:
+    signing, the préfecture stamp, the status). The 403 page gives the reason."""
+    # The start of its renewal comes with it: the header shows the phase without another query.
+    conventions = Convention.objects.for_user(request.user).select_related("caf").annotate(
+        renewal_from=renewal_from_expression()
+    )
+    convention = get_object_or_404(conventions, slug=slug)
+    if (edit or contract) and not request.user.has_perm("ctg.edit_convention", convention):
         raise PermissionDenied("Votre rôle sur cette convention ne permet que la lecture.")
+    if contract and (refusal := convention.contract_refusal()):
+        raise PermissionDenied(refusal)
+    if sign and not request.user.has_perm("ctg.sign_convention", convention):
+        raise PermissionDenied("Seule la Caf signe la convention et ses avenants, enregistre le tampon de la "
+                               "préfecture et change le statut de la convention.")
     return convention
 
 
-def get_avenant(request, slug, number, *, edit=False):
-    """An avenant of a convention the user may see (or edit): 404 outside their territory."""
-    convention = get_convention(request, slug, edit=edit)
+def get_avenant(request, slug, number, *, edit=False, sign=False):
+    """An avenant of a convention the user may see (edit, sign): 404 outside their territory."""
+    convention = get_convention(request, slug, edit=edit, sign=sign)
     return convention, get_object_or_404(convention.avenants.select_related("signed_by"), number=number)
 
 
@@ -27,11 +40,17 @@ def convention_context(request, convention, tab):
     """What every convention page shows around its content: header, tabs, the date selector."""
     on, date_error = requested_date(request)
     state = convention.as_of(on)
+    user = request.user
+    if on == timezone.localdate():
+        convention.phase = convention.phase_on(on, end=state.end, renewal_from=convention.renewal_from)
     return {
         "convention": convention,
         "state": state,
         "on": on,
         "date_error": date_error,
         "tab": tab,
-        "can_edit": request.user.has_perm("ctg.edit_convention", convention),
+        "can_edit": user.has_perm("ctg.edit_convention", convention),
+        "can_edit_contract": user.has_perm("ctg.edit_contract", convention),
+        "can_propose": user.has_perm("ctg.propose_avenant", convention),
+        "can_sign": user.has_perm("ctg.sign_convention", convention),
     }

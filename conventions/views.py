@@ -1,23 +1,36 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ctg.errors import DomainError
 from ctg.shortcuts import run_and_report
 
-from . import services
+from . import lifecycle, services
 from .diagnosis import diagnosis_table
-from .enums import ANNEX_TITLES
-from .forms import OPERATION_FORMS, AvenantArticleFormSet, AvenantForm, SignForm
+from .enums import ANNEX_TITLES, AvenantStatus, ConventionStatus
+from .forms import (
+    OPERATION_FORMS,
+    AvenantArticleFormSet,
+    AvenantForm,
+    CafValidationForm,
+    ConventionSignForm,
+    PrefectureStampForm,
+    SignForm,
+    StatusNoteForm,
+)
 from .journal import GROUPS, journal_page
 from .models import Article, Avenant, Convention, Signatory, Visa
 from .shortcuts import convention_context, get_avenant, get_convention
 
 
 def convention_list(request):
-    conventions = (
+    today = timezone.localdate()
+    conventions = list(
         Convention.objects.for_user(request.user)
         .select_related("caf")
         .prefetch_related(Prefetch("signatories", queryset=Signatory.objects.select_related("organisation")))
@@ -25,8 +38,11 @@ def convention_list(request):
             fiche_count=Count("fiches", filter=Q(fiches__avenant__isnull=True), distinct=True),
             avenant_count=Count("avenants", distinct=True),
         )
+        .with_phase_facts(today)
         .order_by("-start", "title")
     )
+    for convention in conventions:
+        convention.phase = convention.phase_on(today, end=convention.end_in_force, renewal_from=convention.renewal_from)
     return render(request, "conventions/list.html", {"conventions": conventions})
 
 
@@ -41,7 +57,9 @@ def convention_detail(request, slug):
         communes=convention.communes.all(),
         visas=convention.visas.filter(avenant__isnull=True),
         avenants=avenants,
-        timeline=timeline(convention, avenants, convention.milestones.all()),
+        timeline=timeline(convention, avenants, convention.milestones.all(),
+                          convention.status_changes.select_related("by")),
+        note_form=StatusNoteForm(),
     )
     return render(request, "conventions/detail.html", context)
 
@@ -67,7 +85,7 @@ def annexes(request, slug):
             "local": sum(e.local_funding or 0 for e in equipment),
         },
         sppe_rows=convention.sppe_rows.all(),
-        deliberations=convention.deliberations.all(),
+        deliberations=convention.deliberations.select_related("organisation"),
     )
     return render(request, "conventions/annexes.html", context)
 
@@ -82,11 +100,15 @@ def journal(request, slug):
     return render(request, "conventions/journal.html", context)
 
 
-def timeline(convention, avenants, milestones):
-    """The life of the convention in date order: signature, avenants with their changes, milestones."""
+def timeline(convention, avenants, milestones, status_changes=()):
+    """The life of the convention in date order: signature, changes of status (who, why),
+    avenants with their changes, milestones."""
     events = []
     if convention.signed_on:
         events.append({"date": convention.signed_on, "kind": "signature", "title": "Signature de la convention"})
+    for change in status_changes:
+        events.append({"date": timezone.localtime(change.at).date(), "kind": "statut", "change": change,
+                       "title": f"Statut : {change.get_to_status_display().lower()}"})
     events.append({"date": convention.start, "kind": "periode", "title": "Début de la convention"})
     for avenant in avenants:
         events.append({"date": avenant.effective_from, "kind": "avenant", "avenant": avenant,
@@ -110,12 +132,16 @@ def avenant_context(request, convention, avenant):
         context["operation_forms"] = {
             kind: (label, form_class(prefix=kind, avenant=avenant)) for kind, (label, form_class) in OPERATION_FORMS.items()
         }
-        context["sign_form"] = SignForm(instance=avenant, initial={"signed_at": avenant.signed_at})
+        if context["can_sign"]:
+            context["sign_form"] = SignForm(instance=avenant, initial={"signed_at": avenant.signed_at})
     return context
 
 
 def avenant_create(request, slug):
     convention = get_convention(request, slug, edit=True)
+    if not convention.is_signed:
+        raise PermissionDenied("Cette convention n'est pas signée : un avenant ne modifie qu'une convention signée ; "
+                               "en préparation, le texte et le plan d'actions se modifient directement.")
     form = AvenantForm(request.POST or None, convention=convention,
                        initial={"visas": "\n".join(convention.visas.filter(avenant__isnull=True).values_list("text", flat=True))})
     if request.method == "POST" and form.is_valid():
@@ -213,6 +239,8 @@ def _operation(request, slug, number, pk):
 @require_POST
 def operation_delete(request, slug, number, pk):
     convention, avenant, operation = _operation(request, slug, number, pk)
+    if avenant.is_signed:
+        return refuse_signed(request, convention, avenant)
     run_and_report(request, lambda: services.operation_delete(operation, by=request.user), "L'opération est retirée.")
     return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
 
@@ -220,6 +248,8 @@ def operation_delete(request, slug, number, pk):
 @require_POST
 def operation_move(request, slug, number, pk):
     convention, avenant, operation = _operation(request, slug, number, pk)
+    if avenant.is_signed:
+        return refuse_signed(request, convention, avenant)
     direction = -1 if request.POST.get("direction") == "up" else 1
     run_and_report(request, lambda: services.operation_move(operation, direction, by=request.user),
                    "L'ordre des opérations est modifié.")
@@ -229,6 +259,8 @@ def operation_move(request, slug, number, pk):
 @require_POST
 def avenant_object_article(request, slug, number):
     convention, avenant = get_avenant(request, slug, number, edit=True)
+    if avenant.is_signed:
+        return refuse_signed(request, convention, avenant)
     run_and_report(request, lambda: services.avenant_generate_object_article(avenant, by=request.user),
                    "L'article 1 « Objet de l'avenant » est rédigé à partir des opérations.")
     return redirect("conventions:avenant", slug=convention.slug, number=avenant.number)
@@ -236,7 +268,7 @@ def avenant_object_article(request, slug, number):
 
 @require_POST
 def avenant_sign(request, slug, number):
-    convention, avenant = get_avenant(request, slug, number, edit=True)
+    convention, avenant = get_avenant(request, slug, number, sign=True)
     if avenant.is_signed:
         return refuse_signed(request, convention, avenant)
     # A separate instance: a refused signature must not show its typed date as if signed.
@@ -253,3 +285,126 @@ def avenant_sign(request, slug, number):
     context = avenant_context(request, convention, avenant)
     context["sign_form"] = form
     return render(request, "conventions/avenant.html", context)
+
+
+@require_POST
+def fiche_propose(request, slug, key):
+    """« Proposer dans un avenant »: open the fiche editor on the version a draft avenant proposes
+    (the one there, or a new one; `avenant`: the number of the draft to use)."""
+    convention = get_convention(request, slug, edit=True)
+    fiche = get_object_or_404(convention.fiches, key=key, is_current=True)
+    fiche.convention = convention
+    if not request.user.has_perm("ctg.propose_avenant", convention):
+        raise PermissionDenied("Cette convention n'est pas signée : modifiez la fiche directement.")
+    avenant = None
+    if number := request.POST.get("avenant"):
+        avenant = get_object_or_404(convention.avenants, number=number if number.isdigit() else 0,
+                                    status=AvenantStatus.BROUILLON)
+    try:
+        proposed = services.fiche_propose_change(fiche, by=request.user, avenant=avenant)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("actions:fiche", slug=convention.slug, key=fiche.key)
+    messages.success(request, f"La modification de l'action {fiche.number} est proposée dans l'avenant "
+                              f"n°{proposed.avenant.number} (brouillon) : rédigez-la ici ; elle ne s'appliquera "
+                              "qu'une fois l'avenant signé.")
+    return redirect("actions:fiche_edit", slug=convention.slug, key=proposed.key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lifecycle (`lifecycle.py`): the signature, the préfecture stamp, the changes of status.
+
+
+def _in_preparation(convention):
+    if convention.status != ConventionStatus.PREPARATION:
+        raise PermissionDenied(
+            "Cette convention est déjà signée." if convention.is_signed
+            else "La préparation de cette convention est abandonnée : reprenez-la avant de la signer."
+        )
+
+
+def signature_page(request, convention, form, *, validation_form=None, refusal=None):
+    context = convention_context(request, convention, "convention")
+    typed = form.cleaned_data.get("signed_on") if hasattr(form, "cleaned_data") else None
+    context.update(
+        form=form,
+        validation_form=validation_form or CafValidationForm(instance=convention),
+        checks=lifecycle.signature_checks(convention, signed_on=typed, with_signature=False),
+        refusal=refusal,
+        inventory=lifecycle.frozen_inventory(convention),
+    )
+    return render(request, "conventions/signature.html", context)
+
+
+def signature(request, slug):
+    """The confirmation page of the signature (Caf staff): what becomes frozen, what is still
+    missing (each at its place), the Caf's own validation, and the signature form."""
+    convention = get_convention(request, slug, sign=True)
+    _in_preparation(convention)
+    form = ConventionSignForm(request.POST or None, instance=Convention.objects.get(pk=convention.pk))
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            lifecycle.convention_sign(convention, by=request.user, **form.cleaned_data)
+        except lifecycle.SignatureRefused as error:
+            refusal = error
+            for place in ("signed_on", "signed_at"):
+                for message in error.problems.get(place, ()):
+                    form.add_error(place, message)
+        except DomainError as error:  # signed or abandoned meanwhile
+            raise PermissionDenied(error.message) from error
+        else:
+            messages.success(request, "La convention est signée. Son texte, ses annexes et son plan d'actions sont "
+                                      "désormais figés : ils ne changent plus que par avenant.")
+            return redirect(convention)
+    return signature_page(request, convention, form, refusal=refusal)
+
+
+@require_POST
+def caf_validation(request, slug):
+    """Record the Caf's own validation, from the confirmation page of the signature."""
+    convention = get_convention(request, slug, sign=True)
+    _in_preparation(convention)
+    form = CafValidationForm(request.POST, instance=Convention.objects.get(pk=convention.pk))
+    if form.is_valid():
+        lifecycle.convention_record_caf_validation(convention, by=request.user, body=form.cleaned_data["caf_validation_body"],
+                                                   on=form.cleaned_data["caf_validation_on"])
+        messages.success(request, "La validation par la Caf est enregistrée.")
+        return redirect(f"{reverse('conventions:signature', args=[convention.slug])}#validation-caf")
+    sign_form = ConventionSignForm(instance=convention)
+    return signature_page(request, convention, sign_form, validation_form=form)
+
+
+def prefecture_stamp(request, slug):
+    """Record the préfecture stamp of a signed convention (Caf staff), at any time after signature."""
+    convention = get_convention(request, slug, sign=True)
+    if not convention.is_signed:
+        raise PermissionDenied("Le tampon de la préfecture s'enregistre une fois la convention signée.")
+    form = PrefectureStampForm(request.POST or None, instance=Convention.objects.get(pk=convention.pk))
+    if request.method == "POST" and form.is_valid():
+        lifecycle.convention_record_prefecture_stamp(convention, by=request.user, **form.cleaned_data)
+        messages.success(request, "Le tampon de la préfecture est enregistré.")
+        return redirect(f"{convention.get_absolute_url()}#signature")
+    context = convention_context(request, convention, "convention")
+    context["form"] = form
+    return render(request, "conventions/prefecture_form.html", context)
+
+
+TRANSITIONS = {
+    "renouvellement": (lifecycle.convention_start_renewal, "La convention est en renouvellement."),
+    "abandon": (lifecycle.convention_abandon, "La préparation de la convention est abandonnée."),
+    "reprise": (lifecycle.convention_resume, "La préparation de la convention reprend."),
+}
+
+
+@require_POST
+def status_change(request, slug, action):
+    """Start the renewal, abandon or resume a preparation (Caf staff), with an optional note."""
+    convention = get_convention(request, slug, sign=True)
+    if action not in TRANSITIONS:
+        raise Http404
+    service, success = TRANSITIONS[action]
+    form = StatusNoteForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    run_and_report(request, lambda: service(convention, by=request.user, note=note), success)
+    return redirect(convention)

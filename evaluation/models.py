@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -65,6 +66,30 @@ class Milestone(models.Model):
         self.done_at = timezone.now()
         self.done_by = by
         self.save(update_fields=["status", "done_at", "done_by"])
+
+
+# The steps of a renewal (`003_…`, `000_…`): the first of them, begun after the signature, puts a
+# signed convention « en renouvellement » (`conventions.phase`).
+RENEWAL_KINDS = (
+    MilestoneKind.EVALUATION, MilestoneKind.DIAGNOSTIC, MilestoneKind.ENJEUX, MilestoneKind.PLAN_ACTION,
+    MilestoneKind.ECRITURE, MilestoneKind.VALIDATION_CAF, MilestoneKind.VALIDATION_CONSEILS,
+)
+
+
+def renewal_start():
+    """The start of the first renewal milestone of the convention `OuterRef("pk")`: of a renewal
+    kind, not cancelled, begun after the signature (a diagnostic made before it prepared this
+    convention, not the next one). A milestone without start begins on its due date."""
+    begins = Coalesce("start", "end")
+    milestones = (
+        Milestone.objects.filter(convention=OuterRef("pk"), kind__in=RENEWAL_KINDS)
+        .exclude(status=MilestoneStatus.ANNULE)
+        .annotate(begins=begins)
+        .filter(begins__gt=Coalesce(OuterRef("signed_on"), OuterRef("start")))
+        .order_by()
+        .values("convention")
+    )
+    return Subquery(milestones.annotate(first=Min("begins")).values("first"))
 
 
 class Bilan(models.Model):

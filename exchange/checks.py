@@ -140,6 +140,9 @@ class Validator:
         for item in (c.get("annexes") or {}).get("equipment", []):
             self.check_equipment(item)
             self.equipment.define(item)
+        for deliberation in (c.get("annexes") or {}).get("deliberations", []):
+            if deliberation.get("signatory"):
+                self.resolve_party(deliberation["signatory"], join_path(deliberation["_path"], "signatory"))
 
     def check_fiche(self, fiche):
         path = fiche["_path"]

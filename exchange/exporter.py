@@ -63,6 +63,12 @@ def _grouped(queryset, attribute):
     return groups
 
 
+def _additions(data, *keys):
+    """`data` without the version 1 additions `keys` that have nothing to say: they are written
+    only when there is something to write, so that earlier readers keep reading the export."""
+    return {key: value for key, value in data.items() if key not in keys or value is not None}
+
+
 def _prefecture_out(instance):
     if not instance.has_prefecture_stamp:
         return None
@@ -108,7 +114,7 @@ class _Exporter:
         c = self.c
         base_fiches = [self.fiche(f) for f in self.fiches.values() if f.avenant_id is None]
         amendments = [self.avenant(a) for a in self.avenants]
-        return shape(CONVENTION, {
+        return _additions(shape(CONVENTION, {
             "slug": c.slug,
             "title": c.title,
             "caf": self.organisation(c.caf),
@@ -116,6 +122,8 @@ class _Exporter:
             "status": c.status,
             "signed_on": out(c.signed_on),
             "signed_at": out(c.signed_at),
+            "caf_validation": {"body": c.caf_validation_body, "date": out(c.caf_validation_on)}
+            if c.caf_validation_on else None,
             "prefecture": _prefecture_out(c),
             "signatories": [
                 {"organisation": self.organisation(s.organisation), **give(s, SIGNATORY_FIELDS)}
@@ -138,7 +146,7 @@ class _Exporter:
                 shape(MILESTONE, {**give(m, MILESTONE_FIELDS), "body": m.body.key if m.body else None})
                 for m in c.milestones.select_related("body").order_by("position", "id")
             ],
-        })
+        }), "caf_validation")
 
     def organisation(self, organisation):
         return give(organisation, ORGANISATION_FIELDS)
@@ -204,7 +212,11 @@ class _Exporter:
             "sppe_schema": [give(row, SPPE_FIELDS) for row in c.sppe_rows.order_by("position", "id")],
             "governance_text": out(c.governance_text),
             "evaluation_text": out(c.evaluation_text),
-            "deliberations": [give(d, DELIBERATION_FIELDS) for d in c.deliberations.order_by("position", "id")],
+            "deliberations": [
+                _additions({**give(d, DELIBERATION_FIELDS), "signatory": d.organisation.code if d.organisation else None},
+                           "signatory")
+                for d in c.deliberations.select_related("organisation").order_by("position", "id")
+            ],
         })
 
     def governance(self, base_fiches, amendments):

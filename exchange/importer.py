@@ -153,6 +153,8 @@ class _Writer:
         self.convention = convention = self.save(Convention(
             slug=c["slug"], title=c["title"], caf=caf, start=c["period"]["start"], end=c["period"]["end"],
             status=c["status"], signed_on=c["signed_on"], signed_at=c["signed_at"], preamble=c["preamble"],
+            caf_validation_body=(c["caf_validation"] or {}).get("body", ""),
+            caf_validation_on=(c["caf_validation"] or {}).get("date"),
             previous_evaluation=annexes["previous_evaluation"],
             diagnosis_summary=annexes["diagnosis"]["summary"],
             governance_text=annexes["governance_text"], evaluation_text=annexes["evaluation_text"],
@@ -240,7 +242,11 @@ class _Writer:
         self.positioned(DiagnosisIssue, annexes["diagnosis"]["issues"], text="text", convention=convention)
         self.positioned(DiagnosisIndicator, annexes["diagnosis"]["indicators"], DIAGNOSIS_INDICATOR_FIELDS, convention=convention)
         self.positioned(SppeRow, annexes["sppe_schema"], SPPE_FIELDS, convention=convention)
-        self.positioned(Deliberation, annexes["deliberations"], DELIBERATION_FIELDS, convention=convention)
+        Deliberation.objects.bulk_create(
+            Deliberation(convention=convention, position=position, organisation=self.parties.get(d["signatory"]),
+                         **take(d, DELIBERATION_FIELDS))
+            for position, d in enumerate(annexes["deliberations"])
+        )
 
     def write_governance(self, governance, milestones):
         convention = self.convention

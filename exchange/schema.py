@@ -213,6 +213,7 @@ DELIBERATION = Obj({
     "number": opt(Char(Deliberation, "number")),
     "date": req(DateType()),
     "title": req(Char(Deliberation, "title")),
+    "signatory": opt(ORG_CODE),  # version 1 addition: the collectivité that deliberated
 })
 ANNEXES = Obj({
     "previous_evaluation": opt(Text()),
@@ -291,6 +292,8 @@ CONVENTION = Obj({
     "status": req(Choice(ConventionStatus, "statut de convention inconnu")),
     "signed_on": opt(DateType()),
     "signed_at": opt(Char(Convention, "signed_at")),
+    # Version 1 addition: the Caf's own validation before signature.
+    "caf_validation": opt(Obj({"body": req(Char(Convention, "caf_validation_body")), "date": req(DateType())})),
     "prefecture": opt(PREFECTURE),
     "signatories": opt(ListOf(SIGNATORY)),
     "communes": opt(ListOf(COMMUNE)),

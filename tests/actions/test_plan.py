@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from actions.models import Fiche, Objective
-from conventions.enums import OperationKind
+from conventions.enums import ConventionStatus, OperationKind
 from conventions.models import Commune, Operation
 from tests.actions.helpers import form_data
 from tests.factories import (
@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def convention():
-    convention = ConventionFactory()
+    # The plan is written while the convention is in préparation; once signed it is frozen
+    # (tests/actions/test_frozen_plan.py).
+    convention = ConventionFactory(status=ConventionStatus.PREPARATION, signed_on=None)
     axis = AxisFactory(convention=convention, number=1, title="Petite enfance et parentalité")
     AxisFactory(convention=convention, number=2, title="Jeunesse")
     commune = Commune.objects.create(convention=convention, name="Bourg-Achard", insee="27103")

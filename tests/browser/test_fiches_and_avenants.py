@@ -1,6 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
+from conventions.enums import ConventionStatus
 from tests.browser import log_in
 from tests.factories import ConventionFactory, FicheFactory, users_for
 
@@ -31,7 +32,8 @@ def test_wrong_password_shows_a_french_error(live_server, page):
 
 
 def test_filter_the_plan_edit_a_fiche_add_an_indicator_and_see_the_history(live_server, page):
-    convention = ConventionFactory(title="CTG Roumois Seine")
+    # A plan in préparation: once signed, a fiche changes only through an avenant.
+    convention = ConventionFactory(title="CTG Roumois Seine", status=ConventionStatus.PREPARATION, signed_on=None)
     fiche = FicheFactory(axis__convention=convention, number=1, title="Développer les passerelles", themes=["enfance"])
     FicheFactory(axis=fiche.axis, number=2, title="Créer un LAEP", themes=["parentalite"])
     user = users_for(convention)["caf"]
@@ -69,7 +71,7 @@ def test_write_an_avenant_with_one_operation_and_sign_it(live_server, page):
     convention = ConventionFactory(title="CTG Roumois Seine", start=datetime.date(2022, 11, 29),
                                    end=datetime.date(2026, 12, 31))
     FicheFactory(axis__convention=convention, number=5, title="Aller vers les familles éloignées des services")
-    user = users_for(convention)["coordinateur"]
+    user = users_for(convention)["caf"]  # coordinators draft avenants; only the Caf signs them
     log_in(page, live_server, user.username)
     page.goto(f"{live_server.url}/conventions/{convention.slug}/")
     page.get_by_role("link", name="Rédiger un avenant").click()

@@ -15,7 +15,7 @@ def test_convention_inlines_hold_only_its_own_visas_and_articles(staff_client, f
     formsets = {f.formset.prefix: f.formset for f in response.context["inline_admin_formsets"]}
     assert [a.title for a in formsets["articles"].queryset] == ["Objet de la convention"]
     assert [v.avenant for v in formsets["visas"].queryset] == [None]
-    assert set(formsets) == {"signatories", "communes", "visas", "articles", "avenants"}
+    assert set(formsets) == {"signatories", "communes", "visas", "articles", "avenants", "status_changes"}
 
 
 def test_visas_and_articles_added_in_an_avenant_belong_to_its_convention(staff_client, full_convention):

@@ -247,7 +247,7 @@ def test_fiche_page_offers_to_propose_a_change_in_a_draft_avenant(client, conven
     create_avenant(client, convention)
     fiche = convention.fiches.get(key="coordination")
     page = client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])).content.decode()
-    assert "Proposer une modification dans l'avenant n°1" in page
+    assert "Proposer dans l'avenant n°1" in page
     response = client.post(url("operation_add", convention, 1, "modifier-fiche"), {"modifier-fiche-fiche": fiche.pk})
     new = Fiche.objects.get(previous_version=fiche)
     assert response.url == reverse("actions:fiche_edit", args=[convention.slug, new.key])

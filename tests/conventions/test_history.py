@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from actions import services as plan
 from conventions import services
-from conventions.enums import AvenantStatus
+from conventions.enums import AvenantStatus, ConventionStatus
 from conventions.models import Avenant, Equipment, Operation, Visa
 from ctg.history import GENERATED_REASON
 from evaluation import services as evaluation
@@ -78,6 +78,8 @@ def test_avenant_services_called_outside_a_request_record_their_author(conventio
 
 
 def test_plan_governance_and_evaluation_services_record_their_author(convention, someone):
+    convention.status = ConventionStatus.PREPARATION  # the plan's structure is written before signature
+    convention.save()
     first = plan.axis_create(convention, "Gouvernance", by=someone)
     second = plan.axis_create(convention, "Petite enfance", by=someone)
     plan.objective_create(second, "Accueillir", by=someone)
@@ -93,6 +95,8 @@ def test_plan_governance_and_evaluation_services_record_their_author(convention,
 
 
 def test_a_service_called_with_no_user_leaves_the_history_without_author(convention):
+    convention.status = ConventionStatus.PREPARATION
+    convention.save()
     plan.axis_create(convention, "Gouvernance", by=None)
     assert convention.axes.model.history.get().history_user is None
 

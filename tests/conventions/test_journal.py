@@ -23,6 +23,7 @@ from conventions.models import (
     Operation,
     Signatory,
     SppeRow,
+    StatusChange,
     Visa,
 )
 from ctg.history import acting
@@ -195,6 +196,7 @@ def grow(convention, user, rounds):
             meeting = Meeting.objects.create(convention=convention, body=body, date=datetime.date(2026, 3, 12), title="COPIL")
             Decision.objects.create(meeting=meeting, text="Décision")
             CooperationOfficer.objects.create(convention=convention, name=f"Chargé {i}", scope="territorial")
+            StatusChange.objects.create(convention=convention, from_status="signee", to_status="renouvellement")
             convention.preamble = f"Préambule {i}"
             convention.save()
             Member.objects.filter(body=body).first().save()  # a modification with nothing changed

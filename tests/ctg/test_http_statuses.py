@@ -13,7 +13,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from conventions.enums import AvenantStatus
+from conventions.enums import AvenantStatus, ConventionStatus
 from evaluation.models import Bilan
 from tests.actions.helpers import form_data as fiche_data
 from tests.evaluation.helpers import form_data as milestone_data
@@ -49,8 +49,15 @@ def assert_shown_again(response, error, typed):
 # --- Invalid forms: 200 ------------------------------------------------------------------------
 
 
+def in_preparation(convention):
+    """Its plan is written in place only before the signature."""
+    convention.status = ConventionStatus.PREPARATION
+    convention.save()
+    return convention
+
+
 def test_a_fiche_with_an_error(client, convention, users):
-    fiche = convention.fiches.get()
+    fiche = in_preparation(convention).fiches.get()
     login(client, users, "coordinateur")
     response = client.post(reverse("actions:fiche_edit", args=[convention.slug, fiche.key]), fiche_data(
         fiche, start_year="2027", end_year="2026", target_public="Les familles des Monts-du-Roumois"))
@@ -131,7 +138,7 @@ def test_a_file_that_is_not_a_workbook(client, convention, users):
 
 
 def test_a_concurrent_change_of_the_same_fiche_is_a_conflict(client, convention, users):
-    fiche = convention.fiches.get()
+    fiche = in_preparation(convention).fiches.get()
     other = client.__class__()
     login(client, users, "caf")
     other.force_login(users["coordinateur"])

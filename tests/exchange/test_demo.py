@@ -19,7 +19,7 @@ from tests.exchange.helpers import normalised
 
 DEMO_DIR = Path(exchange.__file__).resolve().parent / "demo"
 DOCUMENTS = sorted(DEMO_DIR.glob("*.json"))
-SLUGS = {"roumois-seine-2022", "pornic-agglo-2025", "ecouen-2020", "landerneau-daoulas-2022"}
+SLUGS = {"roumois-seine-2022", "pornic-agglo-2025", "ecouen-2020", "ecouen-2027", "landerneau-daoulas-2022"}
 DOMAIN_APPS = ("conventions", "actions", "governance", "evaluation", "auth")
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +65,7 @@ def row_counts():
     }
 
 
-def test_demo_folder_holds_the_four_conventions():
+def test_demo_folder_holds_the_five_conventions():
     assert {load_json(path)["convention"]["slug"] for path in DOCUMENTS} == SLUGS
     assert all(path.name == f"{load_json(path)['convention']['slug']}.json" for path in DOCUMENTS)
 
@@ -105,7 +105,7 @@ def test_demo_accounts_log_in_and_see_their_conventions():
         "admin": SLUGS,
         "caf.eure": {"roumois-seine-2022"},
         "caf.loire-atlantique": {"pornic-agglo-2025"},
-        "caf.val-d-oise": {"ecouen-2020"},
+        "caf.val-d-oise": {"ecouen-2020", "ecouen-2027"},
         "caf.finistere": {"landerneau-daoulas-2022"},
         "coord.roumois": {"roumois-seine-2022"},
         "elu.roumois": {"roumois-seine-2022"},
@@ -122,6 +122,16 @@ def test_demo_accounts_log_in_and_see_their_conventions():
     assert not caf_eure.is_staff
     assert not Convention.objects.for_user(caf_eure).filter(slug="pornic-agglo-2025").exists()
     assert authenticate(username="caf.eure", password="wrong") is None
+
+
+def test_the_ctg_in_preparation_shows_what_its_signature_still_lacks(client):
+    loaddemo()
+    client.force_login(authenticate(username="caf.val-d-oise", password="demo"))
+    content = client.get("/conventions/ecouen-2027/signer/").content.decode()
+    assert "Délibération manquante (annexe 7) : Commune du Mesnil-Aubry." in content
+    assert "Commune d&#x27;Écouen : Conseil municipal d&#x27;Écouen du 19/11/2026" in content
+    assert "Indiquez l&#x27;instance de la Caf qui a validé la convention" in content
+    assert "Le plan d&#x27;actions couvre les 4 thématiques obligatoires." in content
 
 
 def test_roumois_seine_before_and_after_avenant_2():

@@ -76,7 +76,7 @@ ACCOUNTS = [
         "Marchand",
         Role.COORDINATEUR,
         ROUMOIS_SEINE,
-        "coordinateur CTG de Roumois Seine (modification des fiches et du suivi)",
+        "coordinateur CTG de Roumois Seine (suivi, séances, propositions d'avenant)",
     ),
     (
         "elu.roumois",
