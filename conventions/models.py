@@ -146,6 +146,12 @@ class Convention(PrefectureStamp):
         """The end date as extended by the avenants applied on `on`, in one query."""
         return extended_end(self, self.avenants.filter(applied_avenants(on)).only("effective_until"))
 
+    @property
+    def is_in_preparation(self):
+        """Whether the body and the annexes may still be edited in place (the preparation editors
+        ask this one question; a signed text changes only through an avenant)."""
+        return self.status == ConventionStatus.PREPARATION
+
     def is_running_on(self, on, end=None):
         """Signed and within its period (as extended by avenants: `end`, computed when not given) on `on`."""
         if self.status not in (ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT) or on < self.start:
@@ -484,7 +490,13 @@ class SppeRow(models.Model):
 
 
 class Deliberation(models.Model):
+    """A deliberation of annexe 7: the assembly of a signatory collectivité authorising the signature."""
+
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="deliberations")
+    signatory = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="deliberations",
+        verbose_name="collectivité signataire", help_text="La collectivité dont l'assemblée a délibéré.",
+    )
     body = models.CharField("instance", max_length=150, help_text="Conseil communautaire, conseil municipal…")
     number = models.CharField("numéro", max_length=60, blank=True)
     date = models.DateField("date")

@@ -3,6 +3,8 @@
 Roles on a convention: a superuser is `admin` everywhere; Caf staff (`caf`) on every convention
 of their Caf; a collectivité's coordinator (`coordinateur`) or elected official (`elu`) on the
 conventions their collectivité signs. Admin, Caf and coordinators may edit; élus only read.
+Only Caf staff (and superusers) create a convention. The body and the annexes are prepared in
+place while the convention is in preparation (`Convention.is_in_preparation`), by its editors.
 """
 
 import rules
@@ -21,6 +23,10 @@ def _memberships(user):
     return user._ctg_memberships
 
 
+def _active(user):
+    return bool(user and user.is_authenticated and user.is_active)
+
+
 def _signatory_orgs(convention):
     if not hasattr(convention, "_ctg_signatory_orgs"):
         convention._ctg_signatory_orgs = set(convention.signatories.values_list("organisation_id", flat=True))
@@ -29,7 +35,7 @@ def _signatory_orgs(convention):
 
 def role_on(user, convention):
     """The user's strongest role on the convention, or None."""
-    if not user or not user.is_authenticated or not user.is_active:
+    if not _active(user):
         return None
     if user.is_superuser:
         return ADMIN
@@ -52,5 +58,17 @@ def is_editor(user, convention):
     return convention is not None and role_on(user, convention) in EDITOR_ROLES
 
 
+@rules.predicate
+def has_caf_membership(user):
+    return _active(user) and (user.is_superuser or any(role == Role.CAF for _, role in _memberships(user)))
+
+
+@rules.predicate
+def in_preparation(user, convention):
+    return convention is not None and convention.is_in_preparation
+
+
 rules.add_perm("ctg.view_convention", has_role)
 rules.add_perm("ctg.edit_convention", is_editor)
+rules.add_perm("ctg.create_convention", has_caf_membership)
+rules.add_perm("ctg.prepare_convention", is_editor & in_preparation)
