@@ -13,6 +13,7 @@ from .enums import ANNEX_TITLES
 from .forms import OPERATION_FORMS, AvenantArticleFormSet, AvenantForm, SignForm
 from .journal import GROUPS, journal_page
 from .models import Article, Avenant, Convention, Signatory, Visa
+from .parties import signature_context
 from .shortcuts import convention_context, get_avenant, get_convention
 
 
@@ -37,7 +38,7 @@ def convention_detail(request, slug):
     avenants = list(convention.avenants.prefetch_related("operations__fiche", "operations__target_fiche",
                                                          "operations__equipment", "operations__target_equipment"))
     context.update(
-        signatories=convention.signatories.select_related("organisation"),
+        **signature_context(convention),
         communes=convention.communes.all(),
         visas=convention.visas.filter(avenant__isnull=True),
         avenants=avenants,
@@ -104,7 +105,7 @@ def avenant_context(request, convention, avenant):
         visas=Visa.objects.filter(avenant=avenant),
         articles=Article.objects.filter(avenant=avenant),
         operations=avenant.operations.select_related("fiche", "target_fiche", "equipment", "target_equipment"),
-        signatories=convention.signatories.select_related("organisation"),
+        **signature_context(convention),
     )
     if context["can_edit"] and not avenant.is_signed:
         context["operation_forms"] = {
