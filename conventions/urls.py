@@ -1,14 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import editor_views, views
 
 app_name = "conventions"
 
 urlpatterns = [
     path("", views.convention_list, name="list"),
+    path("nouvelle/", editor_views.convention_create, name="create"),
     path("<slug:slug>/", views.convention_detail, name="detail"),
     path("<slug:slug>/annexes/", views.annexes, name="annexes"),
     path("<slug:slug>/journal/", views.journal, name="journal"),
+    path("<slug:slug>/preparer/<slug:part>/", editor_views.prepare, name="prepare"),
     path("<slug:slug>/avenants/nouveau/", views.avenant_create, name="avenant_create"),
     path("<slug:slug>/avenants/<int:number>/", views.avenant_detail, name="avenant"),
     path("<slug:slug>/avenants/<int:number>/modifier/", views.avenant_edit, name="avenant_edit"),

@@ -28,7 +28,9 @@ def convention_list(request):
         )
         .order_by("-start", "title")
     )
-    return render(request, "conventions/list.html", {"conventions": conventions})
+    return render(request, "conventions/list.html", {
+        "conventions": conventions, "can_create": request.user.has_perm("ctg.create_convention"),
+    })
 
 
 def convention_detail(request, slug):
@@ -68,7 +70,7 @@ def annexes(request, slug):
             "local": sum(e.local_funding or 0 for e in equipment),
         },
         sppe_rows=convention.sppe_rows.all(),
-        deliberations=convention.deliberations.all(),
+        deliberations=convention.deliberations.select_related("signatory"),
     )
     return render(request, "conventions/annexes.html", context)
 
