@@ -2,6 +2,8 @@
 annexes 1, 5 and 6; the diagnosis grid and the enjeux (annexe 2); rows of equipment (annexe 3),
 of the SPPE schéma (annexe 4) and of deliberations (annexe 7). Rows work as in `editor_forms`."""
 
+import re
+
 from django import forms
 
 from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin
@@ -13,11 +15,11 @@ from .models import Convention, Deliberation, DiagnosisIssue, Equipment, Organis
 from .parties import assembly_of
 
 
-def annex_text_form(field_name, label, help_text):
-    """The form of an annexe written as one Markdown text (annexes 1, 5 and 6)."""
+def annex_text_form(field_name, label, help_text, rows=18):
+    """The form of an annexe written as one Markdown text (annexes 1, 5 and 6, the diagnosis summary)."""
     return forms.modelform_factory(
         Convention, form=forms.ModelForm, fields=[field_name], labels={field_name: label},
-        help_texts={field_name: help_text}, widgets={field_name: forms.Textarea(attrs={"rows": 18, **MARKDOWN})},
+        help_texts={field_name: help_text}, widgets={field_name: forms.Textarea(attrs={"rows": rows, **MARKDOWN})},
     )
 
 
@@ -75,6 +77,33 @@ TerritoryFormSet = forms.formset_factory(TerritoryForm, formset=TerritoryFormSet
 IndicatorRowFormSet = forms.formset_factory(IndicatorRowForm, formset=IndicatorRowFormSet, extra=0, can_delete=True)
 
 
+SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+class SpacedNumber:
+    """A number typed the French way, spaces between the thousands: « 120 000,50 »."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = SPACES.sub("", value)
+        return super().to_python(value)
+
+
+class AmountField(SpacedNumber, forms.DecimalField):
+    pass
+
+
+class NumberField(SpacedNumber, forms.FloatField):
+    pass
+
+
+def decimal_text(value):
+    """A stored value as typed in French: « 76 », « 41,5 »."""
+    if value is None:
+        return None
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
 class DiagnosisGrid:
     """The portrait de territoire as a grid: one row per indicator (name, unit, year), one column
     per territory (level, code), a value in each cell (`valeur-<row>_<column>`, French decimals)."""
@@ -88,7 +117,7 @@ class DiagnosisGrid:
             if table:
                 territories = [{"level": c["level"], "code": c["code"]} for c in table["columns"]]
                 rows = [{"indicator": r["indicator"], "unit": r["unit"], "year": r["year"]} for r in table["rows"]]
-                values = {f"{i}_{j}": v for i, r in enumerate(table["rows"]) for j, v in enumerate(r["values"])}
+                values = {f"{i}_{j}": decimal_text(v) for i, r in enumerate(table["rows"]) for j, v in enumerate(r["values"])}
             else:
                 territories = default_territories(convention)
                 rows = []
@@ -97,7 +126,7 @@ class DiagnosisGrid:
         self.cells = forms.Form(data, prefix="valeur", initial=values)
         for i in range(len(self.indicators.forms)):
             for j in range(len(self.territories.forms)):
-                self.cells.fields[f"{i}_{j}"] = forms.FloatField(
+                self.cells.fields[f"{i}_{j}"] = NumberField(
                     required=False, localize=True, label="Valeur",
                     error_messages={"invalid": "Un nombre, par exemple 41,5."},
                     widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "input--cell"}),
@@ -164,6 +193,7 @@ class EquipmentForm(RowMixin, forms.ModelForm):
         labels = {"funded_by": "Soutenu par", "caf_funding": "Financement Caf (€)",
                   "local_funding": "Financement collectivité (€)", "commune": "Commune"}
         localized_fields = ["caf_funding", "local_funding"]
+        field_classes = {"caf_funding": AmountField, "local_funding": AmountField}
         widgets = {
             "caf_funding": forms.TextInput(attrs={"inputmode": "decimal"}),
             "local_funding": forms.TextInput(attrs={"inputmode": "decimal"}),
@@ -196,6 +226,7 @@ class SppeForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
         fields = ["kind", "name", "address", "current_places", "supported_places", "projection", "projected_places",
                   "horizon_year", "staffing_needs", "investment_type", "investment_details"]
         localized_fields = ["current_places", "supported_places", "projected_places"]
+        field_classes = {name: NumberField for name in localized_fields}
         widgets = {
             "current_places": forms.TextInput(attrs={"inputmode": "decimal"}),
             "supported_places": forms.TextInput(attrs={"inputmode": "decimal"}),

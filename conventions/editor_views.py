@@ -213,7 +213,7 @@ def diagnosis_forms(data, convention, rows):
     communes = list(convention.communes.all())
     signatories = list(convention.signatories.select_related("organisation"))
     summary = annex_text_form("diagnosis_summary", "Synthèse du diagnostic partagé",
-                              "Ce que le diagnostic retient, données froides et chaudes (Markdown).")
+                              "Ce que le diagnostic retient, données froides et chaudes (Markdown).", rows=6)
     return {
         "text": summary(data, instance=convention),
         "grid": DiagnosisGrid(data, convention=convention, indicators=_rows(rows, "indicators"),

@@ -53,3 +53,10 @@ def form_data(response, containing):
     parser.feed(response.content.decode())
     form = next(f for f in parser.forms if containing in f)
     return {name: values if len(values) > 1 else values[0] for name, values in form.items()}
+
+
+def region_data(response):
+    """The fields of a region htmx swapped into the page (a response without its <form>)."""
+    parser = _Forms()
+    parser.feed(f"<form>{response.content.decode()}</form>")
+    return {name: values if len(values) > 1 else values[0] for name, values in parser.forms[0].items()}

@@ -15,7 +15,7 @@ from conventions.models import Article, Organisation
 from conventions.pdf import ConventionPdf
 from tests.factories import FicheFactory
 
-from .helpers import form_data
+from .helpers import form_data, region_data
 
 pytestmark = pytest.mark.django_db
 
@@ -29,10 +29,6 @@ def opened(client, convention, part):
     response = client.get(url(convention, part))
     assert response.status_code == 200
     return form_data(response, "fingerprint")
-
-
-def article_fields(data):
-    return {key: value for key, value in data.items() if key.startswith("articles-")}
 
 
 def titles(convention):
@@ -65,7 +61,6 @@ def test_the_modifier_buttons_show_only_to_those_who_may_prepare(client, prepare
 
 @pytest.mark.parametrize("status", [ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT, ConventionStatus.ECHUE])
 def test_a_convention_out_of_preparation_is_not_edited_in_place(client, prepared, roles, status):
-    data = None
     client.force_login(roles["caf"])
     data = opened(client, prepared, "texte")
     prepared.status = status
@@ -145,8 +140,7 @@ def test_move_an_article_up_then_save_renumbers(client, prepared, roles, htmx):
     assert page.index('value="Effet et durée de la convention"') < page.index('value="Incidences et révision"')
     assert titles(prepared)[4] == ("5", "Incidences et révision")  # nothing saved yet
     if htmx:  # the browser keeps the rest of the form and swaps the region in
-        moved = form_data(type("R", (), {"content": f"<form>{page}</form>".encode()}), "articles-TOTAL_FORMS")
-        data = {**{k: v for k, v in data.items() if not k.startswith("articles-")}, **moved}
+        data = {**{k: v for k, v in data.items() if not k.startswith("articles-")}, **region_data(response)}
     else:
         data = form_data(response, "fingerprint")
     assert client.post(url(prepared, "texte"), data).status_code == 302
