@@ -8,7 +8,7 @@ from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from actions.models import Fiche, FicheTheme, fiche_key, refresh_current_flags
+from actions.models import Fiche, FicheTheme, fiche_key, next_fiche_number, refresh_current_flags
 from ctg.errors import DomainError
 from ctg.history import authored
 from ctg.keys import unique_slug
@@ -212,12 +212,8 @@ def operation_add_fiche(avenant, *, by, axis, title):
     with transaction.atomic():
         require_draft(avenant)
         convention = avenant.convention
-        number = max(
-            Fiche.objects.filter(convention=convention).aggregate(n=Max("number"))["n"] or 0,
-            0,
-        ) + 1
         fiche = Fiche.objects.create(
-            convention=convention, avenant=avenant, axis=axis, title=title, number=number,
+            convention=convention, avenant=avenant, axis=axis, title=title, number=next_fiche_number(convention),
             key=fiche_key(convention, title), nature=["nouvelle"],
         )
         FicheTheme.objects.create(fiche=fiche, theme="autre", position=0)
