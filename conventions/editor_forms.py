@@ -145,8 +145,8 @@ def parse_commune_lines(text):
             continue
         code, name = cells[0].upper(), cells[1]
         if not INSEE.match(code):
-            errors.append(where + f"le code INSEE « {cells[0]} » doit compter 5 caractères (des chiffres ; 2A ou 2B "
-                                  "pour la Corse).")
+            errors.append(where + f"« {cells[0]} » n'est pas un code INSEE : 5 caractères, des chiffres (2A ou 2B en "
+                                  "tête pour la Corse).")
             continue
         if len(name) > 150:
             errors.append(where + "le nom de la commune dépasse 150 caractères.")

@@ -12,7 +12,7 @@ from tests.factories import CafFactory, user_with_role, users_for
 
 @pytest.fixture
 def caf():
-    return CafFactory(name="Caisse d'allocations familiales de l'Eure", code="27")
+    return CafFactory(name="Caisse d'allocations familiales de l'Eure")
 
 
 @pytest.fixture

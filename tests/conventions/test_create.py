@@ -209,7 +209,7 @@ def test_a_bad_pasted_commune_line_is_named(client, caf, caf_user):
     page = response.content.decode()
     assert response.status_code == 200
     assert "La convention n'est pas créée" in page
-    assert ("Ligne 2 (« 27X05;Amfreville-Saint-Amand;1200 ») : le code INSEE « 27X05 » doit compter 5 caractères"
+    assert ("Ligne 2 (« 27X05;Amfreville-Saint-Amand;1200 ») : « 27X05 » n'est pas un code INSEE : 5 caractères, des chiffres"
             in page.replace("&#x27;", "'"))
     assert "Ligne 3 (« 27008;Appeville-Annebault;beaucoup ») : la population « beaucoup » n&#x27;est pas un nombre" in page
     assert '27X05;Amfreville-Saint-Amand;1200' in page and 'value="Convention territoriale globale Roumois Seine 2027-2031"' in page

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_create_a_ctg_then_edit_a_visa_and_an_article(live_server, page):
-    caf = CafFactory(name="Caisse d'allocations familiales de l'Eure", code="27")
+    caf = CafFactory(name="Caisse d'allocations familiales de l'Eure")
     Organisation.objects.create(name="Communauté de communes Roumois Seine", kind=OrganisationKind.EPCI, code="200066405")
     user = user_with_role(Role.CAF, caf)
     log_in(page, live_server, user.username)
