@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ctg.errors import DomainError
-from ctg.forms import with_added_rows, with_swapped_rows
+from ctg.forms import formset_total, with_added_rows, with_swapped_rows
 
 from . import editing, services
 from .annex_forms import (
@@ -226,11 +226,11 @@ def diagnosis_actions(request, data, convention):
     """« Ajouter les territoires de la convention » and « Ajouter les indicateurs usuels »."""
     if "add_territories" in data:
         present = {(data.get(f"territoires-{i}-level"), data.get(f"territoires-{i}-code"))
-                   for i in range(int(data.get("territoires-TOTAL_FORMS") or 0))}
+                   for i in range(formset_total(data, "territoires"))}
         rows = default_territories(convention, present)
         return (with_added_rows(data, "territoires", rows) if rows else data), "grid"
     if "add_indicators" in data:
-        present = {data.get(f"indicateurs-{i}-indicator") for i in range(int(data.get("indicateurs-TOTAL_FORMS") or 0))}
+        present = {data.get(f"indicateurs-{i}-indicator") for i in range(formset_total(data, "indicateurs"))}
         rows = [{"indicator": name, "unit": unit} for name, unit in PORTRAIT_INDICATORS if name not in present]
         return (with_added_rows(data, "indicateurs", rows) if rows else data), "grid"
     return None
