@@ -77,6 +77,13 @@ def refresh_current_flags(convention):
 RESERVED_KEYS = {"nouvelle", "ligne-indicateur"}
 
 
+def next_fiche_number(convention):
+    """The number a new action of the convention's plan takes: the one after the highest in use
+    (by any version, proposed or replaced, so that a number never designates two actions)."""
+    highest = Fiche.objects.filter(convention=convention).aggregate(number=models.Max("number"))["number"]
+    return (highest or 0) + 1
+
+
 def fiche_key(convention, text):
     """A new fiche's key, from its title: unique in its convention."""
     return unique_slug(text, set(convention.fiches.values_list("key", flat=True)) | RESERVED_KEYS, fallback="fiche")

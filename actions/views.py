@@ -28,7 +28,7 @@ from .forms import (
     UpdateForm,
 )
 from .history import compare_versions, edit_history
-from .models import Axis, Fiche, Objective, Update
+from .models import Axis, Fiche, Objective, Update, next_fiche_number
 from .periods import Period, periods_between
 from .tracking import needs_update, tracking_fiches, tracking_history, with_latest_values
 from .workbook import TrackingWorkbook, WorkbookError, read_tracking_workbook
@@ -119,7 +119,7 @@ def fiche_create(request, slug):
     if not convention.axes.exists():
         messages.error(request, "Créez d'abord un axe stratégique : chaque fiche action appartient à un axe.")
         return redirect("actions:structure", slug=convention.slug)
-    return fiche_form_page(request, convention, Fiche(convention=convention))
+    return fiche_form_page(request, convention, Fiche(convention=convention, number=next_fiche_number(convention)))
 
 
 def fiche_edit(request, slug, key):

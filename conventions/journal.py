@@ -325,3 +325,29 @@ def journal_page(convention, *, group=None, page=None):
     entries = (_entry(sources[index], loaded[index][history_id]) for _, history_id, index in rows)
     result.entries = [entry for entry in entries if entry is not None]
     return result
+
+
+def changes_since(convention, models, since, *, fields=()):
+    """The journal lines about `models` (tracked model names) written after `since` (None:
+    none), oldest first: what a concurrent edit changed. For the convention itself, only its
+    records that changed one of `fields`, and only those fields."""
+    if since is None:
+        return []
+    entries = []
+    for source in SOURCES:
+        if source.model not in models:
+            continue
+        ids = list(_records(source, convention.pk).filter(history_date__gt=since).values_list("history_id", flat=True))
+        loaded = _with_previous(source, ids) if ids else {}
+        for history_id in ids:
+            record = loaded[history_id]
+            if source.model == "Convention":
+                if record.previous is None or not record.diff_against(record.previous, included_fields=fields).changes:
+                    continue
+            entry = _entry(source, record)
+            if entry is not None:
+                if source.model == "Convention":
+                    labels = tuple(capfirst(str(record._meta.get_field(name).verbose_name)) for name in fields)
+                    entry.changes = [change for change in entry.changes if change.startswith(labels)]
+                entries.append(entry)
+    return sorted(entries, key=lambda entry: entry.when)

@@ -529,6 +529,8 @@ class SppeRow(models.Model):
 
 
 class Deliberation(models.Model):
+    """A deliberation of annexe 7: the assembly of a signatory collectivité authorising the signature."""
+
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="deliberations")
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="deliberations",

@@ -11,6 +11,7 @@ from ctg.pdf import PdfDocument
 
 from .diagnosis import diagnosis_table
 from .enums import ANNEX_TITLES, AmendMode, OperationKind
+from .parties import signature_context
 
 
 class ConventionPdf(PdfDocument):
@@ -46,7 +47,7 @@ class ConventionPdf(PdfDocument):
             "bodies": convention.bodies.prefetch_related("members"),
             "officers": convention.cooperation_officers.select_related("organisation"),
             "milestones": convention.milestones.select_related("body"),
-            "deliberations": convention.deliberations.all(),
+            "deliberations": convention.deliberations.select_related("organisation"),
             "annex_titles": ANNEX_TITLES.items(),
         }
 
@@ -55,20 +56,6 @@ class ConventionPdf(PdfDocument):
 
     def filename(self, convention):
         return f"{convention.slug}-en-vigueur-au-{self.on:%Y-%m-%d}.pdf"
-
-
-def parties_of(signatories):
-    """The signatories grouped by party, in order of first appearance: [(organisation, [signatory, …])]."""
-    parties = {}
-    for signatory in signatories:
-        parties.setdefault(signatory.organisation_id, (signatory.organisation, []))[1].append(signatory)
-    return list(parties.values())
-
-
-def signature_context(convention):
-    """The parties and their signatories, in the same order for the parties and the signature block."""
-    parties = parties_of(convention.signatories.select_related("organisation"))
-    return {"parties": parties, "signatories": [s for _, representatives in parties for s in representatives]}
 
 
 def _normalised(text):

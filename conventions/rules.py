@@ -12,6 +12,7 @@ record a préfecture stamp and change a convention's status (`ctg.sign_conventio
 `ctg.change_status`). What is not contractual stays editable after signature with
 `ctg.edit_convention`: quarterly tracking, meetings, minutes and decisions, body membership,
 chargés de coopération, milestones, bilans.
+Only Caf staff (and superusers) create a convention (`ctg.create_convention`).
 """
 
 import rules
@@ -31,6 +32,10 @@ def _memberships(user):
     return user._ctg_memberships
 
 
+def _active(user):
+    return bool(user and user.is_authenticated and user.is_active)
+
+
 def _signatory_orgs(convention):
     if not hasattr(convention, "_ctg_signatory_orgs"):
         convention._ctg_signatory_orgs = set(convention.signatories.values_list("organisation_id", flat=True))
@@ -39,7 +44,7 @@ def _signatory_orgs(convention):
 
 def role_on(user, convention):
     """The user's strongest role on the convention, or None."""
-    if not user or not user.is_authenticated or not user.is_active:
+    if not _active(user):
         return None
     if user.is_superuser:
         return ADMIN
@@ -89,6 +94,10 @@ def fiche_open(user, fiche):
     return fiche is not None and not fiche.edit_refusal()
 
 
+def has_caf_membership(user):
+    return _active(user) and (user.is_superuser or any(role == Role.CAF for _, role in _memberships(user)))
+
+
 rules.add_perm("ctg.view_convention", has_role)
 rules.add_perm("ctg.edit_convention", is_editor)
 rules.add_perm("ctg.edit_contract", is_editor & contract_open)
@@ -96,3 +105,4 @@ rules.add_perm("ctg.edit_fiche", is_fiche_editor & fiche_open)
 rules.add_perm("ctg.propose_avenant", is_editor & is_signed)
 rules.add_perm("ctg.sign_convention", is_signer)
 rules.add_perm("ctg.change_status", is_signer)
+rules.add_perm("ctg.create_convention", has_caf_membership)

@@ -1,20 +1,88 @@
-"""Writing and signing avenants: each function is one transaction and refuses, with a French
-message, anything that would make the convention inconsistent. `by`, the user acting, is the
-author of the history records each one writes (`ctg.history`); a signature also keeps it on the
-avenant."""
+"""Creating a convention, and writing and signing avenants: each function is one transaction and
+refuses, with a French message, anything that would make the convention inconsistent. `by`, the
+user acting, is the author of the history records each one writes (`ctg.history`); a signature
+also keeps it on the avenant. The preparation editors' saves are in `editing.py`."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from actions.models import Fiche, FicheTheme, fiche_key, refresh_current_flags
+from actions.models import Fiche, FicheTheme, fiche_key, next_fiche_number, refresh_current_flags
 from ctg.errors import DomainError
 from ctg.history import authored
 from ctg.keys import unique_slug
 
-from .enums import AmendMode, AvenantStatus, OperationKind
-from .models import Article, Avenant, Equipment, Operation, Visa, avenant_date_errors
+from .editing import organisation_for
+from .enums import AmendMode, AvenantStatus, ConventionStatus, OperationKind, OrganisationKind, Role
+from .model_text import model_body
+from .models import (
+    Article,
+    Avenant,
+    Commune,
+    Convention,
+    Equipment,
+    Membership,
+    Operation,
+    Signatory,
+    Visa,
+    avenant_date_errors,
+)
+
+# Path segments of the convention URLs that a slug must not shadow.
+RESERVED_SLUGS = {"nouvelle"}
+
+
+@authored
+def convention_create(*, by, title, caf, start, end, caf_representatives, collectivites, communes, signed_at=""):
+    """A new convention in preparation, all or nothing: its Caf (one `by` works for) and their
+    representatives [(name, capacity)], the signatory collectivités ([{"organisation": an existing
+    one or None, "new_organisation": {name, kind, code, population} or None, "representative",
+    "capacity"}], a collectivité with two representatives on two rows), the communes covered
+    [(insee, name, population)], the period and the place of signature. Its body starts from the
+    model of `model_text.py`; its slug comes from the title."""
+    with transaction.atomic():
+        if caf.kind != OrganisationKind.CAF:
+            raise DomainError(f"« {caf.name} » n'est pas une Caf.")
+        if not by.is_superuser and not Membership.objects.filter(user=by, organisation=caf, role=Role.CAF).exists():
+            raise DomainError(f"Vous ne pouvez créer une convention que pour votre Caf, pas pour « {caf.name} ».")
+        if end <= start:
+            raise DomainError("La fin de la convention doit être postérieure à son début.")
+        if not caf_representatives:
+            raise DomainError(f"Indiquez qui signe pour {caf.name}.")
+        if not collectivites:
+            raise DomainError("Indiquez au moins une collectivité signataire.")
+        if not communes:
+            raise DomainError("Indiquez au moins une commune couverte par la convention.")
+        codes = [insee for insee, _, _ in communes]
+        if duplicate := next((code for code in codes if codes.count(code) > 1), None):
+            raise DomainError(f"La commune de code INSEE {duplicate} est donnée deux fois.")
+        created = {}
+        for row in collectivites:
+            row["organisation"] = organisation_for(row, created)
+            if row["organisation"].kind == OrganisationKind.CAF:
+                raise DomainError(f"« {row['organisation'].name} » est une Caf : indiquez les collectivités signataires.")
+        parties = list({row["organisation"].pk: row["organisation"] for row in collectivites}.values())
+        slug = unique_slug(title, set(Convention.objects.values_list("slug", flat=True)) | RESERVED_SLUGS, fallback="ctg")
+        body = model_body(caf, parties, start, end)
+        convention = Convention.objects.create(
+            slug=slug, title=title, caf=caf, start=start, end=end, status=ConventionStatus.PREPARATION,
+            signed_at=signed_at, preamble=body["preamble"], governance_text=body["governance_text"],
+        )
+        signatories = [(caf, name, capacity) for name, capacity in caf_representatives] + [
+            (row["organisation"], row["representative"], row["capacity"]) for row in collectivites
+        ]
+        for position, (organisation, representative, capacity) in enumerate(signatories):
+            Signatory.objects.create(convention=convention, organisation=organisation, representative=representative,
+                                     capacity=capacity, position=position)
+        for position, (insee, name, population) in enumerate(communes):
+            Commune.objects.create(convention=convention, insee=insee, name=name, population=population, position=position)
+        for position, text in enumerate(body["visas"]):
+            Visa.objects.create(convention=convention, text=text, position=position)
+        for position, (article_title, article_body) in enumerate(body["articles"]):
+            Article.objects.create(convention=convention, number=str(position + 1), title=article_title,
+                                   body=article_body, position=position)
+        return convention
 
 
 def require_draft(avenant):
@@ -180,12 +248,8 @@ def operation_add_fiche(avenant, *, by, axis, title):
     with transaction.atomic():
         require_draft(avenant)
         convention = avenant.convention
-        number = max(
-            Fiche.objects.filter(convention=convention).aggregate(n=Max("number"))["n"] or 0,
-            0,
-        ) + 1
         fiche = Fiche.objects.create(
-            convention=convention, avenant=avenant, axis=axis, title=title, number=number,
+            convention=convention, avenant=avenant, axis=axis, title=title, number=next_fiche_number(convention),
             key=fiche_key(convention, title), nature=["nouvelle"],
         )
         FicheTheme.objects.create(fiche=fiche, theme="autre", position=0)

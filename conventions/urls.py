@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import editor_views, views
 
 app_name = "conventions"
 
 urlpatterns = [
     path("", views.convention_list, name="list"),
+    path("nouvelle/", editor_views.convention_create, name="create"),
     path("<slug:slug>/", views.convention_detail, name="detail"),
     path("<slug:slug>/annexes/", views.annexes, name="annexes"),
     path("<slug:slug>/journal/", views.journal, name="journal"),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("<slug:slug>/prefecture/", views.prefecture_stamp, name="prefecture_stamp"),
     path("<slug:slug>/statut/<slug:action>/", views.status_change, name="status_change"),
     path("<slug:slug>/avenants/proposer/<slug:key>/", views.fiche_propose, name="fiche_propose"),
+    path("<slug:slug>/preparer/<slug:part>/", editor_views.prepare, name="prepare"),
     path("<slug:slug>/avenants/nouveau/", views.avenant_create, name="avenant_create"),
     path("<slug:slug>/avenants/<int:number>/", views.avenant_detail, name="avenant"),
     path("<slug:slug>/avenants/<int:number>/modifier/", views.avenant_edit, name="avenant_edit"),

@@ -25,6 +25,7 @@ from .forms import (
 )
 from .journal import GROUPS, journal_page
 from .models import Article, Avenant, Convention, Signatory, Visa
+from .parties import signature_context
 from .shortcuts import convention_context, get_avenant, get_convention
 
 
@@ -43,7 +44,9 @@ def convention_list(request):
     )
     for convention in conventions:
         convention.phase = convention.phase_on(today, end=convention.end_in_force, renewal_from=convention.renewal_from)
-    return render(request, "conventions/list.html", {"conventions": conventions})
+    return render(request, "conventions/list.html", {
+        "conventions": conventions, "can_create": request.user.has_perm("ctg.create_convention"),
+    })
 
 
 def convention_detail(request, slug):
@@ -53,7 +56,7 @@ def convention_detail(request, slug):
     avenants = list(convention.avenants.prefetch_related("operations__fiche", "operations__target_fiche",
                                                          "operations__equipment", "operations__target_equipment"))
     context.update(
-        signatories=convention.signatories.select_related("organisation"),
+        **signature_context(convention),
         communes=convention.communes.all(),
         visas=convention.visas.filter(avenant__isnull=True),
         avenants=avenants,
@@ -126,7 +129,7 @@ def avenant_context(request, convention, avenant):
         visas=Visa.objects.filter(avenant=avenant),
         articles=Article.objects.filter(avenant=avenant),
         operations=avenant.operations.select_related("fiche", "target_fiche", "equipment", "target_equipment"),
-        signatories=convention.signatories.select_related("organisation"),
+        **signature_context(convention),
     )
     if context["can_edit"] and not avenant.is_signed:
         context["operation_forms"] = {
