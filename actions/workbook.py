@@ -1,4 +1,4 @@
-"""The tracking workbook of `../shared/spec/tableau-de-suivi.md`: export with openpyxl's
+"""The tracking workbook described in `docs/tableau-de-suivi.md`: export with openpyxl's
 write-only mode, import with its read-only mode, every error addressed by cell."""
 
 import io

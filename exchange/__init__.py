@@ -1,7 +1,7 @@
 """The CTG exchange format, version 1: one JSON document holds one whole convention.
 
-The contract is `../shared/spec/exchange-format.md`; `docs/format-echange.md` describes the format
-as this package implements it. `importer.import_document` validates the whole document first and
+`docs/format-echange.md` describes the format as this package implements it (and where it
+departs from the contract it comes from). `importer.import_document` validates the whole document first and
 reports every error with its JSON path and a French message; only then does it write, all or
 nothing, in one transaction. `exporter.export_document` gives back the same shape, in a bounded
 number of queries.
