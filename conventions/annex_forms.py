@@ -12,7 +12,7 @@ from .diagnosis import diagnosis_table
 from .editor_forms import RowMixin, RowsFormSet, rows_formset
 from .enums import OrganisationKind, TerritoryLevel
 from .models import Convention, Deliberation, DiagnosisIssue, Equipment, Organisation, SppeRow
-from .parties import assembly_of
+from .parties import assembly_of, collectivities
 
 
 def annex_text_form(field_name, label, help_text, rows=18):
@@ -210,7 +210,7 @@ EquipmentFormSet = rows_formset(EquipmentForm)
 
 def equipment_choices(convention, signatories, communes):
     """The collectivités that may support an equipment (the signatories but the Caf) and the communes."""
-    organisations = {s.organisation.pk: s.organisation for s in signatories if s.organisation_id != convention.caf_id}
+    organisations = {o.pk: o for o in collectivities(convention, signatories)}
     queryset = Organisation.objects.filter(pk__in=list(organisations))
     return {
         "funded_by": (queryset, [("", "—")] + [(pk, o.name) for pk, o in organisations.items()]),
@@ -266,6 +266,6 @@ DeliberationFormSet = rows_formset(DeliberationForm)
 
 
 def deliberation_choices(convention, signatories):
-    organisations = {s.organisation.pk: s.organisation for s in signatories if s.organisation_id != convention.caf_id}
+    organisations = {o.pk: o for o in collectivities(convention, signatories)}
     queryset = Organisation.objects.filter(pk__in=list(organisations))
     return {"organisation": (queryset, [("", "—")] + [(pk, o.name) for pk, o in organisations.items()])}

@@ -22,8 +22,9 @@ from actions.models import refresh_current_flags
 from ctg.errors import DomainError
 from ctg.history import authored
 
-from .enums import ANNEX_TITLES, ConventionStatus, OrganisationKind
+from .enums import ANNEX_TITLES, ConventionStatus
 from .models import Convention, StatusChange
+from .parties import collectivities
 
 # Functions convention -> [French problems] that the plan d'actions must pass before signature,
 # registered by the apps that own those rules (`actions.apps` adds the coverage of `003_…`).
@@ -55,16 +56,6 @@ class SignatureRefused(DomainError):
         super().__init__(
             "La convention ne peut pas être signée : " + " ".join(m for ms in problems.values() for m in ms)
         )
-
-
-def collectivities(convention):
-    """The signatory organisations other than the Caf, in the order of the signatories."""
-    seen = {}
-    for signatory in convention.signatories.select_related("organisation"):
-        organisation = signatory.organisation
-        if organisation.pk != convention.caf_id and organisation.kind != OrganisationKind.CAF:
-            seen.setdefault(organisation.pk, organisation)
-    return list(seen.values())
 
 
 def signature_checks(convention, *, signed_on=None, signed_at="", with_signature=True):

@@ -27,6 +27,19 @@ def parties_of(signatories):
     return list(parties.values())
 
 
+def collectivities(convention, signatories=None):
+    """The signatory organisations other than the Caf (the collectivités), in the order of the
+    signatories; `signatories` when already loaded (with their organisation)."""
+    if signatories is None:
+        signatories = convention.signatories.select_related("organisation")
+    seen = {}
+    for signatory in signatories:
+        organisation = signatory.organisation
+        if organisation.pk != convention.caf_id and organisation.kind != OrganisationKind.CAF:
+            seen.setdefault(organisation.pk, organisation)
+    return list(seen.values())
+
+
 def signature_context(convention):
     """The parties and their signatories, in the same order for the parties and the signature block."""
     parties = parties_of(convention.signatories.select_related("organisation"))
