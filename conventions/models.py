@@ -188,8 +188,9 @@ class Convention(PrefectureStamp):
 
     @cached_property
     def phase(self):
-        """The status shown today; a list sets it from `with_phase_facts`."""
-        return self.phase_on(timezone.localdate())
+        """The status shown today; a list sets it from `with_phase_facts`. A convention fetched with
+        its renewal start annotated (`with_phase_facts`, `get_convention`) does not read it again."""
+        return self.phase_on(timezone.localdate(), renewal_from=getattr(self, "renewal_from", UNKNOWN))
 
     def is_running_on(self, on, end=None):
         """Signed and within its period (as extended by avenants: `end`, computed when not given) on `on`."""
