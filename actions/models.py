@@ -127,6 +127,11 @@ class Fiche(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="next_versions",
         verbose_name="version précédente",
     )
+    # The action of the previous CTG this one continues (« reconduite de l'action n°4 … »).
+    renewed_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="renewals",
+        verbose_name="reconduite de l'action",
+    )
     key = models.CharField("clé", max_length=100, validators=[slug_validator])
     number = models.PositiveIntegerField("numéro")
     axis = models.ForeignKey(Axis, on_delete=models.PROTECT, related_name="fiches", verbose_name="axe")

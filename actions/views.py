@@ -58,7 +58,10 @@ def plan(request, slug):
 
 def fiche_detail(request, slug, key):
     convention = get_convention(request, slug)
-    fiche = get_object_or_404(convention.fiches.with_details().prefetch_related("indicators"), key=key)
+    fiche = get_object_or_404(
+        convention.fiches.with_details().select_related("renewed_from__convention").prefetch_related("indicators"),
+        key=key,
+    )
     fiche.convention = convention
     context = convention_context(request, convention, "plan")
     in_force_keys = set(context["state"].fiches.values_list("key", flat=True))
@@ -73,6 +76,7 @@ def fiche_detail(request, slug, key):
         tracking_history=tracking_history(lineage),
         latest=next(iter(fiche.updates.all()), None),
         successors=list(fiche.next_versions.select_related("avenant")),
+        renewals=list(fiche.renewals.select_related("convention")),
         superseding=list(fiche.targeting_operations.select_related("avenant")),
         history=edit_history(fiche),
         can_edit_fiche=request.user.has_perm("ctg.edit_fiche", fiche),

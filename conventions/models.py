@@ -136,6 +136,11 @@ class Convention(PrefectureStamp):
     diagnosis_summary = models.TextField("annexe 2 — synthèse du diagnostic", blank=True)
     governance_text = models.TextField("annexe 5 — pilotage et suivi", blank=True)
     evaluation_text = models.TextField("annexe 6 — modalités d'évaluation", blank=True)
+    # The CTG this one renews (« Préparer le renouvellement »): « CTG précédente / suivante ».
+    predecessor = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="successors",
+        verbose_name="CTG précédente",
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
@@ -154,6 +159,11 @@ class Convention(PrefectureStamp):
 
     def get_absolute_url(self):
         return reverse("conventions:detail", args=[self.slug])
+
+    @cached_property
+    def successor(self):
+        """The CTG that renews this one: the latest successor whose preparation goes on."""
+        return self.successors.exclude(status=ConventionStatus.ABANDONNEE).order_by("-start", "-pk").first()
 
     def as_of(self, on):
         """The whole convention as in force on `on`: see `conventions.in_force`."""

@@ -34,13 +34,14 @@ RESERVED_SLUGS = {"nouvelle"}
 
 
 @authored
-def convention_create(*, by, title, caf, start, end, caf_representatives, collectivites, communes, signed_at=""):
+def convention_create(*, by, title, caf, start, end, caf_representatives, collectivites, communes, signed_at="",
+                       slug_from=None):
     """A new convention in preparation, all or nothing: its Caf (one `by` works for) and their
     representatives [(name, capacity)], the signatory collectivités ([{"organisation": an existing
     one or None, "new_organisation": {name, kind, code, population} or None, "representative",
     "capacity"}], a collectivité with two representatives on two rows), the communes covered
     [(insee, name, population)], the period and the place of signature. Its body starts from the
-    model of `model_text.py`; its slug comes from the title."""
+    model of `model_text.py`; its slug comes from `slug_from`, or else the title."""
     with transaction.atomic():
         if caf.kind != OrganisationKind.CAF:
             raise DomainError(f"« {caf.name} » n'est pas une Caf.")
@@ -63,7 +64,7 @@ def convention_create(*, by, title, caf, start, end, caf_representatives, collec
             if row["organisation"].kind == OrganisationKind.CAF:
                 raise DomainError(f"« {row['organisation'].name} » est une Caf : indiquez les collectivités signataires.")
         parties = list({row["organisation"].pk: row["organisation"] for row in collectivites}.values())
-        slug = unique_slug(title, set(Convention.objects.values_list("slug", flat=True)) | RESERVED_SLUGS, fallback="ctg")
+        slug = unique_slug(slug_from or title, set(Convention.objects.values_list("slug", flat=True)) | RESERVED_SLUGS, fallback="ctg")
         body = model_body(caf, parties, start, end)
         convention = Convention.objects.create(
             slug=slug, title=title, caf=caf, start=start, end=end, status=ConventionStatus.PREPARATION,

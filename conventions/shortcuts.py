@@ -16,7 +16,7 @@ def get_convention(request, slug, *, edit=False, contract=False, sign=False):
     (`contract`: the body, the annexes and the plan, frozen once signed) or is the Caf's (`sign`:
     signing, the préfecture stamp, the status). The 403 page gives the reason."""
     # The start of its renewal comes with it: the header shows the phase without another query.
-    conventions = Convention.objects.for_user(request.user).select_related("caf").annotate(
+    conventions = Convention.objects.for_user(request.user).select_related("caf", "predecessor").annotate(
         renewal_from=renewal_from_expression()
     )
     convention = get_object_or_404(conventions, slug=slug)

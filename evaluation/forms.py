@@ -2,6 +2,7 @@
 
 from django import forms
 
+from actions.enums import UpdateStatus
 from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin
 from governance.models import Body
 
@@ -52,4 +53,40 @@ class BilanForm(NormalizedNewlinesMixin, forms.ModelForm):
         start, end = cleaned.get("start"), cleaned.get("end")
         if start and end and end < start:
             self.add_error("end", "La fin de la période ne peut pas précéder son début.")
+        return cleaned
+
+
+def fiche_choice_label(fiche):
+    status = UpdateStatus(fiche.latest_status).label.lower() if fiche.latest_status else "sans suivi"
+    return f"Action {fiche.number} — {fiche.title} (axe {fiche.axis.number} ; {status})"
+
+
+class RenewalForm(forms.Form):
+    """« Préparer le renouvellement »: the new CTG's title and period, and the actions that continue."""
+
+    title = forms.CharField(label="Titre de la nouvelle convention", max_length=300)
+    start = forms.DateField(label="Début", widget=DateInput)
+    end = forms.DateField(label="Fin", widget=DateInput)
+    fiches = forms.TypedMultipleChoiceField(
+        label="Actions reconduites", coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+        help_text="Chaque action cochée est recopiée dans le nouveau plan d'actions, en brouillon, avec ses "
+        "cases, ses thématiques et ses indicateurs, et reliée à l'action qu'elle reconduit.",
+    )
+
+    def __init__(self, *args, previous, fiches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.previous = previous
+        self.fields["fiches"].choices = [(fiche.pk, fiche_choice_label(fiche)) for fiche in fiches]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end <= start:
+            self.add_error("end", "La fin de la convention doit être postérieure à son début.")
+        if start and start <= self.previous.start:
+            self.add_error("start", "La nouvelle CTG commence après le début de celle qu'elle renouvelle "
+                                    f"({self.previous.start:%d/%m/%Y}).")
+        for name in ("start", "end"):
+            if cleaned.get(name) and not 1900 <= cleaned[name].year <= 2200:
+                self.add_error(name, "Indiquez une année comprise entre 1900 et 2200.")
         return cleaned

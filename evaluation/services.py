@@ -62,6 +62,8 @@ RENEWAL = [
      "Validation par les conseils communaux et communautaires", 3, 3),
 ]
 
+RENEWAL_PREFIX = "renouvellement:"
+
 # Kinds presented in COPIL by default (when the convention has one).
 IN_COPIL = {MilestoneKind.POINT_ETAPE_ANNUEL, MilestoneKind.BILAN_INTERMEDIAIRE, MilestoneKind.BILAN_FINAL}
 
@@ -101,24 +103,27 @@ def milestones_plan(start, end):
     planned.append(PlannedMilestone("bilan_final", MilestoneKind.BILAN_FINAL, "Bilan final", final_start, end))
     for key, kind, title, first, last in RENEWAL:
         planned.append(PlannedMilestone(
-            f"renouvellement:{key}", kind, title, max(month_start(end, first), start), month_end(end, last),
+            f"{RENEWAL_PREFIX}{key}", kind, title, max(month_start(end, first), start), month_end(end, last),
         ))
     return sorted(planned, key=lambda m: (m.end, m.start))
 
 
 @authored
-def milestones_generate(convention, *, by):
+def milestones_generate(convention, *, by, renewal_only=False):
     """Create the convention's points d'étape, bilans and renewal retro-planning that are missing.
 
     Each generated milestone carries a `generated_key`: generating again creates only the keys not
     yet present and never touches an existing milestone, even one the user edited or moved (a
     deleted one is created again). Computed from the end in force today. Each new milestone's
-    history says it was generated, and by whom (`by`). Returns `Generated`."""
+    history says it was generated, and by whom (`by`). `renewal_only`: the renewal retro-planning
+    only. Returns `Generated`."""
     today = timezone.localdate()
     with transaction.atomic():
         # Serialise two generations of the same convention (no-op on SQLite, which locks the file).
         convention = Convention.objects.select_for_update().get(pk=convention.pk)
         planned = milestones_plan(convention.start, convention.end_on(today))
+        if renewal_only:
+            planned = [m for m in planned if m.key.startswith(RENEWAL_PREFIX)]
         present = set(
             convention.milestones.exclude(generated_key="").values_list("generated_key", flat=True)
         )

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<slug:slug>/evaluation/<int:pk>/modifier/", views.milestone_edit, name="milestone_edit"),
     path("<slug:slug>/evaluation/<int:pk>/fait/", views.milestone_done, name="milestone_done"),
     path("<slug:slug>/evaluation/<int:pk>/supprimer/", views.milestone_delete, name="milestone_delete"),
+    path("<slug:slug>/renouveler/", views.renewal_prepare, name="renewal"),
     path("<slug:slug>/tableau-de-bord/", views.dashboard, name="dashboard"),
     path("<slug:slug>/bilans/", views.bilans, name="bilans"),
     path("<slug:slug>/bilans/<slug:kind>/", views.bilan_detail, name="bilan"),

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,12 +14,12 @@ from ctg.responses import file_response
 from governance.services import overdue_bodies
 from governance.templatetags.governance_tags import meetings_by_milestone
 
-from . import services
+from . import renewal, services
 from .charts import progress_by_axis, status_distribution
 from .enums import BilanKind, MilestoneStatus
 from .exporters import BilanWorkbook
 from .figures import LATE_RULE, bilan_figures, plan_figures
-from .forms import BilanForm, MilestoneForm
+from .forms import BilanForm, MilestoneForm, RenewalForm
 from .models import Milestone
 
 
@@ -28,9 +29,11 @@ def milestones(request, slug):
     context = convention_context(request, convention, "evaluation")
     today = timezone.localdate()
     items = list(convention.milestones.select_related("body", "done_by"))
-    for milestone in items:
+    preparation = renewal.previous_renewal_milestones(convention)
+    for milestone in items + preparation:
         milestone.late = milestone.is_late(today)
-    context.update(milestones=items, today=today, convention_end=convention.end_on(today))
+    context.update(milestones=items, preparation_milestones=preparation, today=today,
+                   convention_end=convention.end_on(today))
     return render(request, "evaluation/milestones.html", context)
 
 
@@ -189,3 +192,34 @@ def bilan_export(request, slug, kind):
     convention = get_convention(request, slug)
     filename, mimetype, content = BilanWorkbook().generate(get_bilan(convention, kind))
     return file_response(content, filename, mimetype)
+
+
+def renewal_prepare(request, slug):
+    """« Préparer le renouvellement » (Caf staff): the next CTG, in préparation, from this one."""
+    previous = get_convention(request, slug)
+    if not request.user.has_perm("ctg.sign_convention", previous):
+        raise PermissionDenied("Seule la Caf prépare le renouvellement d'une convention.")
+    if refusal := renewal.renewal_refusal(previous):
+        raise PermissionDenied(refusal)
+    fiches = renewal.renewable_fiches(previous)
+    start, end = renewal.default_period(previous)
+    form = RenewalForm(request.POST or None, previous=previous, fiches=fiches, initial={
+        "title": previous.title, "start": start, "end": end,
+        "fiches": [fiche.pk for fiche in fiches if fiche.latest_status not in renewal.FINISHED],
+    })
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            convention = renewal.convention_renew(
+                previous, by=request.user, title=data["title"], start=data["start"], end=data["end"],
+                fiche_ids=data["fiches"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"La CTG {renewal.years(convention)} est créée en préparation, à partir de la "
+                                      f"CTG {renewal.years(previous)} : relisez ses parties, son texte et ses annexes.")
+            return redirect(convention)
+    context = convention_context(request, previous, "convention")
+    context.update(form=form, fiches=fiches, bilan_final=previous.bilans.filter(kind=BilanKind.FINAL).first())
+    return render(request, "evaluation/renewal.html", context)

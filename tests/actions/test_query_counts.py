@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 # Queries of each page for the convention of 60 fiches (its first fiche for the fiche pages).
 BUDGETS = {
     "actions:plan": 15,
-    "actions:fiche": 23,
+    "actions:fiche": 24,
     "actions:fiche_edit": 15,
     "actions:plan (filtered)": 15,
     "actions:structure": 9,

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 # Queries of each page for the convention of 60 fiches.
 # conventions:detail: its timeline reads the status changes too.
-BUDGETS = {"conventions:detail": 13, "conventions:annexes": 13}
+BUDGETS = {"conventions:detail": 14, "conventions:annexes": 13}
 
 
 @pytest.mark.parametrize("name", ["conventions:detail", "conventions:annexes"])
