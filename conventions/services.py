@@ -191,15 +191,24 @@ def fiche_propose_change(fiche, *, by, avenant=None):
             proposed = proposed.filter(avenant=avenant)
         if operation := proposed.order_by("-avenant__number").first():
             return operation.fiche
-        if avenant is None:
-            avenant = convention.avenants.filter(status=AvenantStatus.BROUILLON).order_by("-number").first()
-        if avenant is None:
-            today = timezone.localdate()
-            end = convention.end_on(today)
-            if today > end:
-                raise DomainError(f"La convention a pris fin le {end:%d/%m/%Y} : elle ne se modifie plus par avenant.")
-            avenant = avenant_create(convention, by=by, effective_from=max(today, convention.start))
-        return operation_replace_fiche(avenant, fiche, by=by)
+        return operation_replace_fiche(draft_avenant_for(convention, by=by, avenant=avenant), fiche, by=by)
+
+
+@authored
+def draft_avenant_for(convention, *, by, avenant=None):
+    """The draft avenant a change of the signed text is proposed in (« Proposer dans un avenant »):
+    `avenant`, else the latest draft, else a new draft taking effect today."""
+    require_signed(convention)
+    if avenant is None:
+        avenant = convention.avenants.filter(status=AvenantStatus.BROUILLON).order_by("-number").first()
+    if avenant is not None:
+        require_draft(avenant)
+        return avenant
+    today = timezone.localdate()
+    end = convention.end_on(today)
+    if today > end:
+        raise DomainError(f"La convention a pris fin le {end:%d/%m/%Y} : elle ne se modifie plus par avenant.")
+    return avenant_create(convention, by=by, effective_from=max(today, convention.start))
 
 
 @authored

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<slug:slug>/prefecture/", views.prefecture_stamp, name="prefecture_stamp"),
     path("<slug:slug>/statut/<slug:action>/", views.status_change, name="status_change"),
     path("<slug:slug>/avenants/proposer/<slug:key>/", views.fiche_propose, name="fiche_propose"),
+    path("<slug:slug>/avenants/proposer/<slug:part>/<str:number>/", views.text_propose, name="text_propose"),
     path("<slug:slug>/preparer/<slug:part>/", editor_views.prepare, name="prepare"),
     path("<slug:slug>/avenants/nouveau/", views.avenant_create, name="avenant_create"),
     path("<slug:slug>/avenants/<int:number>/", views.avenant_detail, name="avenant"),

@@ -12,7 +12,7 @@ from ctg.shortcuts import run_and_report
 
 from . import lifecycle, services
 from .diagnosis import diagnosis_table
-from .enums import ANNEX_TITLES, AvenantStatus, ConventionStatus
+from .enums import ANNEX_TITLES, AmendMode, AvenantStatus, ConventionStatus
 from .forms import (
     OPERATION_FORMS,
     AvenantArticleFormSet,
@@ -69,7 +69,63 @@ def convention_detail(request, slug):
 
 def avenant_detail(request, slug, number):
     convention, avenant = get_avenant(request, slug, number)
-    return render(request, "conventions/avenant.html", avenant_context(request, convention, avenant))
+    context = avenant_context(request, convention, avenant)
+    if "operation_forms" in context and (proposal := proposal_form(avenant, request.GET.get("proposer", ""))):
+        kind, label, form = proposal
+        context["operation_forms"][kind] = (label, form)
+        context["open_form"] = kind
+    return render(request, "conventions/avenant.html", context)
+
+
+# « Proposer dans un avenant » on an article or an annexe: the part, its operation form, its field.
+PROPOSALS = {"article": ("modifier-article", "article_number"), "annexe": ("modifier-annexe", "annex")}
+
+
+def proposal_form(avenant, proposal):
+    """The operation form a proposal (`article-11`, `annexe-5`) opens on the draft avenant, filled
+    with the text in force on its effect date, to edit; None when the proposal names nothing."""
+    part, _, number = proposal.partition("-")
+    if part not in PROPOSALS:
+        return None
+    state = avenant.convention.as_of(avenant.effective_from)
+    if part == "article":
+        text = next((a.body for a in state.articles if a.number == number), None)
+    else:
+        text = state.annex_texts[int(number)].body if number.isdigit() and int(number) in state.annex_texts else None
+    if text is None:
+        return None
+    kind, field = PROPOSALS[part]
+    label, form_class = OPERATION_FORMS[kind]
+    # Tables (annexes 3, 4, 7) have no text in force: their change is written as a complement.
+    mode = AmendMode.REPLACE if text else AmendMode.COMPLETE
+    return kind, label, form_class(prefix=kind, avenant=avenant, initial={field: number, "mode": mode, "body": text})
+
+
+@require_POST
+def text_propose(request, slug, part, number):
+    """« Proposer dans un avenant » on an article or an annexe of a signed convention: the draft
+    avenant (the one chosen, the latest, or a new one) with the operation's editor open and filled."""
+    convention = get_convention(request, slug, edit=True)
+    if not request.user.has_perm("ctg.propose_avenant", convention):
+        raise PermissionDenied("Cette convention n'est pas signée : modifiez son texte directement.")
+    exists = (convention.articles.filter(avenant__isnull=True, number=number).exists() if part == "article"
+              else part == "annexe" and number in {str(n) for n in ANNEX_TITLES})
+    if not exists:
+        raise Http404("Article ou annexe inconnu.")
+    avenant = None
+    if chosen := request.POST.get("avenant"):
+        avenant = get_object_or_404(convention.avenants, number=chosen if chosen.isdigit() else 0,
+                                    status=AvenantStatus.BROUILLON)
+    try:
+        avenant = services.draft_avenant_for(convention, by=request.user, avenant=avenant)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(convention)
+    what = f"l'article {number}" if part == "article" else f"l'annexe {number}"
+    messages.info(request, f"Rédigez la modification de {what} dans l'avenant n°{avenant.number} (brouillon) : "
+                           "elle ne s'appliquera qu'une fois l'avenant signé.")
+    url = reverse("conventions:avenant", args=[convention.slug, avenant.number])
+    return redirect(f"{url}?proposer={part}-{number}#operation-{PROPOSALS[part][0]}")
 
 
 def annexes(request, slug):

@@ -143,6 +143,8 @@ def endpoints(convention):
         ("fiche proposée par un brouillon", url("actions:fiche_edit", proposed.key),
          form_data(proposed, number="3", **rewrite), 302),
         ("proposer dans un avenant", url("conventions:fiche_propose", accueil.key), {}, 302),
+        ("proposer un article dans un avenant", url("conventions:text_propose", "article", "2"), {}, 302),
+        ("proposer une annexe dans un avenant", url("conventions:text_propose", "annexe", "5"), {}, 302),
         ("opération sur le brouillon", url("conventions:operation_add", 2, "modifier-article"),
          {"modifier-article-article_number": "1", "modifier-article-mode": "replace", "modifier-article-body": "Y"}, 302),
     ]
@@ -242,6 +244,49 @@ def test_proposing_opens_the_editor_on_a_draft_version_and_creates_the_draft_ave
     assert again.url == response.url and convention.avenants.count() == 2
     accueil.refresh_from_db()
     assert accueil.title == "Développer l'accueil"
+
+
+@pytest.mark.parametrize(("part", "number", "field"), [("article", "2", "article_number"), ("annexe", "5", "annex")])
+def test_proposing_an_article_or_an_annexe_opens_its_operation_filled_with_the_text_in_force(
+        client, convention, users, part, number, field):
+    Avenant.objects.filter(convention=convention, number=2).delete()
+    convention.governance_text = "Un comité de pilotage se réunit une fois par an."
+    convention.save()
+    client.force_login(users["coordinateur"])
+    page = client.get(reverse("conventions:detail" if part == "article" else "conventions:annexes",
+                              args=[convention.slug])).content.decode()
+    assert reverse("conventions:text_propose", args=[convention.slug, part, number]) in page
+    response = client.post(reverse("conventions:text_propose", args=[convention.slug, part, number]))
+    draft = convention.avenants.get(status=AvenantStatus.BROUILLON)
+    assert response.status_code == 302 and response.url.startswith(
+        reverse("conventions:avenant", args=[convention.slug, draft.number]))
+    opened = client.get(response.url)
+    kind = "modifier-article" if part == "article" else "modifier-annexe"
+    assert opened.context["open_form"] == kind
+    form = opened.context["operation_forms"][kind][1]
+    in_force = ("Les partenaires s'engagent…\n\nAinsi que sur le SPPE." if part == "article"
+                else "Un comité de pilotage se réunit une fois par an.")
+    assert (str(form[field].value()), form["mode"].value(), form["body"].value()) == (number, AmendMode.REPLACE, in_force)
+    # Proposing again reuses the draft; nothing applies before its signature.
+    before = shown(convention, AFTER_IT)
+    client.post(reverse("conventions:text_propose", args=[convention.slug, part, number]))
+    client.post(reverse("conventions:operation_add", args=[convention.slug, draft.number, kind]),
+                {f"{kind}-{field}": number, f"{kind}-mode": "replace", f"{kind}-body": "Texte proposé."})
+    assert convention.avenants.count() == 2 and draft.operations.count() == 1
+    assert shown(convention, AFTER_IT) == before
+
+
+def test_an_elu_is_not_offered_to_propose_an_article(client, convention, users):
+    client.force_login(users["elu"])
+    page = client.get(reverse("conventions:detail", args=[convention.slug])).content.decode()
+    assert "Proposer dans un avenant" not in page
+    assert client.post(reverse("conventions:text_propose", args=[convention.slug, "article", "1"])).status_code == 403
+
+
+def test_an_unknown_article_or_annexe_is_not_found(client, convention, users):
+    client.force_login(users["caf"])
+    for part, number in [("article", "99"), ("annexe", "8"), ("chapitre", "1")]:
+        assert client.post(reverse("conventions:text_propose", args=[convention.slug, part, number])).status_code == 404
 
 
 def test_the_signed_plan_shows_no_direct_editing(client, convention, users):
