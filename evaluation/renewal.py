@@ -215,6 +215,11 @@ def _continue_fiches(convention, fiches):
     refresh_current_flags(convention)
 
 
+def plural(label, count):
+    """« réalisée » → « réalisées » (« en cours », « sans suivi » do not change)."""
+    return f"{label}s" if count > 1 and label.endswith("e") else label
+
+
 def percent(value):
     return "—" if value is None else f"{value} %"
 
@@ -244,7 +249,8 @@ def previous_evaluation_text(previous, today=None):
         f"- Taux de réalisation : {percent(overall.rate)} ({overall.done} action{'s' if overall.done > 1 else ''} "
         f"réalisée{'s' if overall.done > 1 else ''} sur {overall.total}) ;",
         f"- Avancement moyen : {percent(overall.mean_progress)} ;",
-        "- " + " ; ".join(f"{label.lower()} : {count}" for _, label, count in figures.by_status if count) + ".",
+        "- Répartition : " + ", ".join(
+            f"{count} {plural(label.lower(), count)}" for _, label, count in figures.by_status if count) + ".",
     ]
     if figures.by_axis:
         lines += ["", "| Axe | Actions | Réalisées | Taux de réalisation |", "|---|---|---|---|"]

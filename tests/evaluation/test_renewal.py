@@ -87,6 +87,7 @@ def test_annexe_1_starts_from_the_bilan_final(roumois, users):
     annex = new.previous_evaluation
     assert "d'après son bilan final" in annex and "CTG 2022-2026" in annex
     assert "Taux de réalisation :" in annex and "| Axe 1 — " in annex
+    assert "- Répartition : 1 réalisée, 10 en cours, 1 reportée." in annex
     assert "Les ateliers d'éveil itinérants touchent les quarante communes." in annex
     assert "### La démarche : pilotage, partenariat, transversalité" in annex
 
