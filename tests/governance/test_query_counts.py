@@ -23,8 +23,8 @@ BUDGETS = {
     "governance:body_edit": 10,
     "governance:officers": 9,
     "governance:meeting_create": 14,
-    "conventions:detail": 15,  # with the timeline's status changes
-    "actions:fiche": 23,
+    "conventions:detail": 16,  # with the timeline's status changes and the « CTG suivante » link
+    "actions:fiche": 24,  # and its renewals (« reconduite par l'action … »)
 }
 
 

@@ -1,4 +1,4 @@
-"""`manage.py export_convention SLUG --format json|pdf [--date AAAA-MM-JJ] [--output FILE]`."""
+"""`manage.py export_convention SLUG --format json|pdf|docx [--date AAAA-MM-JJ] [--output FILE]`."""
 
 import contextlib
 import json
@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from conventions.models import Convention
 from conventions.pdf import ConventionPdf
+from conventions.word import ConventionWord
 from ctg.files import write_output
 from documents.storage import pdf_of
 from exchange.exporter import export_document
@@ -31,10 +32,15 @@ def render_pdf(convention, on):
     return pdf_of(ConventionPdf(on).html(convention))
 
 
+def render_docx(convention, on):
+    return ConventionWord(on).generate(convention)[2]
+
+
 # One entry per output format.
 FORMATS = {
     "json": Format(render_json),
     "pdf": Format(render_pdf, binary=True),
+    "docx": Format(render_docx, binary=True),
 }
 
 
@@ -46,7 +52,7 @@ def parse_date(value):
 
 
 class Command(BaseCommand):
-    help = "Exporte une convention au format d'échange CTG (JSON) ou en document PDF complet."
+    help = "Exporte une convention au format d'échange CTG (JSON), en document PDF complet ou en Word (docx)."
 
     def add_arguments(self, parser):
         parser.add_argument("slug", help="identifiant de la convention")
