@@ -23,7 +23,7 @@ BUDGETS = {
     "governance:body_edit": 10,
     "governance:officers": 9,
     "governance:meeting_create": 14,
-    "conventions:detail": 15,  # with the timeline's status changes
+    "conventions:detail": 16,  # with the timeline's status changes and the signed originals
     "actions:fiche": 23,
 }
 
