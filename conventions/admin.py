@@ -10,6 +10,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
 
 from ctg.admin import (
     BY_CONVENTION,
@@ -35,6 +37,7 @@ from .models import (
     Operation,
     Organisation,
     Signatory,
+    SignedOriginal,
     SppeRow,
     StatusChange,
     Visa,
@@ -260,6 +263,41 @@ class StatusChangeInline(CtgTabularInline):
         return False
 
 
+class SignedOriginalsInline(CtgTabularInline):
+    """Signed originals, deposited in the application where the PDF is checked
+    (`conventions.originals`): read only here, each one downloadable."""
+
+    model = SignedOriginal
+    fields = readonly_fields = ["download", "pages", "size_label", "sha256", "uploaded_by", "uploaded_at", "note"]
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("convention", "uploaded_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="fichier")
+    def download(self, obj):
+        url = reverse("conventions:original_download", args=[obj.convention.slug, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.filename)
+
+    @admin.display(description="taille")
+    def size_label(self, obj):
+        return obj.size_label
+
+
+class SignedOriginalInline(ConventionOwnRowsMixin, SignedOriginalsInline):
+    """The originals of the convention itself; an avenant's are under the avenant."""
+
+
+class AvenantSignedOriginalInline(SignedOriginalsInline):
+    fk_name = "avenant"
+
+
 PREFECTURE_FIELDS = ["prefecture_sent_on", "prefecture_received_on", "prefecture_published_on", "prefecture_act_id"]
 
 
@@ -289,7 +327,8 @@ class ConventionAdmin(FrozenContractMixin, CtgHistoryAdmin):
         ),
         ("Suivi", {"fields": [("created_at", "updated_at")]}),
     ]
-    inlines = [SignatoryInline, CommuneInline, VisaInline, ArticleInline, AvenantInline, StatusChangeInline]
+    inlines = [SignatoryInline, CommuneInline, VisaInline, ArticleInline, AvenantInline, StatusChangeInline,
+               SignedOriginalInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(fiche_count=Count("fiches"))
@@ -373,7 +412,7 @@ class AvenantAdmin(FrozenContractMixin, ConventionChildAdmin):
         PREFECTURE_FIELDSET,
         ("Texte", {"fields": ["preamble", "object"]}),
     ]
-    inlines = [OperationInline, AvenantVisaInline, AvenantArticleInline]
+    inlines = [OperationInline, AvenantVisaInline, AvenantArticleInline, AvenantSignedOriginalInline]
     open_fields = PREFECTURE_FIELDS
     actions = ["sign"]
 

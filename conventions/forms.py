@@ -1,8 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.forms import inlineformset_factory
 
 from actions.models import Axis, Fiche
 from ctg.forms import DateInput, NormalizedNewlinesMixin
+from ctg.uploads import PdfFileField, size_label
 
 from .enums import ANNEX_TITLES, AmendMode
 from .models import Article, Avenant, Convention, Equipment, avenant_date_errors
@@ -193,3 +195,41 @@ class PrefectureStampForm(forms.ModelForm):
 
 class StatusNoteForm(forms.Form):
     note = forms.CharField(label="Note (facultative)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SignedOriginalForm(forms.Form):
+    """Deposit the signed original of an act (`originals.original_attach`); replacing the
+    `current` one needs the reason. `replacing`: the original the user saw, to detect another
+    deposit made meanwhile."""
+
+    note = forms.CharField(
+        label="Motif du remplacement", widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Indiquez pourquoi vous remplacez l'original signé."},
+        help_text="Par exemple « page 12 manquante » : l'original actuel reste consultable dans les versions remplacées.",
+    )
+    replacing = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, current=None, **kwargs):
+        kwargs.setdefault("prefix", "original")  # the page has other forms with a note
+        super().__init__(*args, **kwargs)
+        limit = settings.SIGNED_ORIGINAL_MAX_SIZE
+        self.fields = {
+            "file": PdfFileField(
+                label="Original signé (PDF numérisé)", max_size=limit,
+                help_text=f"Le PDF de l'acte signé, numérisé : {size_label(limit)} au plus. Le fichier est vérifié "
+                          "d'après son contenu (un PDF qui s'ouvre sans mot de passe).",
+            ),
+            **self.fields,
+        }
+        self.current = current
+        if current is None:
+            del self.fields["note"]
+        self.initial.setdefault("replacing", current.pk if current else None)
+
+    def is_stale(self):
+        """Whether the user saw another current original (or none) than the one there now."""
+        seen = self.data.get(self.add_prefix("replacing"), "").strip()
+        return seen != (str(self.current.pk) if self.current else "")
+
+    def typed_note(self):
+        return self.data.get(self.add_prefix("note"), "")

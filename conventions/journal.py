@@ -34,6 +34,7 @@ from django.utils.formats import number_format
 from django.utils.text import capfirst
 
 from ctg.history import GENERATED_REASON, IMPORT_REASON
+from ctg.uploads import size_label
 
 from .enums import AvenantStatus
 
@@ -58,6 +59,7 @@ KINDS = {
     "import": "import",
     "generation": "génération automatique",
     "statut": "changement de statut",
+    "depot": "dépôt",
 }
 
 # Fields whose change says nothing to a reader: edit counters, timestamps and authors already
@@ -138,6 +140,12 @@ def _decision(r):
     return f"Décision{meeting} {_quote(r.text)}"
 
 
+def _original_details(r):
+    pages = f"{r.pages} page{'s' if r.pages > 1 else ''}"
+    return [f"Fichier {_quote(r.filename)}, {pages}, {size_label(r.size)}",
+            *([f"Remplace l'original précédent : {r.note}"] if r.note else [])]
+
+
 def _status_change(r):
     return f"Statut de la convention : {r.get_from_status_display().lower()} → {r.get_to_status_display().lower()}"
 
@@ -146,11 +154,15 @@ SOURCES = [
     Source("conventions", "Convention", "convention", lambda r: "Convention", scope=lambda pk: Q(id=pk)),
     Source("conventions", "StatusChange", "convention", _status_change, created="statut",
            details=lambda r: [f"Note : {r.note}"] if r.note else []),
+    Source("conventions", "SignedOriginal", "convention", lambda r: "Original signé de la convention",
+           scope=lambda pk: Q(convention_id=pk, avenant_id__isnull=True), created="depot", details=_original_details),
     Source("conventions", "Signatory", "convention", _signatory, related=("organisation",)),
     Source("conventions", "Commune", "convention", lambda r: f"Commune {r.name} ({r.insee})"),
     Source("conventions", "Visa", "convention", lambda r: f"Visa {_quote(r.text)}{_of_avenant(r)}", related=("avenant",)),
     Source("conventions", "Article", "convention", _article, related=("avenant",)),
     Source("conventions", "Avenant", "avenants", lambda r: f"Avenant n°{r.number}"),
+    Source("conventions", "SignedOriginal", "avenants", lambda r: f"Original signé{_of_avenant(r)}", related=("avenant",),
+           scope=lambda pk: Q(convention_id=pk, avenant_id__isnull=False), created="depot", details=_original_details),
     Source(
         "conventions", "Operation", "avenants", _operation, related=("avenant",),
         scope=lambda pk: Q(avenant_id__in=_ids("conventions", "Avenant", convention_id=pk)),

@@ -591,3 +591,6 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+from .originals import SignedOriginal  # noqa: E402,F401  (registered with the app's models)

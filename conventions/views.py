@@ -1,7 +1,9 @@
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,13 +22,24 @@ from .forms import (
     CafValidationForm,
     ConventionSignForm,
     PrefectureStampForm,
+    SignedOriginalForm,
     SignForm,
     StatusNoteForm,
 )
 from .journal import GROUPS, journal_page
 from .models import Article, Avenant, Convention, Signatory, Visa
+from .originals import (
+    OriginalConflict,
+    SignedOriginal,
+    conflict_message,
+    is_avenant,
+    original_attach,
+    original_refusal,
+)
 from .parties import signature_context
 from .shortcuts import convention_context, get_avenant, get_convention
+
+logger = logging.getLogger(__name__)
 
 
 def convention_list(request):
@@ -52,6 +65,10 @@ def convention_list(request):
 def convention_detail(request, slug):
     """The body of the convention as in force on the chosen date."""
     convention = get_convention(request, slug)
+    return render(request, "conventions/detail.html", detail_context(request, convention))
+
+
+def detail_context(request, convention, *, original_form=None):
     context = convention_context(request, convention, "convention")
     avenants = list(convention.avenants.prefetch_related("operations__fiche", "operations__target_fiche",
                                                          "operations__equipment", "operations__target_equipment"))
@@ -63,8 +80,9 @@ def convention_detail(request, slug):
         timeline=timeline(convention, avenants, convention.milestones.all(),
                           convention.status_changes.select_related("by")),
         note_form=StatusNoteForm(),
+        **originals_context(request, convention, convention, form=original_form),
     )
-    return render(request, "conventions/detail.html", context)
+    return context
 
 
 def avenant_detail(request, slug, number):
@@ -178,7 +196,7 @@ def timeline(convention, avenants, milestones, status_changes=()):
     return sorted(events, key=lambda e: e["date"])
 
 
-def avenant_context(request, convention, avenant):
+def avenant_context(request, convention, avenant, *, original_form=None):
     context = convention_context(request, convention, "convention")
     context.update(
         avenant=avenant,
@@ -186,6 +204,7 @@ def avenant_context(request, convention, avenant):
         articles=Article.objects.filter(avenant=avenant),
         operations=avenant.operations.select_related("fiche", "target_fiche", "equipment", "target_equipment"),
         **signature_context(convention),
+        **originals_context(request, convention, avenant, form=original_form),
     )
     if context["can_edit"] and not avenant.is_signed:
         context["operation_forms"] = {
@@ -467,3 +486,79 @@ def status_change(request, slug, action):
     note = form.cleaned_data["note"] if form.is_valid() else ""
     run_and_report(request, lambda: service(convention, by=request.user, note=note), success)
     return redirect(convention)
+
+
+# ---------------------------------------------------------------------------------------------
+# Signed originals (`originals.py`): the scanned PDF of a signed convention or avenant.
+
+
+def originals_context(request, convention, act, *, form=None):
+    """The originals of `act` (the convention or one of its avenants), the current one first, and
+    for the Caf, once the act is signed, the form that deposits or replaces it."""
+    # Only a signed act has originals: a draft's page reads none.
+    originals = list(SignedOriginal.objects.of(act)) if act.is_signed else []
+    if form is None and not original_refusal(act) and request.user.has_perm("ctg.sign_convention", convention):
+        form = SignedOriginalForm(current=originals[0] if originals else None)
+    avenant = act if is_avenant(act) else None
+    return {
+        "originals": originals,
+        "original_act_signed": act.is_signed,
+        "original_form": form,
+        "original_upload_url": reverse("conventions:avenant_original", args=[convention.slug, avenant.number])
+        if avenant else reverse("conventions:original", args=[convention.slug]),
+    }
+
+
+@require_POST
+def original_upload(request, slug, number=None):
+    """Deposit (or replace, with the reason) the signed original of the convention or of its
+    avenant `number`: the Caf, once the act is signed. An invalid file is refused at the field
+    (200); someone else's deposit meanwhile is a conflict (409)."""
+    convention, avenant = get_avenant(request, slug, number) if number is not None else (get_convention(request, slug), None)
+    act = avenant or convention
+    if not request.user.has_perm("ctg.sign_convention", convention):
+        raise PermissionDenied("Seule la Caf dépose l'original signé de la convention et de ses avenants.")
+    if refusal := original_refusal(act):
+        raise PermissionDenied(refusal)
+    current = SignedOriginal.objects.of(act).first()
+    form = SignedOriginalForm(request.POST, request.FILES, current=current)
+    conflict = conflict_message(current) if form.is_stale() else None
+    if conflict is None and form.is_valid():
+        try:
+            original_attach(act, form.cleaned_data["file"], by=request.user, note=form.cleaned_data.get("note", ""),
+                            replacing=form.cleaned_data["replacing"])
+        except OriginalConflict as error:
+            conflict = error.message
+        except DomainError as error:
+            form.add_error("file", error.message)
+        else:
+            what = f"de l'avenant n°{avenant.number}" if avenant else "de la convention"
+            messages.success(request, f"L'original signé {what} est déposé.")
+            page = reverse("conventions:avenant", args=[slug, number]) if avenant else convention.get_absolute_url()
+            return redirect(f"{page}#original-signe")
+    if conflict:  # the form again, for the original there now; the reason typed is kept
+        form = SignedOriginalForm(current=SignedOriginal.objects.of(act).first(), initial={"note": form.typed_note()})
+    if avenant:
+        context, template = avenant_context(request, convention, avenant, original_form=form), "conventions/avenant.html"
+    else:
+        context, template = detail_context(request, convention, original_form=form), "conventions/detail.html"
+    context["original_conflict"] = conflict
+    return render(request, template, context, status=409 if conflict else 200)
+
+
+def original_download(request, slug, pk):
+    """A signed original, current or replaced, for everyone with a role on the convention."""
+    convention = get_convention(request, slug)
+    original = get_object_or_404(convention.signed_originals.select_related("avenant"), pk=pk)
+    original.convention = convention
+    current = SignedOriginal.objects.of(original.avenant or convention).values_list("pk", flat=True).first()
+    try:
+        content = original.file.open("rb")
+    except FileNotFoundError:
+        logger.error("Signed original %s of %s: file %s missing from storage", pk, slug, original.file.name)
+        raise Http404("Le fichier de cet original est introuvable : signalez-le à l'administrateur.") from None
+    response = FileResponse(content, as_attachment=True, filename=original.download_name(current=current == pk),
+                            content_type="application/pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private"
+    return response

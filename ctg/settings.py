@@ -132,6 +132,9 @@ STORAGES = {
     # Kept PDFs (`documents.storage`): MEDIA_ROOT/pdf/ by default; with several web servers, an
     # object store they share (django-storages) in their place.
     "documents": {"BACKEND": "documents.storage.KeptFileStorage"},
+    # Signed originals, scanned PDFs the Caf deposits (`conventions.originals`): MEDIA_ROOT/originaux/
+    # by default, served by the application only; an object store (django-storages) in production.
+    "originals": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -142,6 +145,8 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # Large PDFs are laid out by a separate `manage.py render_document` process ("process"), or in
 # the requesting process ("inline": tests).
 DOCUMENT_WORKER = os.environ.get("DOCUMENT_WORKER", "process")
+# The largest signed original (a scanned PDF) accepted, in bytes; SIGNED_ORIGINAL_MAX_MB in Mo.
+SIGNED_ORIGINAL_MAX_SIZE = int(os.environ.get("SIGNED_ORIGINAL_MAX_MB", "20")) * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ctg@localhost")

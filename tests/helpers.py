@@ -1,5 +1,5 @@
 """Helpers the tests of several apps share: the page as read, logging in, formset management
-data, counting queries, reading a PDF back, the example exchange document."""
+data, counting queries, reading a PDF back (and writing a blank one), the example exchange document."""
 
 import html
 import io
@@ -8,7 +8,7 @@ from pathlib import Path
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EXAMPLE_PATH = DATA_DIR / "roumois-seine.json"  # the spec's Roumois Seine example
@@ -55,6 +55,18 @@ def html_queries(exporter, obj):
 
 def admin_url(model, view, *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def blank_pdf(pages=1, *, password=None):
+    """A small PDF of `pages` blank A4 pages (encrypted with `password` when given)."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    if password is not None:
+        writer.encrypt(password, algorithm="RC4-128")
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
 
 
 def pdf_lines(data):

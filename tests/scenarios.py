@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from actions.models import IndicatorValue, Objective
@@ -18,6 +19,7 @@ from conventions.models import (
     SppeRow,
     Visa,
 )
+from conventions.originals import original_attach
 from evaluation.models import Bilan
 from governance.models import AgendaItem, CooperationOfficer, Decision, Member, Participant
 from tests.factories import (
@@ -33,6 +35,7 @@ from tests.factories import (
     collectivite_of,
     users_for,
 )
+from tests.helpers import blank_pdf
 
 # --- The Roumois Seine avenant n°2, in print: tests/conventions|actions|documents/test_*.py -----
 
@@ -130,7 +133,7 @@ def full_convention():
     """A convention holding a row of every model of the four apps."""
     convention = ConventionFactory()
     local = collectivite_of(convention)
-    users_for(convention)
+    caf_user = users_for(convention)["caf"]
     Commune.objects.create(convention=convention, name="Bourg-Achard", insee="27089", population=2900)
     Visa.objects.create(convention=convention, text="Vu les articles L. 263-1 et suivants du code de la sécurité sociale")
     ArticleFactory(convention=convention, number="1", title="Objet de la convention")
@@ -160,6 +163,8 @@ def full_convention():
     SppeRow.objects.create(convention=convention, kind="eaje_psu", name="Crèche Les Lutins", current_places=24)
     Deliberation.objects.create(convention=convention, body="Conseil communautaire", number="CC_201_2025",
                                 date=datetime.date(2025, 12, 15), title="Avenant n°1 à la CTG")
+    for act, pages in ((convention, 2), (avenant, 1)):
+        original_attach(act, SimpleUploadedFile("original-signe.pdf", blank_pdf(pages)), by=caf_user)
 
     meeting = MeetingFactory(body__convention=convention)
     meeting.fiches.add(fiche)

@@ -15,11 +15,12 @@ def test_convention_inlines_hold_only_its_own_visas_and_articles(staff_client, f
     formsets = {f.formset.prefix: f.formset for f in response.context["inline_admin_formsets"]}
     assert [a.title for a in formsets["articles"].queryset] == ["Objet de la convention"]
     assert [v.avenant for v in formsets["visas"].queryset] == [None]
-    assert set(formsets) == {"signatories", "communes", "visas", "articles", "avenants", "status_changes"}
+    assert set(formsets) == {"signatories", "communes", "visas", "articles", "avenants", "status_changes",
+                             "signed_originals"}
 
 
 def test_visas_and_articles_added_in_an_avenant_belong_to_its_convention(staff_client, full_convention):
-    management = {f"{prefix}-{key}": "0" for prefix in ("operations", "visas", "articles")
+    management = {f"{prefix}-{key}": "0" for prefix in ("operations", "visas", "articles", "signed_originals")
                   for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
     response = staff_client.post(admin_url(Avenant, "add"), {
         **management,

@@ -22,6 +22,7 @@ from conventions.models import (
     Equipment,
     Operation,
     Signatory,
+    SignedOriginal,
     SppeRow,
     StatusChange,
     Visa,
@@ -180,6 +181,9 @@ def grow(convention, user, rounds):
             avenant = Avenant.objects.create(convention=convention, number=i + 1, title="Avenant",
                                              effective_from=datetime.date(2025, 1, 1))
             Operation.objects.create(avenant=avenant, op="amend_annex", annex=5, mode="complete", body="Texte.")
+            for act in (None, avenant):
+                SignedOriginal.objects.create(convention=convention, avenant=act, file=f"originaux/{i}.pdf",
+                                              filename="scan.pdf", size=1024, pages=2, sha256="0" * 64)
             Equipment.objects.create(convention=convention, key=f"equipement-{i}", kind="rpe", name=f"RPE {i}")
             DiagnosisIndicator.objects.create(convention=convention, territory="27", level="departement", indicator="Naissances")
             DiagnosisIssue.objects.create(convention=convention, text=f"Enjeu {i}")

@@ -137,7 +137,7 @@ def test_a_signed_avenant_cannot_be_set_back_to_draft(staff, signed):
     response = staff.get(admin_url(Avenant, "change", avenant.pk))
     assert "status" not in response.context["adminform"].form.fields
     assert not any(i.has_add_permission or i.has_change_permission for i in response.context["inline_admin_formsets"])
-    management = {f"{prefix}-{key}": "0" for prefix in ("operations", "visas", "articles")
+    management = {f"{prefix}-{key}": "0" for prefix in ("operations", "visas", "articles", "signed_originals")
                   for key in ("TOTAL_FORMS", "INITIAL_FORMS")}
     staff.post(admin_url(Avenant, "change", avenant.pk), {**management, "status": AvenantStatus.BROUILLON,
                                                           "title": "Réécrit", "prefecture_act_id": "ID-1"})

@@ -11,8 +11,9 @@ from tests.helpers import assert_constant_queries, count_queries, html_queries
 pytestmark = pytest.mark.django_db
 
 # Queries of each page for the convention of 60 fiches.
-# conventions:detail: its timeline reads the status changes too.
-BUDGETS = {"conventions:detail": 14, "conventions:annexes": 13}
+# conventions:detail: its timeline reads the status changes too, and a signed convention its
+# signed originals (one query).
+BUDGETS = {"conventions:detail": 15, "conventions:annexes": 13}
 
 
 @pytest.mark.parametrize("name", ["conventions:detail", "conventions:annexes"])

@@ -23,7 +23,7 @@ BUDGETS = {
     "governance:body_edit": 10,
     "governance:officers": 9,
     "governance:meeting_create": 14,
-    "conventions:detail": 16,  # with the timeline's status changes and the « CTG suivante » link
+    "conventions:detail": 17,  # the timeline's status changes, the signed originals, the « CTG suivante » link
     "actions:fiche": 24,  # and its renewals (« reconduite par l'action … »)
 }
 
