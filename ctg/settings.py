@@ -186,9 +186,12 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_below_500": {"()": "ctg.logs.OneLineBelow500"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # A refusal (403) or a bad request (400) is one line, without the traceback Django adds.
+        "django.request": {"filters": ["one_line_below_500"]},
         # Axes logs each login at INFO; its warnings (failures, lockouts) stay.
         "axes": {"level": "WARNING"},
         # WeasyPrint logs every page it lays out: documents.queue counts them, the log does not.
