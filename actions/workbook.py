@@ -1,21 +1,31 @@
 """The tracking workbook described in `docs/tableau-de-suivi.md`: export with openpyxl's
 write-only mode, import with its read-only mode, every error addressed by cell."""
 
-import io
-import zipfile
+import itertools
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ctg.xlsx import XLSX, add_sheet, append_row, new_workbook, workbook_bytes
+from ctg.xlsx import (
+    XLSX,
+    SheetRows,
+    UnreadableWorkbook,
+    XlsxLimits,
+    add_sheet,
+    append_row,
+    new_workbook,
+    open_workbook,
+    workbook_bytes,
+)
+from ctg.zips import NotAZip, ZipRefused
 
 from .enums import UpdateStatus
 from .models import Fiche, Update
 from .periods import Period
 from .tracking import RowValues, clean_text, tracking_fiches
 
-MAX_BYTES = 5 * 1024 * 1024
+LIMITS = XlsxLimits()  # 5 Mo on disk, 10 Mo unzipped, 10 000 rows and 50 000 cells a sheet (ctg/xlsx.py)
+MAX_BYTES = LIMITS.zip.max_bytes
 
 SUIVI = "Suivi"
 INDICATEURS = "Indicateurs"
@@ -85,50 +95,72 @@ class TrackingWorkbook:
 def read_tracking_workbook(convention, upload):
     """Check a whole workbook against `convention`; returns (period, [(fiche, RowValues)]) or raises
     WorkbookError with every problem found."""
-    data = upload.read()
-    workbook = _open(data)
+    workbook = _open(upload)
     try:
         return _Reader(convention, workbook).read()
+    except ZipRefused as error:  # a sheet too large or broken, found while reading it
+        raise WorkbookError([error.message]) from None
     finally:
         workbook.close()
 
 
-def _open(data):
-    if len(data) > MAX_BYTES:
-        raise WorkbookError([f"Le fichier pèse {len(data) / 1024 / 1024:.1f} Mo : 5 Mo au plus.".replace(".", ",", 1)])
-    if data[:4] == b"\xd0\xcf\x11\xe0":
+def _open(upload):
+    head = upload[:8] if isinstance(upload, bytes) else _peek(upload)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise WorkbookError([
             "Ce classeur est protégé par mot de passe ou au format Excel 97-2003 (.xls) : enregistrez-le au format "
             ".xlsx, sans mot de passe."
         ])
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise WorkbookError(["Ce fichier n'est pas un classeur Excel (.xlsx)."])
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a broken or foreign archive
+        return open_workbook(upload, LIMITS)
+    except NotAZip:
+        raise WorkbookError(["Ce fichier n'est pas un classeur Excel (.xlsx)."]) from None
+    except UnreadableWorkbook:
         raise WorkbookError([
             "Ce fichier n'est pas un classeur Excel (.xlsx) lisible : un document Word ou un classeur abîmé "
             "renommé en .xlsx ? Enregistrez-le depuis Excel ou LibreOffice au format .xlsx."
-        ]) from error
+        ]) from None
+    except ZipRefused as error:
+        raise WorkbookError([error.message]) from None
+
+
+def _peek(upload):
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    return head
 
 
 class _Sheet:
-    """One sheet's rows, with the columns found by header text (trimmed, case-insensitive)."""
+    """One sheet's rows, with the columns found by header text (trimmed, case-insensitive); cells
+    that cannot be read are in `errors`, by cell."""
 
     def __init__(self, sheet, title, required):
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, ()) or ()
+        self.reader = SheetRows(sheet, LIMITS)
+        rows = iter(self.reader)
+        first = next(rows, None)
+        header = first[1] if first is not None and first[0] == 1 else ()
+        if first is not None and first[0] != 1:
+            rows = itertools.chain([first], rows)
         self.title = title
         self.columns = {}
         for index, name in enumerate(header):
             key = clean_text(name).lower()
             if key and key not in self.columns:
                 self.columns[key] = index
+        self.reported = 0
         missing = [name for name in required if name.lower() not in self.columns]
         if missing:
             names = ", ".join(f"« {name} »" for name in missing)
-            raise WorkbookError([f"La feuille « {title} » n'a pas de colonne {names} en ligne 1."])
+            unreadable = [f"{title}!{coordinate} : {message}" for coordinate, message in self.reader.errors]
+            raise WorkbookError([*unreadable, f"La feuille « {title} » n'a pas de colonne {names} en ligne 1."])
         self.rows = rows
+
+    def report_unreadable(self, reader):
+        """Hand the cells found unreadable so far to `reader`, once each."""
+        for coordinate, message in self.reader.errors[self.reported:]:
+            reader.unreadable(f"{self.title}!{coordinate}", message)
+        self.reported = len(self.reader.errors)
 
     def has(self, header):
         return header.lower() in self.columns
@@ -140,10 +172,12 @@ class _Sheet:
     def cell(self, header, row_number):
         return f"{self.title}!{get_column_letter(self.columns[header.lower()] + 1)}{row_number}"
 
-    def data_rows(self):
-        for number, values in enumerate(self.rows, start=2):
+    def data_rows(self, reader):
+        for number, values in self.rows:
+            self.report_unreadable(reader)
             if any(clean_text(v) for v in values):
                 yield number, values
+        self.report_unreadable(reader)
 
 
 class _Reader:
@@ -151,9 +185,15 @@ class _Reader:
         self.convention = convention
         self.workbook = workbook
         self.errors = []
+        self.unreadable_cells = set()
         self.period = None
 
     def error(self, cell, message):
+        if cell not in self.unreadable_cells:  # an unreadable cell is reported once, as such
+            self.errors.append(f"{cell} : {message}")
+
+    def unreadable(self, cell, message):
+        self.unreadable_cells.add(cell)
         self.errors.append(f"{cell} : {message}")
 
     def read(self):
@@ -213,7 +253,7 @@ class _Reader:
 
     def read_suivi(self, sheet, fiches):
         rows = {}
-        for number, values in sheet.data_rows():
+        for number, values in sheet.data_rows(self):
             key = clean_text(sheet.get(values, "Clé"))
             self.read_period(sheet, values, number)
             row = RowValues()
@@ -256,7 +296,7 @@ class _Reader:
 
     def read_indicateurs(self, sheet, rows):
         seen = {}
-        for number, values in sheet.data_rows():
+        for number, values in sheet.data_rows(self):
             fiche_key = clean_text(sheet.get(values, "Clé action"))
             indicator_key = clean_text(sheet.get(values, "Clé indicateur"))
             self.read_period(sheet, values, number)

@@ -1,5 +1,7 @@
 """Building blocks every app's admin shares."""
 
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models
@@ -51,3 +53,9 @@ class ConventionChildAdmin(CtgHistoryAdmin):
     list_filter = [BY_CONVENTION]
     list_select_related = ["convention"]
     ordering = ["convention", "position"]
+
+
+# Login throttling (ctg/login.py): the failed logins being counted, where a staff member unlocks an
+# account or an address by deleting its row. Successful logins are not kept (AXES_DISABLE_ACCESS_LOG),
+# so axes' other two lists stay out (AXES_ENABLE_ADMIN = False).
+admin.site.register(AccessAttempt, AccessAttemptAdmin)

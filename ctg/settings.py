@@ -1,6 +1,7 @@
 """Settings for ctg. Everything that differs between machines comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -40,6 +41,7 @@ INSTALLED_APPS = [
     "template_partials",
     "rules.apps.AutodiscoverRulesConfig",
     "simple_history",
+    "axes",
     "ctg",
     "conventions",
     "actions",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as axes asks: turns a locked-out login into its answer (ctg.login.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ctg.urls"
@@ -111,12 +115,31 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: a locked-out login is refused before ModelBackend hashes its password.
+    "ctg.login.ThrottledBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "conventions:list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes, ctg/login.py): LOGIN_FAILURE_LIMIT failed logins for one
+# username, or from one address, lock logins out for LOGIN_COOLOFF_MINUTES. A refused try during
+# the lock writes nothing and does not extend it; a successful login clears the failures.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "ctg.login.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "ctg.login.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are not kept (addresses are personal data)
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # ctg/admin.py shows the failed logins only
+# Proxies in front of the application that append the client's address to X-Forwarded-For (a
+# proxy HTTPS in production: 1); 0 reads the address of the connection itself.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -168,8 +191,15 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_below_500": {"()": "ctg.logs.OneLineBelow500"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # WeasyPrint logs every page it lays out: documents.queue counts them, the log does not.
-    "loggers": {"weasyprint.progress": {"level": "WARNING", "propagate": False}},
+    "loggers": {
+        # A refusal (403) or a bad request (400) is one line, without the traceback Django adds.
+        "django.request": {"filters": ["one_line_below_500"]},
+        # Axes logs each login at INFO; its warnings (failures, lockouts) stay.
+        "axes": {"level": "WARNING"},
+        # WeasyPrint logs every page it lays out: documents.queue counts them, the log does not.
+        "weasyprint.progress": {"level": "WARNING", "propagate": False},
+    },
 }

@@ -3,13 +3,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from ctg.login import AdminLoginForm, LoginForm
+
+admin.site.login_form = AdminLoginForm
 admin.site.site_header = "CTG — administration"
 admin.site.site_title = "CTG"
 admin.site.index_title = "Administration des conventions territoriales globales"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="conventions:list", permanent=False)),
-    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("conventions/", include("conventions.urls")),

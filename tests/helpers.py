@@ -1,8 +1,12 @@
 """Helpers the tests of several apps share: the page as read, logging in, formset management
-data, counting queries, reading a PDF back (and writing a blank one), the example exchange document."""
+data, counting queries, reading a PDF back (and writing a blank one), the example exchange document,
+crafted zip archives."""
 
 import html
 import io
+import struct
+import zipfile
+import zlib
 from pathlib import Path
 
 from django.db import connection
@@ -93,3 +97,54 @@ def outline_titles(reader):
 
     walk(reader.outline)
     return titles
+
+
+# Crafted zip archives (.xlsx, .docx): members edited, or written by hand to lie or to explode.
+
+
+def edited_zip(content, replace=None, drop=()):
+    """The zip archive `content` with members replaced or added ({name: text or bytes}), and the
+    members named in `drop` left out."""
+    replace = replace or {}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in source.namelist():
+            if name not in replace and name not in drop:
+                out.writestr(name, source.read(name))
+        for name, data in replace.items():
+            out.writestr(name, data)
+    return buffer.getvalue()
+
+
+def deflated(data):
+    """A member for `raw_zip`: (deflated bytes, CRC-32, size)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data)
+
+
+def repeated(chunk, times):
+    """A member for `raw_zip` holding `chunk` `times` over, built without compressing it all: after
+    a full flush deflate starts afresh, so the same chunk gives the same block each time."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    first = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(times):
+        crc = zlib.crc32(chunk, crc)
+    return first + block * (times - 1) + compressor.flush(), crc, len(chunk) * times
+
+
+def raw_zip(members):
+    """A zip archive written byte by byte: `members` maps a name to (deflated bytes, CRC-32, size)
+    or to (deflated bytes, CRC-32, size, declared size), the size its directory then claims."""
+    body, directory = io.BytesIO(), io.BytesIO()
+    for name, member in members.items():
+        data, crc, size, declared = (*member, member[2])[:4]
+        encoded = name.encode()
+        offset = body.tell()
+        body.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, len(data), declared,
+                               len(encoded), 0) + encoded + data)
+        directory.write(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(data),
+                                    declared, len(encoded), 0, 0, 0, 0, 0, offset) + encoded)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), directory.tell(), body.tell(), 0)
+    return body.getvalue() + directory.getvalue() + end

@@ -1,7 +1,9 @@
 """Helpers of the actions tests: the fiche form's data, the tracking page's addresses, the
-tracking workbook as exported (and edited), what the tracking holds."""
+tracking workbook as exported (and edited, in openpyxl or in its XML), what the tracking holds."""
 
 import io
+import re
+import zipfile
 
 import openpyxl
 from django.urls import reverse
@@ -49,6 +51,25 @@ def workbook_bytes(convention, period=T1, edit=None):
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def with_cells(content, sheet, cells):
+    """The workbook `content` with cells of its sheet number `sheet` (1: Suivi, 2: Indicateurs)
+    written as raw XML, {coordinate: '<c r="H2">…</c>'}, as a crafted file holds them."""
+    from tests.helpers import edited_zip
+
+    name = f"xl/worksheets/sheet{sheet}.xml"
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        xml = archive.read(name).decode()
+    for coordinate, cell in cells.items():
+        existing = re.compile(rf'<c r="{coordinate}"(?:[^>]*/>|[^>]*>.*?</c>)')
+        if existing.search(xml):
+            xml = existing.sub(lambda _, cell=cell: cell, xml, count=1)
+        else:
+            row = re.match(r"[A-Z]+(\d+)", coordinate).group(1)
+            xml = re.sub(rf'(<row r="{row}"[^>]*>.*?)</row>', lambda m, cell=cell: m.group(1) + cell + "</row>",
+                         xml, count=1)
+    return edited_zip(content, {name: xml})
 
 
 def snapshot():
