@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "django_htmx",
     "template_partials",
     "rules.apps.AutodiscoverRulesConfig",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "agenda",
     "exchange",
     "people",
+    "portfolio",
 ]
 
 MIDDLEWARE = [
@@ -124,7 +126,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "conventions:list"
+LOGIN_REDIRECT_URL = "portfolio:home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Login throttling (django-axes, ctg/login.py): LOGIN_FAILURE_LIMIT failed logins for one
