@@ -10,6 +10,7 @@ from conventions.enums import OrganisationKind, Role
 from conventions.models import Organisation
 from tests.browser import log_in
 from tests.factories import CafFactory, user_with_role
+from tests.helpers import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,6 +26,10 @@ FICHES = {
     "Développer l'accueil du jeune enfant et les passerelles vers l'école": ["Petite enfance", "Enfance"],
     "Soutenir les parents et l'engagement des jeunes": ["Jeunesse", "Parentalité"],
 }
+
+
+def tab(page, name):
+    page.get_by_role("navigation", name="Sections de la convention").get_by_role("link", name=name, exact=True).click()
 
 
 def create_convention(page):
@@ -80,3 +85,75 @@ def test_a_caf_officer_creates_prepares_signs_a_ctg_and_downloads_its_pdf(live_s
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("Texte de la convention : modifications enregistrées.")).to_be_visible()
     expect(page.locator("#article-2")).to_contain_text(EDITED_ARTICLE)
+
+    # The plan: an axis, then two fiches that between them cover the four mandatory themes.
+    tab(page, "Plan d'actions")
+    page.get_by_role("link", name="Nouvelle fiche action").click()
+    expect(page.get_by_text("Créez d'abord un axe stratégique")).to_be_visible()
+    page.get_by_label("Nouvel axe").fill("Accompagner les familles à chaque âge")
+    page.get_by_role("button", name="Ajouter l'axe").click()
+    for number, (title, themes) in enumerate(FICHES.items(), start=1):
+        tab(page, "Plan d'actions")
+        page.get_by_role("link", name="Nouvelle fiche action").click()
+        expect(page.get_by_label("Numéro")).to_have_value(str(number))
+        page.get_by_label("Intitulé").fill(title)
+        page.get_by_label("Axe").select_option(label="Axe 1 — Accompagner les familles à chaque âge")
+        for theme in themes:
+            page.get_by_role("group", name="Thématiques").get_by_role("checkbox", name=theme, exact=True).check()
+        page.get_by_label("Public cible").fill("Les familles du Roumois")
+        page.get_by_role("button", name="Enregistrer la fiche").click()
+        expect(page.get_by_role("heading", name=f"Action {number} — {title}")).to_be_visible()
+
+    # The signature, refused: each collectivité's deliberation and the Caf's validation are missing.
+    tab(page, "Convention")
+    page.get_by_role("link", name="Signer la convention…").click()
+    expect(page.get_by_role("heading", name="Signer la convention")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Signée le").fill("2026-12-01")
+    page.get_by_label("Signée à").fill("Bourg-Achard")
+    page.get_by_role("button", name="Signer la convention").click()
+    refusal = page.get_by_role("alert").filter(has_text="La convention ne peut pas être signée")
+    expect(refusal).to_contain_text(f"Délibération manquante (annexe 7) : {EPCI}.")
+    expect(refusal).to_contain_text(f"Délibération manquante (annexe 7) : {COMMUNE}.")
+    expect(refusal).to_contain_text("Indiquez l'instance de la Caf qui a validé la convention")
+    expect(refusal).not_to_contain_text("thématique")
+    assert_accessible(page)
+
+    # Annexe 7: the two deliberations.
+    page.get_by_role("link", name="annexe 7", exact=True).click()
+    page.get_by_role("link", name="Modifier l'annexe 7").click()
+    deliberations = [(EPCI, "Conseil communautaire", "2026-11-17", "DE-2026-112"),
+                     (COMMUNE, "Conseil municipal", "2026-11-20", "2026-045")]
+    for row, (organisation, body, date, number) in enumerate(deliberations, start=1):
+        page.get_by_role("button", name="Ajouter une délibération").click()
+        page.get_by_label(f"Collectivité (délibération {row})").select_option(label=organisation)
+        page.get_by_label(f"Instance (délibération {row})").fill(body)
+        page.get_by_label(f"Date (délibération {row})").fill(date)
+        page.get_by_label(f"Numéro (délibération {row})").fill(number)
+        page.get_by_label(f"Objet (délibération {row})").fill("Approbation de la convention territoriale globale 2027-2031")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#annexe-7")).to_contain_text("Conseil municipal")
+
+    # The Caf's validation, on the signing page, then the signature.
+    tab(page, "Convention")
+    page.get_by_role("link", name="Signer la convention…").click()
+    page.get_by_label("Validée par (instance de la Caf)").fill("Commission d'action sociale")
+    page.get_by_label("Validée par la Caf le").fill("2026-11-24")
+    page.get_by_role("button", name="Enregistrer la validation par la Caf").click()
+    expect(page.get_by_text("La validation par la Caf est enregistrée.")).to_be_visible()
+    expect(page.locator("#deliberations")).to_contain_text(f"{COMMUNE} : Conseil municipal du 20/11/2026")
+    page.get_by_label("Signée le").fill("2026-12-01")
+    page.get_by_label("Signée à").fill("Bourg-Achard")
+    page.get_by_role("button", name="Signer la convention").click()
+    expect(page.get_by_text("La convention est signée.")).to_be_visible()
+    expect(page.locator(".convention-header")).to_contain_text("Signée")
+    assert_accessible(page)
+
+    # The PDF of the signed CTG holds what was written, not the model it replaced.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Document PDF complet").click()
+    _, text = pdf_text(open(download.value.path(), "rb").read())
+    assert EDITED_ARTICLE in text and EDITED_VISA in text
+    assert MODEL_ARTICLE not in text and MODEL_VISA not in text
+    for title in FICHES:
+        assert title in text
