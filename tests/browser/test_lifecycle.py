@@ -1,7 +1,10 @@
 """In a real browser, a CTG's whole lifecycle as its Caf officer lives it: created from nothing,
 its text edited, its plan written, its signature refused then granted, its PDF downloaded. Every
-field is found by its French label, as a screen reader or a keyboard user finds it, and each page
-of the way passes axe."""
+field is found by its French label, as a screen reader or a keyboard user finds it, and the pages
+it fills in or reads (creation form, convention, text, plan, fiche, annexe 7, signing) pass axe."""
+
+import datetime
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -14,7 +17,6 @@ from tests.helpers import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TITLE = "Convention territoriale globale Roumois Seine 2027-2031"
 EPCI = "Communauté de communes Roumois Seine"
 COMMUNE = "Commune de Bourg-Achard"
 # What the model text says, and what the officer writes instead.
@@ -22,6 +24,12 @@ MODEL_VISA = "Vu les articles L. 263-1, L. 223-1 et L. 227-1 à 3 du Code de la 
 EDITED_VISA = "Vu les articles L. 263-1 et suivants du Code de la sécurité sociale ;"
 MODEL_ARTICLE = "La Ctg matérialise également l'engagement conjoint de la Caf"
 EDITED_ARTICLE = "Les signataires s'engagent à mettre en œuvre le plan d'actions et à en rendre compte chaque année au comité de pilotage."
+# The next period; the deliberations, the Caf's validation and the signature in the days before today.
+TODAY = datetime.date.today()
+START, END = datetime.date(TODAY.year + 1, 1, 1), datetime.date(TODAY.year + 5, 12, 31)
+SIGNED, VALIDATED = TODAY - datetime.timedelta(days=1), TODAY - datetime.timedelta(days=8)
+DELIBERATED = TODAY - datetime.timedelta(days=12)
+TITLE = f"Convention territoriale globale Roumois Seine {START.year}-{END.year}"
 FICHES = {
     "Développer l'accueil du jeune enfant et les passerelles vers l'école": ["Petite enfance", "Enfance"],
     "Soutenir les parents et l'engagement des jeunes": ["Jeunesse", "Parentalité"],
@@ -35,8 +43,8 @@ def tab(page, name):
 def create_convention(page):
     page.get_by_role("link", name="Nouvelle convention").click()
     page.get_by_label("Titre").fill(TITLE)
-    page.get_by_label("Début").fill("2027-01-01")
-    page.get_by_label("Fin").fill("2031-12-31")
+    page.get_by_label("Début").fill(START.isoformat())
+    page.get_by_label("Fin").fill(END.isoformat())
     page.get_by_label("Lieu de signature").fill("Bourg-Achard")
     caf = page.get_by_role("group", name="Pour la Caf, signent")
     caf.get_by_label("Représentant(e) (représentant de la caf 1)").fill("M. Philippe CHARPIN")
@@ -71,12 +79,13 @@ def test_a_caf_officer_creates_prepares_signs_a_ctg_and_downloads_its_pdf(live_s
     assert_accessible(page)
     page.get_by_role("button", name="Créer la convention").click()
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
-    expect(page.locator("section[aria-labelledby=territoire]")).to_contain_text("Appeville-Annebault")
+    expect(page.get_by_role("region", name="Territoire")).to_contain_text("Appeville-Annebault")
     assert_accessible(page)
 
     # The text: one visa and one article of the model rewritten.
     page.get_by_role("link", name="Texte de la convention").click()
     visa = page.get_by_label("Visa 1", exact=True)
+    assert_accessible(page)
     expect(visa).to_have_value(MODEL_VISA)
     visa.fill(EDITED_VISA)
     article = page.get_by_role("group", name="Article 2", exact=True)
@@ -90,6 +99,7 @@ def test_a_caf_officer_creates_prepares_signs_a_ctg_and_downloads_its_pdf(live_s
     tab(page, "Plan d'actions")
     page.get_by_role("link", name="Nouvelle fiche action").click()
     expect(page.get_by_text("Créez d'abord un axe stratégique")).to_be_visible()
+    assert_accessible(page)
     page.get_by_label("Nouvel axe").fill("Accompagner les familles à chaque âge")
     page.get_by_role("button", name="Ajouter l'axe").click()
     for number, (title, themes) in enumerate(FICHES.items(), start=1):
@@ -101,15 +111,17 @@ def test_a_caf_officer_creates_prepares_signs_a_ctg_and_downloads_its_pdf(live_s
         for theme in themes:
             page.get_by_role("group", name="Thématiques").get_by_role("checkbox", name=theme, exact=True).check()
         page.get_by_label("Public cible").fill("Les familles du Roumois")
+        assert_accessible(page)
         page.get_by_role("button", name="Enregistrer la fiche").click()
         expect(page.get_by_role("heading", name=f"Action {number} — {title}")).to_be_visible()
+        assert_accessible(page)
 
     # The signature, refused: each collectivité's deliberation and the Caf's validation are missing.
     tab(page, "Convention")
     page.get_by_role("link", name="Signer la convention…").click()
     expect(page.get_by_role("heading", name="Signer la convention")).to_be_visible()
     assert_accessible(page)
-    page.get_by_label("Signée le").fill("2026-12-01")
+    page.get_by_label("Signée le").fill(SIGNED.isoformat())
     page.get_by_label("Signée à").fill("Bourg-Achard")
     page.get_by_role("button", name="Signer la convention").click()
     refusal = page.get_by_role("alert").filter(has_text="La convention ne peut pas être signée")
@@ -122,27 +134,28 @@ def test_a_caf_officer_creates_prepares_signs_a_ctg_and_downloads_its_pdf(live_s
     # Annexe 7: the two deliberations.
     page.get_by_role("link", name="annexe 7", exact=True).click()
     page.get_by_role("link", name="Modifier l'annexe 7").click()
-    deliberations = [(EPCI, "Conseil communautaire", "2026-11-17", "DE-2026-112"),
-                     (COMMUNE, "Conseil municipal", "2026-11-20", "2026-045")]
-    for row, (organisation, body, date, number) in enumerate(deliberations, start=1):
+    deliberations = [(EPCI, "Conseil communautaire", "DE-112"), (COMMUNE, "Conseil municipal", "045")]
+    for row, (organisation, body, number) in enumerate(deliberations, start=1):
         page.get_by_role("button", name="Ajouter une délibération").click()
         page.get_by_label(f"Collectivité (délibération {row})").select_option(label=organisation)
         page.get_by_label(f"Instance (délibération {row})").fill(body)
-        page.get_by_label(f"Date (délibération {row})").fill(date)
+        page.get_by_label(f"Date (délibération {row})").fill(DELIBERATED.isoformat())
         page.get_by_label(f"Numéro (délibération {row})").fill(number)
-        page.get_by_label(f"Objet (délibération {row})").fill("Approbation de la convention territoriale globale 2027-2031")
+        page.get_by_label(f"Objet (délibération {row})").fill(f"Approbation de la {TITLE.lower()}")
+    assert_accessible(page)
     page.get_by_role("button", name="Enregistrer").click()
-    expect(page.locator("#annexe-7")).to_contain_text("Conseil municipal")
+    expect(page.get_by_role("region", name="Annexe 7", exact=False)).to_contain_text("Conseil municipal")
+    assert_accessible(page)
 
     # The Caf's validation, on the signing page, then the signature.
     tab(page, "Convention")
     page.get_by_role("link", name="Signer la convention…").click()
     page.get_by_label("Validée par (instance de la Caf)").fill("Commission d'action sociale")
-    page.get_by_label("Validée par la Caf le").fill("2026-11-24")
+    page.get_by_label("Validée par la Caf le").fill(VALIDATED.isoformat())
     page.get_by_role("button", name="Enregistrer la validation par la Caf").click()
     expect(page.get_by_text("La validation par la Caf est enregistrée.")).to_be_visible()
-    expect(page.locator("#deliberations")).to_contain_text(f"{COMMUNE} : Conseil municipal du 20/11/2026")
-    page.get_by_label("Signée le").fill("2026-12-01")
+    expect(page.locator("#deliberations")).to_contain_text(f"{COMMUNE} : Conseil municipal du {DELIBERATED:%d/%m/%Y}")
+    page.get_by_label("Signée le").fill(SIGNED.isoformat())
     page.get_by_label("Signée à").fill("Bourg-Achard")
     page.get_by_role("button", name="Signer la convention").click()
     expect(page.get_by_text("La convention est signée.")).to_be_visible()
@@ -152,7 +165,7 @@ def test_a_caf_officer_creates_prepares_signs_a_ctg_and_downloads_its_pdf(live_s
     # The PDF of the signed CTG holds what was written, not the model it replaced.
     with page.expect_download() as download:
         page.get_by_role("link", name="Document PDF complet").click()
-    _, text = pdf_text(open(download.value.path(), "rb").read())
+    _, text = pdf_text(Path(download.value.path()).read_bytes())
     assert EDITED_ARTICLE in text and EDITED_VISA in text
     assert MODEL_ARTICLE not in text and MODEL_VISA not in text
     for title in FICHES:
