@@ -11,14 +11,12 @@ from playwright.sync_api import expect
 
 from conventions.enums import OrganisationKind, Role
 from conventions.models import Organisation
-from tests.browser import log_in
+from tests.browser import COMMUNE, EPCI, fill_new_convention, log_in
 from tests.factories import CafFactory, user_with_role
 from tests.helpers import pdf_text
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-EPCI = "Communauté de communes Roumois Seine"
-COMMUNE = "Commune de Bourg-Achard"
 # What the model text says, and what the officer writes instead.
 MODEL_VISA = "Vu les articles L. 263-1, L. 223-1 et L. 227-1 à 3 du Code de la sécurité sociale ;"
 EDITED_VISA = "Vu les articles L. 263-1 et suivants du Code de la sécurité sociale ;"
@@ -40,33 +38,6 @@ def tab(page, name):
     page.get_by_role("navigation", name="Sections de la convention").get_by_role("link", name=name, exact=True).click()
 
 
-def create_convention(page):
-    page.get_by_role("link", name="Nouvelle convention").click()
-    page.get_by_label("Titre").fill(TITLE)
-    page.get_by_label("Début").fill(START.isoformat())
-    page.get_by_label("Fin").fill(END.isoformat())
-    page.get_by_label("Lieu de signature").fill("Bourg-Achard")
-    caf = page.get_by_role("group", name="Pour la Caf, signent")
-    caf.get_by_label("Représentant(e) (représentant de la caf 1)").fill("M. Philippe CHARPIN")
-    caf.get_by_label("Qualité (représentant de la caf 1)").fill("Président du conseil d'administration")
-    caf.get_by_label("Représentant(e) (représentant de la caf 2)").fill("Mme Aurore VERNIEUWE")
-    caf.get_by_label("Qualité (représentant de la caf 2)").fill("Directrice")
-    first = page.get_by_role("group", name="Collectivité 1")
-    first.get_by_label("Organisation").select_option(label=f"{EPCI} (EPCI, 200066405)")
-    first.get_by_label("Représentant(e)").fill("M. Sylvain BONENFANT")
-    first.get_by_label("Qualité").fill("Président")
-    page.get_by_role("button", name="Ajouter une collectivité").click()
-    second = page.get_by_role("group", name="Collectivité 2")
-    second.get_by_label("Nom").fill(COMMUNE)
-    second.get_by_label("Type").select_option(label="Commune")
-    second.get_by_label("SIREN ou code").fill("27103")
-    second.get_by_label("Représentant(e)").fill("Mme Claire DUVAL")
-    second.get_by_label("Qualité").fill("Maire")
-    page.get_by_label("Communes couvertes").fill(
-        "27103;Bourg-Achard;4 500\n27005;Amfreville-Saint-Amand;1200\n27008;Appeville-Annebault;1050"
-    )
-
-
 def test_a_caf_officer_creates_prepares_signs_a_ctg_and_downloads_its_pdf(live_server, page, assert_accessible,
                                                                          settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
@@ -75,7 +46,7 @@ def test_a_caf_officer_creates_prepares_signs_a_ctg_and_downloads_its_pdf(live_s
     user = user_with_role(Role.CAF, caf)
     log_in(page, live_server, user.username)
 
-    create_convention(page)
+    fill_new_convention(page, TITLE, START, END)
     assert_accessible(page)
     page.get_by_role("button", name="Créer la convention").click()
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
