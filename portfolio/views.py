@@ -5,19 +5,25 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.db.models import Sum
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from conventions.enums import ConventionStatus
+from actions.periods import Period, periods_between
+from conventions.enums import ConventionStatus, Role
+from conventions.lifecycle import signature_checks
+from conventions.rules import role_on
+from conventions.shortcuts import convention_context, get_convention
 from ctg.responses import file_response
 from evaluation.enums import MilestoneStatus
+from evaluation.figures import plan_figures
 from evaluation.models import RENEWAL_KINDS, Milestone
 from governance.models import CooperationOfficer
+from governance.services import overdue_bodies
 
 from .exporters import PortfolioWorkbook
 from .filters import PHASES, SORTS, PortfolioFilters
-from .rows import portfolio_rows
+from .rows import RUNNING, portfolio_rows
 from .wave import renewal_wave
 
 
@@ -79,3 +85,31 @@ def renewals(request):
     return render(request, "portfolio/renewals.html", {
         "wave": renewal_wave(rows, milestones), "totals": totals, "today": today,
     })
+
+
+def convention_home(request, slug):
+    """A convention's home: what matters first (phase, days left, next steps, what is late, the
+    dashboard's figures); its legal text has its own tab. Élus land on the dashboard."""
+    convention = get_convention(request, slug)
+    if role_on(request.user, convention) == Role.ELU:
+        return redirect("evaluation:dashboard", slug=convention.slug)
+    context = convention_context(request, convention, "accueil")
+    today = timezone.localdate()
+    state, phase = context["state"], convention.phase
+    figures = None
+    if phase in RUNNING or phase == ConventionStatus.ECHUE:
+        periods = periods_between(convention.start, state.end)
+        figures = plan_figures(state.fiches, min(max(Period.containing(today), periods[0]), periods[-1]))
+    milestones = list(convention.milestones.filter(status=MilestoneStatus.PREVU).order_by("end", "position"))
+    context.update(
+        today=today,
+        days_left=(state.end - today).days if phase in RUNNING else None,
+        checks=signature_checks(convention, with_signature=False) if phase == ConventionStatus.PREPARATION else [],
+        late_milestones=[m for m in milestones if m.is_late(today)],
+        next_milestones=[m for m in milestones if not m.is_late(today)][:3],
+        next_meetings=convention.meetings.filter(date__gte=today).select_related("body").order_by("date", "time")[:3],
+        overdue=overdue_bodies(convention, today),
+        figures=figures,
+        successor=convention.successor,
+    )
+    return render(request, "portfolio/convention_home.html", context)
