@@ -178,6 +178,14 @@ SIGNED_ORIGINAL_MAX_SIZE = int(os.environ.get("SIGNED_ORIGINAL_MAX_MB", "20")) *
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ctg@localhost")
+# With EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend: the SMTP server (invitations,
+# password resets, reminders).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
 
 # A session ends after SESSION_IDLE_MINUTES without a request (`ctg.middleware.SessionIdleMiddleware`
 # pushes the end back as the user works), and when the browser closes.
