@@ -15,7 +15,7 @@ def test_log_in_open_a_convention_and_read_a_fiche(live_server, page):
     user = users_for(convention)["coordinateur"]
 
     log_in(page, live_server, user.username)
-    expect(page.get_by_role("heading", name="Conventions")).to_be_visible()
+    expect(page.get_by_role("heading", name="Portefeuille des CTG")).to_be_visible()
     page.get_by_role("link", name="CTG Roumois Seine").click()
     page.get_by_role("link", name="Plan d'actions").click()
     page.get_by_role("link", name="Développer les passerelles").click()
