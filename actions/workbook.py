@@ -88,10 +88,10 @@ class TrackingWorkbook:
 def read_tracking_workbook(convention, upload):
     """Check a whole workbook against `convention`; returns (period, [(fiche, RowValues)]) or raises
     WorkbookError with every problem found."""
-    return read_upload(upload, lambda workbook: _Reader(convention, workbook).read())
+    return read_workbook(upload, lambda workbook: _Reader(convention, workbook).read())
 
 
-def read_upload(upload, read):
+def read_workbook(upload, read):
     """`read(workbook)` on the workbook of `upload` (bytes or a file), closed afterwards; a file
     that is no readable workbook, or a sheet too large or broken, raises WorkbookError."""
     workbook = _open(upload)
