@@ -219,8 +219,19 @@ class UpdateForm(NormalizedNewlinesMixin, forms.Form):
         )
 
 
+XLSX_INPUT = {"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
 class TrackingImportForm(forms.Form):
     workbook = forms.FileField(
         label="Classeur Excel (.xlsx)", help_text="Le classeur exporté depuis cette page, complété : 5 Mo au plus.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+        widget=forms.ClearableFileInput(attrs=XLSX_INPUT),
+    )
+
+
+class PlanImportForm(forms.Form):
+    workbook = forms.FileField(
+        label="Classeur Excel (.xlsx)",
+        help_text="Le modèle ou l'export du plan d'actions, complété : 5 Mo au plus.",
+        widget=forms.ClearableFileInput(attrs=XLSX_INPUT),
     )
