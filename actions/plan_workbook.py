@@ -474,10 +474,8 @@ class _PlanReader(CellErrors):
         if start and end and end < start:
             self.error(sheet.cell(_label(Fiche, "end_year"), number), f"année de fin {end} antérieure à l'année de début {start}")
         pilots = self.read_pilots(sheet, values, number) if sheet.has(PILOTS) else None
-        if axis is None or not row_values["title"]:
-            return None
         fiche = self.claim_fiche(sheet, number, fiche_number, row_values["title"])
-        if fiche is False:
+        if axis is None or not row_values["title"] or fiche is False:
             return None
         return FicheRow(number, fiche, fiche_number if fiche is None else fiche.number, axis, objective, row_values,
                         themes, pilots)
@@ -562,7 +560,7 @@ class _PlanReader(CellErrors):
             claim = fiche.pk if fiche else ("nouvelle", fiche_number)
             message = f"action n°{fiche_number} déjà présente ligne {{}}"
         else:
-            fiche = next((f for f in self.fiches if _key(f.title) == _key(title)), None)
+            fiche = next((f for f in self.fiches if title and _key(f.title) == _key(title)), None)
             if fiche is None:
                 return None
             claim = fiche.pk
