@@ -30,7 +30,7 @@ from .models import (
     Update,
     fiche_key,
 )
-from .plan_workbook import MISSING
+from .plan_import import MISSING
 from .tracking import row_changes, tracking_fiches
 
 

@@ -33,7 +33,8 @@ from .forms import (
 from .history import compare_versions, edit_history
 from .models import Axis, Fiche, Objective, Update, next_fiche_number
 from .periods import Period, periods_between
-from .plan_workbook import PlanWorkbook, read_plan_workbook
+from .plan_import import read_plan_workbook
+from .plan_workbook import PlanWorkbook
 from .tracking import needs_update, tracking_fiches, tracking_history, with_latest_values
 from .workbook import MAX_BYTES, TrackingWorkbook, WorkbookError, read_tracking_workbook
 

@@ -10,7 +10,7 @@ from django.db.models import F
 
 from actions import services
 from actions.models import Axis, Fiche, Indicator, Objective
-from actions.plan_workbook import read_plan_workbook
+from actions.plan_import import read_plan_workbook
 from actions.workbook import WorkbookError
 from conventions.enums import ConventionStatus
 from conventions.models import FROZEN_MESSAGE
