@@ -38,8 +38,8 @@ def verbose(model, name):
     return str(model._meta.get_field(name).verbose_name)
 
 
-THEMES = {label.casefold(): slug for slug, label in Theme.choices} | {slug: slug for slug in Theme.values}
-NATURES = {label.casefold(): slug for slug, label in Nature.choices} | {slug: slug for slug in Nature.values}
+THEMES = {name.casefold(): slug for slug, name in Theme.choices} | {slug: slug for slug in Theme.values}
+NATURES = {name.casefold(): slug for slug, name in Nature.choices} | {slug: slug for slug in Nature.values}
 BOOLEANS = {"oui": True, "non": False, "vrai": True, "faux": False, "1": True, "0": False}
 # « 1 — Titre », « Axe 1 : Titre », « 1. Titre », « 1 » ; an objective « 1.2 — Titre » or « 2 — Titre ».
 AXIS_CELL = re.compile(r"^(?:axe\s*)?(\d+)\s*(?:[—–:.)-]\s*(.*))?$", re.IGNORECASE | re.DOTALL)

@@ -268,3 +268,25 @@ def test_headers_are_found_by_their_text_and_missing_optional_columns_keep_the_v
     accueil.refresh_from_db()
     assert accueil.objective is not None and accueil.commune is not None  # columns the workbook did not have
     assert accueil.indicators.count() == 1
+
+
+def test_more_errors_by_cell(preparation_plan):
+    convention, *_ = preparation_plan
+
+    def edit(workbook):
+        plan = workbook["Plan"]
+        plan["C3"] = "trois"
+        plan["W3"] = "x" * 120
+        plan.append(["Axe 1", "4", None, "développer  l'accueil", "Enfance"])  # the title of action 1, again
+        indicateurs = workbook["Indicateurs"]
+        indicateurs.append([None, None, None, "Sans action"])
+        indicateurs.append([2, None, None, None, "places"])
+
+    assert errors(convention, plan_bytes(convention, ON, edit=edit)) == [
+        "Plan!C3 : numéro « trois » invalide : nombre entier attendu",
+        "Plan!W3 : texte de 120 caractères : 100 au plus",
+        "Plan!B4 : aucun objectif n°4 dans l'axe 1 : écrivez « 1.4 — intitulé » pour le créer",
+        "Plan!D4 : action « développer  l'accueil » déjà présente ligne 2",
+        "Indicateurs!A3 : numéro de l'action manquant",
+        "Indicateurs!D4 : nom de l'indicateur manquant",
+    ]
