@@ -73,7 +73,9 @@ class Target:
 
     @property
     def ref(self):
-        return f"{self.parent.number}.{self.number}" if self.parent else str(self.number)
+        # An objective of an axis the workbook creates without a number has none yet while it is read.
+        numbered_axis = self.parent and self.parent.number is not None
+        return f"{self.parent.number}.{self.number}" if numbered_axis else str(self.number)
 
     def __str__(self):
         return f"{capfirst(self.kind)} {self.ref} — {self.title}"
@@ -104,8 +106,9 @@ class Targets:
             target = next((t for t in self.all if t.number == number), None)
             if target is None:
                 if not title:
-                    where = f" dans l'axe {self.parent.ref}" if self.parent else ""
-                    ref = f"{self.parent.ref}.{number}" if self.parent else str(number)
+                    numbered_axis = self.parent and self.parent.number is not None
+                    where = f" dans l'axe {self.parent.number}" if numbered_axis else ""
+                    ref = f"{self.parent.number}.{number}" if numbered_axis else str(number)
                     return None, f"aucun {self.kind} n°{number}{where} : écrivez « {ref} — intitulé » pour le créer"
                 target = Target(self.kind, None, number, title, parent=self.parent, named_at=line)
                 self.all.append(target)
