@@ -7,11 +7,16 @@ hold a web worker nor hit its timeout. The page that asked follows the progress
 out in the request and what is queued).
 
 A document is claimed (set "en cours") before its worker starts, so that the cap of MAX_RUNNING
-layouts counts workers still starting; a worker beats while it lays out pages, so that one that
-crashed stops counting after DOCUMENT_SILENCE_LIMIT; a worker done with its document takes the
-waiting ones; the progress page starts a worker for a waiting document when there is room.
+layouts counts workers still starting; a worker beats while it lays out pages; a worker done with
+its document takes the waiting ones; the progress page starts a worker for a waiting document when
+there is room. A worker lays out each document within settings.DOCUMENT_TIME_LIMIT and its process
+within settings.DOCUMENT_MEMORY_LIMIT (`documents.workers`). One that falls silent for
+DOCUMENT_SILENCE_LIMIT (a crash, a page it never finishes) or overruns its time limit is declared
+lost, its document failed, and its process stopped; one that cannot be stopped keeps its place
+under the cap as long as it runs.
 """
 
+import contextlib
 import datetime
 import logging
 import subprocess
@@ -24,9 +29,9 @@ from django.utils import timezone
 
 from ctg.pdf import layout
 
-from . import storage
+from . import storage, workers
 from .enums import DocumentStatus
-from .models import GeneratedDocument
+from .models import DOCUMENT_SILENCE_LIMIT, GeneratedDocument, running_since
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +78,9 @@ def claim(pk):
 def start_worker(pk):
     """A worker process for waiting document `pk`, if fewer than MAX_RUNNING layouts run; otherwise
     it waits for a worker to finish and take it (`work`)."""
+    stop_lost()
     with transaction.atomic():
-        if GeneratedDocument.objects.running().count() >= MAX_RUNNING or not claim(pk):
+        if occupied() >= MAX_RUNNING or not claim(pk):
             return False
     subprocess.Popen(  # noqa: S603 — fixed arguments, no user input
         [sys.executable, str(settings.BASE_DIR / "manage.py"), "render_document", str(pk)],
@@ -84,45 +90,90 @@ def start_worker(pk):
     return True
 
 
+def occupied():
+    """Places taken under MAX_RUNNING: the documents being laid out, and the lost workers that
+    still run (they still take a core). A lost worker found gone is forgotten."""
+    running = set()
+    starting = 0
+    for worker in GeneratedDocument.objects.running().values_list("worker", flat=True):
+        if worker:
+            running.add(worker)
+        else:
+            starting += 1  # claimed, its process not yet started
+    lost = set(GeneratedDocument.objects.filter(status=DocumentStatus.ECHEC).exclude(worker="")
+               .values_list("worker", flat=True))
+    alive = {worker for worker in lost if workers.is_alive(worker)}
+    if lost - alive:
+        GeneratedDocument.objects.filter(status=DocumentStatus.ECHEC, worker__in=lost - alive).update(worker="")
+    return starting + len(running | alive)
+
+
+def stop_lost():
+    """Declare failed the documents whose worker fell silent or overran its time limit, and stop
+    those workers: one stuck on a page would otherwise take a core for ever."""
+    now = timezone.now()
+    silent_since, _ = running_since(now)
+    for document in GeneratedDocument.objects.lost().only("pk", "worker", "heartbeat_at"):
+        stopped = workers.stop(document.worker)
+        if document.heartbeat_at and document.heartbeat_at < silent_since:
+            why = f"aucun signe du processus depuis {DOCUMENT_SILENCE_LIMIT.seconds // 60} minutes"
+        else:
+            why = f"limite de {settings.DOCUMENT_TIME_LIMIT} s dépassée"
+        GeneratedDocument.objects.filter(pk=document.pk, status=DocumentStatus.EN_COURS).update(
+            status=DocumentStatus.ECHEC, finished_at=now,
+            error=f"Processus perdu ({why}) : {'arrêté' if stopped else 'impossible à arrêter'}.",
+        )
+
+
 def nudge(document):
-    """A waiting document whose turn may have come (a worker crashed, or none had room when it was
-    asked for): start its worker when there is room. Called by its progress page."""
-    if document.status == DocumentStatus.EN_ATTENTE and settings.DOCUMENT_WORKER == "process":
-        if start_worker(document.pk):
-            document.refresh_from_db()
+    """Called by a document's progress page: stop the workers that were lost, then start this
+    document's worker if it waits and its turn came (a worker crashed, or none had room when it
+    was asked for)."""
+    if settings.DOCUMENT_WORKER != "process":
+        return
+    stop_lost()
+    if document.status == DocumentStatus.EN_ATTENTE:
+        start_worker(document.pk)
+    document.refresh_from_db()
 
 
-def work(pk):
+def work(pk, *, worker=None):
     """What a worker process does: its claimed document `pk`, then every document left waiting,
-    oldest first."""
-    render_document(pk)
+    oldest first. `worker` is the process's token (`documents.workers.token`)."""
+    render_document(pk, worker=worker)
     while (waiting := GeneratedDocument.objects.waiting().values_list("pk", flat=True).first()) is not None:
         if claim(waiting):
-            render_document(waiting)
+            render_document(waiting, worker=worker)
 
 
-def render_document(pk):
-    """Lay out and write the PDF of a claimed document; record its pages, or the error."""
+def render_document(pk, *, worker=None):
+    """Lay out and write the PDF of a claimed document; record its pages, or the error. In a worker
+    process (`worker` is its token), the layout has settings.DOCUMENT_TIME_LIMIT seconds."""
+    if worker is not None:
+        GeneratedDocument.objects.filter(pk=pk).update(worker=worker)
     document = GeneratedDocument.objects.get(pk=pk)
     progress_logger = logging.getLogger("weasyprint.progress")
     handler, level = PageCounter(pk), progress_logger.level
     progress_logger.addHandler(handler)
     progress_logger.setLevel(logging.INFO)
+    limit = workers.time_limit(settings.DOCUMENT_TIME_LIMIT) if worker is not None else contextlib.nullcontext()
     try:
-        laid_out = layout(storage.read_html(pk))
-        GeneratedDocument.objects.filter(pk=pk).update(pages=len(laid_out.pages), heartbeat_at=timezone.now())
-        storage.keep(document.key, laid_out.write_pdf())
+        with limit:
+            laid_out = layout(storage.read_html(pk))
+            GeneratedDocument.objects.filter(pk=pk).update(pages=len(laid_out.pages), heartbeat_at=timezone.now())
+            storage.keep(document.key, laid_out.write_pdf())
     except Exception as error:
         logger.exception("Document %s could not be rendered", pk)
         GeneratedDocument.objects.filter(pk=pk).update(
-            status=DocumentStatus.ECHEC, finished_at=timezone.now(), error=f"{type(error).__name__} : {error}"
+            status=DocumentStatus.ECHEC, finished_at=timezone.now(), error=f"{type(error).__name__} : {error}",
+            worker="",
         )
         return
     finally:
         progress_logger.removeHandler(handler)
         progress_logger.setLevel(level)
         storage.forget_html(pk)
-    GeneratedDocument.objects.filter(pk=pk).update(status=DocumentStatus.PRET, finished_at=timezone.now())
+    GeneratedDocument.objects.filter(pk=pk).update(status=DocumentStatus.PRET, finished_at=timezone.now(), worker="")
 
 
 class PageCounter(logging.Handler):
