@@ -66,6 +66,16 @@ def breakable(html):
     return html[:start] + _LONG_RUNS.sub(lambda m: m[1] or _broken(m[2]), html[start:])
 
 
+# The classes static/css/print.css starts a new page for (a break before or after, a named page).
+PAGE_BREAK_CLASSES = ("cover", "toc", "new-page", "fiche", "landscape")
+_PAGE_BREAK = re.compile(rf'class="(?:[^"]* )?(?:{"|".join(PAGE_BREAK_CLASSES)})(?: [^"]*)?"')
+
+
+def forced_page_breaks(html):
+    """How many new pages `html` asks for: with its size, what its page count is estimated from."""
+    return len(_PAGE_BREAK.findall(html))
+
+
 def layout(html):
     """WeasyPrint's laid-out document (its pages)."""
     from weasyprint import HTML

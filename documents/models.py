@@ -68,6 +68,7 @@ class GeneratedDocument(models.Model):
     key = models.CharField("empreinte du contenu", max_length=64, db_index=True)
     status = models.CharField("état", max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.EN_ATTENTE)
     html_bytes = models.PositiveIntegerField("taille du HTML", default=0)
+    page_breaks = models.PositiveIntegerField("sauts de page imposés", default=0)
     pages = models.PositiveIntegerField("pages", null=True, blank=True)
     pages_done = models.PositiveIntegerField("pages mises en page", default=0)
     error = models.TextField("erreur", blank=True)

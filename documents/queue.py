@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ctg.pdf import layout
+from ctg.pdf import forced_page_breaks, layout
 
 from . import storage, workers
 from .enums import DocumentStatus
@@ -35,10 +35,15 @@ from .models import DOCUMENT_SILENCE_LIMIT, GeneratedDocument, running_since
 
 logger = logging.getLogger(__name__)
 
-# HTML bytes per PDF page before any document was made here (the demo Roumois Seine convention).
-DEFAULT_BYTES_PER_PAGE = 4000
-# A document estimated at no more pages than this is laid out in the request (a few seconds).
-INLINE_MAX_PAGES = 12
+# Before any document was made here, the pace measured on the five demo conventions and the
+# 60-fiche benchmark (2-core machine, 12 to 133 pages): HTML bytes per page of running text, once
+# the pages that forced breaks start are counted apart, and seconds of layout per HTML byte.
+DEFAULT_BYTES_PER_PAGE = 5000
+DEFAULT_SECONDS_PER_BYTE = 0.25 / 1000
+# Documents whose measured pace the estimates follow (the latest ones made here).
+PACE_SAMPLE = 20
+# A document estimated to take no longer than this (seconds) is laid out in the request.
+INLINE_MAX_SECONDS = 10
 # Layouts running at once: each takes a core and about 100 MB; the others wait their turn.
 MAX_RUNNING = 2
 # Long documents one user may have waiting or running at once (each date is a new document).
@@ -51,7 +56,7 @@ def document_request(convention, title, filename, html, *, by, back_url=""):
     """A new document for `html`, laid out once the transaction commits (or at once, inline)."""
     document = GeneratedDocument.objects.create(
         convention=convention, title=title, filename=filename, key=storage.document_key(html),
-        html_bytes=len(html.encode()), requested_by=by, back_url=back_url,
+        html_bytes=len(html.encode()), page_breaks=forced_page_breaks(html), requested_by=by, back_url=back_url,
     )
     storage.keep_html(document.pk, html)
     # `DOCUMENT_WORKER`: "process" (a separate `manage.py render_document` once the document is
@@ -184,14 +189,18 @@ class PageCounter(logging.Handler):
         super().__init__(logging.INFO)
         self.pk = pk
         self.last = 0.0
+        self.highest = 0
 
     def emit(self, record):
         if not str(record.msg).startswith("Step 5 - Creating layout - Page") or not record.args:
             return
+        # Once every page is laid out, WeasyPrint goes over them again for the page numbers
+        # ("Repagination", from page 1): the count does not go back.
+        self.highest = max(self.highest, record.args[0])
         now = time.monotonic()
         if now - self.last >= PROGRESS_EVERY:
             self.last = now
-            GeneratedDocument.objects.filter(pk=self.pk).update(pages_done=record.args[0], heartbeat_at=timezone.now())
+            GeneratedDocument.objects.filter(pk=self.pk).update(pages_done=self.highest, heartbeat_at=timezone.now())
 
 
 def progress(document, now=None):
@@ -208,12 +217,15 @@ def progress(document, now=None):
         return 0, None, "En attente du démarrage de la mise en page…"
     if document.pages:
         return 95, None, f"Écriture du PDF ({pages(document.pages)})…"
-    expected = max(estimated_pages(document.html_bytes), document.pages_done + 1)
+    bytes_per_page, seconds_per_byte = pace()
+    expected = max(estimated_pages(document.html_bytes, document.page_breaks, bytes_per_page), document.pages_done + 1)
     percent = round(90 * document.pages_done / expected)
-    if not document.pages_done:
-        return percent, None, "Mise en page du document…"
     elapsed = ((now - document.started_at).total_seconds()) if document.started_at else 0
-    seconds_left = round(elapsed / document.pages_done * (expected - document.pages_done))
+    # Past the estimate (a slower machine, a heavier document), no figure rather than a wrong one.
+    seconds_left = round(document.html_bytes * seconds_per_byte - elapsed)
+    seconds_left = seconds_left if seconds_left > 0 else None
+    if not document.pages_done:
+        return percent, seconds_left, "Mise en page du document…"
     return percent, seconds_left, f"Mise en page : page {document.pages_done} sur environ {expected}…"
 
 
@@ -221,19 +233,30 @@ def pages(count):
     return f"{count} page{'s' if count > 1 else ''}"
 
 
-def estimated_pages(html_bytes):
-    return round(html_bytes / bytes_per_page())
+def estimated_pages(html_bytes, page_breaks, bytes_per_page):
+    """A page for each forced break (a fiche, an annexe), and pages of running text for the rest."""
+    return round(page_breaks + html_bytes / bytes_per_page)
 
 
-def bytes_per_page():
-    """HTML bytes per page of the last documents made here, to estimate the pages to come."""
-    recent = (
-        GeneratedDocument.objects.filter(status=DocumentStatus.PRET, pages__gt=0)
+def estimated_seconds(html_bytes):
+    return html_bytes * pace()[1]
+
+
+def pace():
+    """(HTML bytes per page of running text, seconds per HTML byte) measured on the last documents
+    made here: the pages they had beyond those their forced breaks start, and the median of their
+    durations per byte (the time the user waited, from the request to the file)."""
+    recent = list(
+        GeneratedDocument.objects.filter(status=DocumentStatus.PRET, pages__gt=0, html_bytes__gt=0)
         .order_by("-finished_at")
-        .values_list("html_bytes", "pages")[:20]
+        .values_list("html_bytes", "pages", "page_breaks", "started_at", "finished_at")[:PACE_SAMPLE]
     )
-    size, count = sum(r[0] for r in recent), sum(r[1] for r in recent)
-    return size / count if size and count else DEFAULT_BYTES_PER_PAGE
+    if not recent:
+        return DEFAULT_BYTES_PER_PAGE, DEFAULT_SECONDS_PER_BYTE
+    size = sum(r[0] for r in recent)
+    text_pages = sum(max(r[1] - r[2], 1) for r in recent)
+    per_byte = sorted((r[4] - r[3]).total_seconds() / r[0] for r in recent if r[3] and r[4])
+    return size / text_pages, per_byte[len(per_byte) // 2] if per_byte else DEFAULT_SECONDS_PER_BYTE
 
 
 def prune(older_than):
