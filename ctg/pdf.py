@@ -66,9 +66,11 @@ def breakable(html):
     return html[:start] + _LONG_RUNS.sub(lambda m: m[1] or _broken(m[2]), html[start:])
 
 
-# The classes static/css/print.css starts a new page for (a break before or after, a named page).
-PAGE_BREAK_CLASSES = ("cover", "toc", "new-page", "fiche", "landscape")
-_PAGE_BREAK = re.compile(rf'class="(?:[^"]* )?(?:{"|".join(PAGE_BREAK_CLASSES)})(?: [^"]*)?"')
+# The classes static/css/print.css starts a new page with (a break before, a named page), and the
+# ones it ends a page after; the Word version breaks its pages before the same ones (ctg.docx).
+NEW_PAGE_CLASSES = frozenset({"cover", "new-page", "fiche", "landscape"})
+PAGE_END_CLASSES = frozenset({"cover", "toc"})
+_PAGE_BREAK = re.compile(rf'class="(?:[^"]* )?(?:{"|".join(sorted(NEW_PAGE_CLASSES | PAGE_END_CLASSES))})(?: [^"]*)?"')
 
 
 def forced_page_breaks(html):
