@@ -43,12 +43,13 @@ from django.contrib.auth.hashers import make_password  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
-from django.db.models import Count  # noqa: E402
+from django.db.models import Count, Max, Min  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from actions.enums import UpdateStatus  # noqa: E402
 from actions.models import Axis, Fiche, FicheTheme, Update  # noqa: E402
+from actions.periods import Period  # noqa: E402
 from conventions.enums import ConventionStatus, OrganisationKind, Role  # noqa: E402
 from conventions.models import Commune, Convention, Membership, Organisation, Signatory  # noqa: E402
 from evaluation.enums import MilestoneKind  # noqa: E402
@@ -69,16 +70,42 @@ def quarters(start_year, count):
     return [f"{start_year + q // 4}-T{q % 4 + 1}" for q in range(count)]
 
 
-def ctgs_per_caf(total, cafs, rng):
-    """`total` CTGs shared out between `cafs` Cafs, 10 to 60 each (the largest first)."""
-    counts = [10] * cafs
-    rest = total - sum(counts)
-    while rest > 0:
-        index = rng.randrange(cafs)
-        if counts[index] < 60:
-            counts[index] += 1
-            rest -= 1
+def ctgs_per_caf(total, cafs):
+    """`total` CTGs shared out between `cafs` Cafs, 10 to 60 each, the largest first: a few big
+    départements (Nord, Paris…) and a long tail near 10, in the proportions of a harmonic series."""
+    counts, rest = [], total - 10 * cafs
+    weights = [1 / (rank + 1) for rank in range(cafs)]
+    for rank in range(cafs):
+        extra = min(50, round(rest * weights[rank] / sum(weights[rank:])))
+        counts.append(10 + extra)
+        rest -= extra
     return sorted(counts, reverse=True)
+
+
+def spread(total, parts):
+    """`total` shared out between `parts` as evenly as whole numbers allow."""
+    return [total // parts + (n < total % parts) for n in range(parts)]
+
+
+def copy_rows(model, columns, rows):
+    """Rows written with PostgreSQL's COPY: several times faster than INSERTs for the big tables."""
+    sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def copy_history(model, history_date):
+    """One creation record per row in the model's history table, dated by the SQL `history_date`
+    (what the portfolio's last activity reads), copied by the database itself."""
+    history = model.history.model
+    tracked = {f.column for f in history._meta.concrete_fields}
+    columns = ", ".join(f.column for f in model._meta.concrete_fields if f.column in tracked)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {history._meta.db_table} ({columns}, history_date, history_type) "
+            f"SELECT {columns}, LEAST({history_date}, NOW()), '+' FROM {model._meta.db_table}"
+        )
 
 
 def build(scale, rng):
@@ -87,7 +114,6 @@ def build(scale, rng):
     ctgs = max(cafs_count * 10, round(CTGS * scale))
     fiches_per_ctg = FICHES // CTGS
     quarters_per_fiche = UPDATES // FICHES
-    meetings_per_ctg = MEETINGS // CTGS
     users_total = round(USERS * scale)
     password = make_password("bench-Motdepasse-2026")
 
@@ -95,36 +121,39 @@ def build(scale, rng):
         cafs = Organisation.objects.bulk_create(
             Organisation(name=f"Caf n°{n:03d}", kind=OrganisationKind.CAF, code=f"B{n:03d}") for n in range(cafs_count)
         )
-        counts = ctgs_per_caf(ctgs, cafs_count, rng)
-        epcis = Organisation.objects.bulk_create(
-            Organisation(name=f"Communauté de communes n°{n:04d}", kind=OrganisationKind.EPCI, code=f"2{n:08d}",
-                         population=rng.randrange(5_000, 80_000))
-            for n in range(ctgs)
+        # Mostly intercommunal: one CTG in six is a single commune's.
+        owners = Organisation.objects.bulk_create(
+            (Organisation(name=f"Commune n°{n:04d}", kind=OrganisationKind.COMMUNE, code=f"{n:05d}",
+                          population=rng.randrange(3_000, 40_000)) if n % 6 == 5 else
+             Organisation(name=f"Communauté de communes n°{n:04d}", kind=OrganisationKind.EPCI, code=f"2{n:08d}",
+                          population=rng.randrange(5_000, 80_000))
+             for n in range(ctgs)),
+            batch_size=BATCH,
         )
-        conventions, owner = [], []
+        conventions = []
         today = datetime.date.today()
-        for caf, count in zip(cafs, counts, strict=True):
+        for caf, count in zip(cafs, ctgs_per_caf(ctgs, cafs_count), strict=True):
             for _ in range(count):
                 index = len(conventions)
                 start = datetime.date(today.year - rng.randrange(0, 5), 1, 1)
                 conventions.append(Convention(
-                    slug=f"ctg-{index:04d}", title=f"CTG de la {epcis[index].name}", caf=caf, start=start,
+                    slug=f"ctg-{index:04d}", title=f"CTG de la {owners[index].name}", caf=caf, start=start,
                     end=datetime.date(start.year + 4, 12, 31), status=ConventionStatus.SIGNEE, signed_on=start,
                     signed_at="Évreux", preamble=TEXT * 3,
                 ))
-                owner.append(epcis[index])
         conventions = Convention.objects.bulk_create(conventions, batch_size=BATCH)
         Signatory.objects.bulk_create(
             [Signatory(convention=c, organisation=c.caf, representative="La directrice", capacity="Directrice",
                        position=0) for c in conventions]
             + [Signatory(convention=c, organisation=o, representative="Le président", capacity="Président",
-                         position=1) for c, o in zip(conventions, owner, strict=True)],
+                         position=1) for c, o in zip(conventions, owners, strict=True)],
             batch_size=BATCH,
         )
         Commune.objects.bulk_create(
             (Commune(convention=c, insee=f"{(i * 7 + k) % 95000 + 1000:05d}", name=f"Commune {i}-{k}",
                      population=rng.randrange(200, 9000), position=k)
-             for i, c in enumerate(conventions) for k in range(rng.randrange(3, 25))),
+             for i, (c, o) in enumerate(zip(conventions, owners, strict=True))
+             for k in range(1 if o.kind == OrganisationKind.COMMUNE else rng.randrange(3, 25))),
             batch_size=BATCH,
         )
         axes = Axis.objects.bulk_create(
@@ -138,7 +167,8 @@ def build(scale, rng):
                    initial_diagnosis=TEXT * 2, target_public="Familles du territoire", operational_objectives=TEXT,
                    implementation=TEXT * 2, partners="Caf, communes, associations", start_year=axis.convention.start.year,
                    end_year=axis.convention.end.year)
-             for i, axis in enumerate(axes) for n in range(i % 3 * 10 + 1, i % 3 * 10 + 1 + fiches_per_ctg // 3)),
+             for axis, per_axis in zip(axes, spread(fiches_per_ctg, 3) * len(conventions), strict=True)
+             for n in range((axis.number - 1) * 10 + 1, (axis.number - 1) * 10 + 1 + per_axis)),
             batch_size=BATCH,
         )
         FicheTheme.objects.bulk_create(
@@ -146,14 +176,12 @@ def build(scale, rng):
         )
         print(f"  organisations, {len(conventions)} CTG, {len(fiches)} fiches: {time.perf_counter() - started:.0f} s",
               flush=True)
-        for chunk in range(0, len(fiches), 2000):
-            Update.objects.bulk_create(
-                (Update(fiche=f, period=period, status=rng.choice(STATUSES), progress=rng.randrange(0, 101),
-                        comment="Avancement conforme au calendrier.", author="Coordinatrice CTG")
-                 for f in fiches[chunk:chunk + 2000]
-                 for period in quarters(f.start_year, quarters_per_fiche)),
-                batch_size=BATCH,
-            )
+        copy_rows(Update, ["fiche_id", "period", "status", "progress", "comment", "difficulties", "author",
+                           "copied_from"],
+                  ((f.pk, period, rng.choice(STATUSES), rng.randrange(0, 101), "Avancement conforme au calendrier.",
+                    "", "Coordinatrice CTG", "")
+                   for f in fiches for period in quarters(f.start_year, quarters_per_fiche)))
+        del fiches
         print(f"  updates: {time.perf_counter() - started:.0f} s", flush=True)
         bodies = Body.objects.bulk_create(
             (Body(convention=c, key=key, kind=kind, name=name, expected_per_year=per_year)
@@ -164,9 +192,10 @@ def build(scale, rng):
             batch_size=BATCH,
         )
         Meeting.objects.bulk_create(
-            (Meeting(convention=b.convention, body=b, date=b.convention.start + datetime.timedelta(days=60 + 120 * k),
+            (Meeting(convention=b.convention, body=b, date=b.convention.start + datetime.timedelta(days=60 + k * 1700 // count),
                      title=f"{b.name} n°{k + 1}", place="Siège de la communauté", minutes=TEXT)
-             for i, b in enumerate(bodies) for k in range(meetings_per_ctg // 3 + (i % 3 == 0) * (meetings_per_ctg % 3))),
+             for b, count in zip(bodies, spread(round(MEETINGS * ctgs / CTGS), len(bodies)), strict=True)
+             for k in range(count)),
             batch_size=BATCH,
         )
         Milestone.objects.bulk_create(
@@ -176,6 +205,13 @@ def build(scale, rng):
                  (MilestoneKind.BILAN_FINAL, "Bilan final", 4), (MilestoneKind.DIAGNOSTIC, "Diagnostic partagé", 4))),
             batch_size=BATCH,
         )
+        # What users did, as the history tables keep it: each fiche written at its start, each
+        # update at the end of its quarter, each séance on its day (never later than now).
+        copy_history(Fiche, "make_date(start_year, 1, 15)::timestamptz")
+        copy_history(Update, "(make_date(left(period, 4)::int, right(period, 1)::int * 3, 1) "
+                             "+ interval '1 month - 1 day')::timestamptz")
+        copy_history(Meeting, "date::timestamptz")
+        print(f"  séances, jalons, historique : {time.perf_counter() - started:.0f} s", flush=True)
         User = get_user_model()
         users = User.objects.bulk_create(
             (User(username=f"agent{n:05d}", password=password, first_name="Agent", last_name=f"{n:05d}",
@@ -185,22 +221,29 @@ def build(scale, rng):
         memberships = []
         for n, user in enumerate(users):
             if n % 5 == 0:  # one user in five is Caf staff, the others a collectivité's coordinator or élu
-                memberships.append(Membership(user=user, organisation=cafs[n % len(cafs)], role=Role.CAF))
+                memberships.append(Membership(user=user, organisation=cafs[n // 5 % len(cafs)], role=Role.CAF))
             else:
-                memberships.append(Membership(user=user, organisation=owner[n % len(owner)],
-                                              role=Role.COORDINATEUR if n % 2 else Role.ELU))
+                local = n - n // 5 - 1  # the local users, numbered from 0: each collectivité in turn
+                memberships.append(Membership(user=user, organisation=owners[local % len(owners)],
+                                              role=Role.COORDINATEUR if local // len(owners) % 2 == 0 else Role.ELU))
         Membership.objects.bulk_create(memberships, batch_size=BATCH)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    print(f"  users, séances, milestones: {time.perf_counter() - started:.0f} s", flush=True)
+    print(f"  utilisateurs : {time.perf_counter() - started:.0f} s", flush=True)
     return time.perf_counter() - started
 
 
 def counts():
+    per_caf = Organisation.objects.filter(kind=OrganisationKind.CAF).annotate(n=Count("caf_conventions")) \
+        .aggregate(low=Min("n"), high=Max("n"))
     return {
         "Cafs": Organisation.objects.filter(kind=OrganisationKind.CAF).count(),
-        "CTG": Convention.objects.count(), "fiches": Fiche.objects.count(), "mises à jour": Update.objects.count(),
+        "CTG": Convention.objects.count(),
+        "CTG intercommunales": Signatory.objects.filter(organisation__kind=OrganisationKind.EPCI).count(),
+        "CTG pour la plus petite Caf": per_caf["low"], "CTG pour la plus grande": per_caf["high"],
+        "fiches": Fiche.objects.count(), "mises à jour": Update.objects.count(),
         "séances": Meeting.objects.count(), "utilisateurs": get_user_model().objects.count(),
+        "lignes d'historique": sum(m.history.model.objects.count() for m in (Fiche, Update, Meeting)),
     }
 
 
@@ -209,9 +252,13 @@ def pages():
     largest = Organisation.objects.filter(kind=OrganisationKind.CAF).annotate(n=Count("caf_conventions")) \
         .order_by("-n").first()
     user = Membership.objects.filter(organisation=largest, role=Role.CAF).select_related("user").first().user
-    convention = Convention.objects.filter(caf=largest).order_by("slug").first()
+    # A CTG of that Caf in its second year at least, and the last closed quarter: what a
+    # coordinator fills in.
+    today = datetime.date.today()
+    convention = Convention.objects.filter(caf=largest, start__lte=datetime.date(today.year - 1, 1, 1)) \
+        .order_by("slug").first()
     fiche = convention.fiches.order_by("number").first()
-    period = Update.objects.filter(fiche__convention=convention).order_by("-period").values_list("period", flat=True)[0]
+    period = Period.containing(today).previous()
     return user, largest.n, [
         ("portefeuille de la plus grande Caf", "/"),
         ("plan d'actions", f"/conventions/{convention.slug}/plan/"),
