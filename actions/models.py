@@ -57,11 +57,15 @@ class FicheQuerySet(InForceQuerySet):
 
     def with_details(self):
         """Everything the plan, fiche and PDF pages show, in a fixed number of queries; the latest
-        quarterly status is annotated as `latest_status` for filtering."""
+        quarterly status is annotated as `latest_status` for filtering, and the latest update is
+        `latest_updates[0]` (only that one: a plan of 60 actions has a thousand updates)."""
         latest = Update.objects.filter(fiche=OuterRef("pk")).order_by("-period")
         return (
             self.select_related("axis", "objective", "commune", "avenant", "previous_version")
-            .prefetch_related("theme_links", "lead_organisations", Prefetch("updates", queryset=Update.objects.order_by("-period")))
+            .prefetch_related(
+                "theme_links", "lead_organisations",
+                Prefetch("updates", queryset=Update.objects.order_by("-period")[:1], to_attr="latest_updates"),
+            )
             .annotate(latest_status=Subquery(latest.values("status")[:1]))
         )
 

@@ -2,7 +2,7 @@
 
 from ctg.pdf import PdfDocument
 
-from .models import Fiche
+from .models import Fiche, Update
 from .periods import Period
 from .tracking import with_latest_values
 
@@ -22,11 +22,12 @@ class FichePdf(PdfDocument):
         )
         indicators = with_latest_values(fiche, confirmed_only=True)
         # The latest quarter someone confirmed: a row copied from the previous quarter is not news.
-        update = next((u for u in fiche.updates.all() if not u.copied_from), None)
+        confirmed = Update.objects.filter(copied_from="").order_by("-period")
+        update = confirmed.filter(fiche=fiche).first()
         inherited = False
         if update is None and fiche.previous_version_id:
             # A new version continues its predecessor's tracking until its own first update.
-            update = fiche.previous_version.updates.filter(copied_from="").order_by("-period").first()
+            update = confirmed.filter(fiche=fiche.previous_version_id).first()
             inherited = update is not None
         if update is not None:
             update.period_label = Period.parse(update.period).label

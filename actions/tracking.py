@@ -3,7 +3,7 @@ during a quarter, with its update for that quarter."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
 from .enums import UpdateStatus
 from .models import Fiche, IndicatorValue, Update
@@ -106,8 +106,10 @@ def tracking_fiches(convention, period):
 
 def fiches_to_update(convention, period):
     """The fiches of `convention` that still need their update for `period`, as a queryset."""
-    confirmed = Update.objects.filter(period=str(period), copied_from="").values("fiche_id")
-    return convention.fiches.in_force_during(period.start, period.end).exclude(pk__in=confirmed)
+    # NOT EXISTS, not NOT IN: PostgreSQL answers it from the (fiche, period) index, where NOT IN
+    # hashes the quarter's updates of every CTG (80 ms at national scale).
+    confirmed = Update.objects.filter(fiche=OuterRef("pk"), period=str(period), copied_from="")
+    return convention.fiches.in_force_during(period.start, period.end).exclude(Exists(confirmed))
 
 
 def needs_update(fiche):

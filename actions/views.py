@@ -167,7 +167,7 @@ def fiche_detail(request, slug, key):
         comparison=compare_versions(lineage, request.GET.get("de"), request.GET.get("a")),
         lineage_updates=Update.objects.filter(fiche__in=lineage).select_related("fiche").order_by("-period"),
         tracking_history=tracking_history(lineage),
-        latest=next(iter(fiche.updates.all()), None),
+        latest=next(iter(fiche.latest_updates), None),
         successors=list(fiche.next_versions.select_related("avenant")),
         renewals=list(fiche.renewals.select_related("convention")),
         superseding=list(fiche.targeting_operations.select_related("avenant")),
