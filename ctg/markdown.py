@@ -11,6 +11,7 @@ text stored before) is covered, and the page shows what the PDF shows.
 """
 
 import re
+import threading
 
 import markdown as md
 import nh3
@@ -72,11 +73,22 @@ def _capped_depth(html):
     return "".join(out)
 
 
+# Building a Markdown converter costs more than converting a fiche's box: one per thread, reset
+# between texts (a converter is not thread-safe).
+_converters = threading.local()
+
+
+def _converter():
+    if not hasattr(_converters, "markdown"):
+        _converters.markdown = md.Markdown(extensions=["sane_lists", "tables"])
+    return _converters.markdown.reset()
+
+
 def render_markdown(text):
     text = _LINE_PREFIX.sub(_capped_line, text or "")
     if not text:
         return ""
-    rendered = md.markdown(text.replace("<", "&lt;"), extensions=["sane_lists", "tables"])
+    rendered = _converter().convert(text.replace("<", "&lt;"))
     return _capped_depth(nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,
