@@ -131,6 +131,15 @@ def test_last_activity_is_the_latest_change(running):
     assert row.last_activity >= fiche.updated_at - datetime.timedelta(seconds=1)
 
 
+def test_last_activity_includes_the_quarterly_tracking(running):
+    """A quarterly update saved after every other change is the CTG's last activity."""
+    update = UpdateFactory(fiche=running.fiches.first(), period="2025-T4")
+    update.progress = 80
+    update.save()
+    row = row_of(users_for(running)["caf"], running)
+    assert row.last_activity == update.history.latest().history_date
+
+
 # --- The page -----------------------------------------------------------------------------------
 
 
