@@ -101,9 +101,11 @@ def portfolio_rows(user, today):
     conventions = list(
         Convention.objects.for_user(user).select_related("caf").with_phase_facts(today)
         .annotate(successor_count=Count("successors", filter=~Q(successors__status=ConventionStatus.ABANDONNEE), distinct=True))
+        # Into lists (to_attr): a related manager per CTG and relation would clone a queryset each.
         .prefetch_related(
-            Prefetch("signatories", queryset=Signatory.objects.select_related("organisation").order_by("position", "pk")),
-            Prefetch("communes", queryset=Commune.objects.order_by("position", "pk")),
+            Prefetch("signatories", queryset=Signatory.objects.select_related("organisation").order_by("position", "pk"),
+                     to_attr="signatory_list"),
+            Prefetch("communes", queryset=Commune.objects.order_by("position", "pk"), to_attr="commune_list"),
         )
         .order_by("end", "title")
     )
@@ -114,8 +116,8 @@ def portfolio_rows(user, today):
         rows[convention.pk] = PortfolioRow(
             convention=convention, phase=phase, end=end,
             months_left=months_between(today, end) if phase in RUNNING else None,
-            signatories=[s.organisation for s in convention.signatories.all()],
-            communes=list(convention.communes.all()), has_successor=convention.successor_count > 0,
+            signatories=[s.organisation for s in convention.signatory_list],
+            communes=convention.commune_list, has_successor=convention.successor_count > 0,
         )
     if rows:
         _add_plan_figures(rows, today)
