@@ -97,7 +97,8 @@ def plan_figures(fiches, period):
     Each action's state is its latest update up to `period`; an action an avenant replaced
     continues its predecessor's tracking until its own first update."""
     period_text = str(period)
-    updates = Update.objects.filter(period__lte=period_text).order_by("-period")
+    # Only the latest update up to the period, of each action and of its predecessor.
+    updates = Update.objects.filter(period__lte=period_text).order_by("-period")[:1]
     fiches = list(
         fiches.select_related("axis", "previous_version")
         .prefetch_related(
