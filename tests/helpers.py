@@ -16,6 +16,7 @@ from pypdf import PdfReader, PdfWriter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EXAMPLE_PATH = DATA_DIR / "roumois-seine.json"  # the spec's Roumois Seine example
+DEMO_ROUMOIS = Path(__file__).resolve().parent.parent / "exchange" / "demo" / "roumois-seine-2022.json"
 
 
 def text(response):
