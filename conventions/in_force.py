@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from .enums import AmendMode, AvenantStatus, OperationKind
 
@@ -47,6 +48,12 @@ class InForceQuerySet(models.QuerySet):
         """In force on at least one day from `start` to `end`: added by `end`, and not replaced or
         abrogated on or before `start`."""
         return self.filter(self._added(end)).exclude(self._superseded(start))
+
+    def count_in_force(self, on):
+        """How many rows are in force on `on` for the convention `OuterRef("pk")`: an annotation
+        for a list of conventions."""
+        rows = self.filter(convention=OuterRef("pk")).in_force(on).order_by().values("convention")
+        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
 
     def current(self):
         """The heads of the lineages: every signed avenant applied, whatever its date."""

@@ -4,6 +4,7 @@ crafted zip archives."""
 
 import html
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -22,6 +23,14 @@ DEMO_ROUMOIS = Path(__file__).resolve().parent.parent / "exchange" / "demo" / "r
 def text(response):
     """The page as the user reads it (entities such as &#x27; decoded)."""
     return html.unescape(response.content.decode())
+
+
+def table_rows(page):
+    """The rows of the page's tables, each the list of its cells' text (tags dropped, spaces collapsed)."""
+    return [
+        [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)
+    ]
 
 
 def login(client, users, role):
