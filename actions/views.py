@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -164,7 +164,9 @@ def structure(request, slug):
     convention = get_convention(request, slug, contract=True)
     context = convention_context(request, convention, "plan")
     context.update(
-        axes=convention.axes.prefetch_related("objectives").annotate(fiche_count=Count("fiches")),
+        # The fiches of the plan as the list below shows them: not an abrogated or replaced one.
+        axes=convention.axes.prefetch_related("objectives").annotate(
+            fiche_count=Count("fiches", filter=Q(fiches__is_current=True))),
         new_axis_form=AxisForm(prefix="new-axis"),
         current=Fiche.objects.filter(convention=convention, is_current=True).select_related("axis").order_by("axis__number", "number"),
     )

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from actions.models import Fiche, Objective
+from actions.models import Fiche, Objective, refresh_current_flags
 from conventions.enums import ConventionStatus, OperationKind
 from conventions.models import Commune, Operation
 from tests.actions.helpers import form_data
@@ -18,6 +18,7 @@ from tests.factories import (
     UpdateFactory,
     collectivite_of,
 )
+from tests.helpers import text
 
 pytestmark = pytest.mark.django_db
 
@@ -328,6 +329,16 @@ def test_axes_and_objectives_lifecycle(client, convention, users):
     assert convention.axes.count() == 3
     client.post(reverse("actions:axis_delete", args=[slug, 2]))
     assert list(convention.axes.values_list("number", flat=True)) == [1, 2]
+
+
+def test_the_axes_count_the_fiches_of_the_plan_not_the_abrogated_ones(client, convention, users):
+    avenant = AvenantFactory(convention=convention, effective_from=datetime.date(2025, 1, 1))
+    Operation.objects.create(avenant=avenant, position=0, op=OperationKind.ABROGATE_FICHE,
+                             target_fiche=convention.fiches.get(key="laep"))
+    refresh_current_flags(convention)
+    client.force_login(users["caf"])
+    page = text(client.get(reverse("actions:structure", args=[convention.slug])))
+    assert "Axe 1</strong> — Petite enfance et parentalité <span class=\"muted small\">(1 fiche, 0 objectifs)" in page
 
 
 def test_moving_an_axis_renumbers_the_actions(client, convention, users):
