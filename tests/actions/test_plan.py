@@ -114,6 +114,21 @@ def test_coverage_satisfied(client, convention, users):
     assert client.get(plan_url(convention)).context["coverage"]["problems"] == []
 
 
+def test_the_theme_box_lists_each_theme_once_and_autre_is_no_theme(client, convention, users):
+    axis = convention.axes.first()
+    FicheFactory(axis=axis, themes=["jeunesse", "acces_aux_droits", "logement"])
+    FicheFactory(axis=axis, themes=["autre"])
+    client.force_login(users["elu"])
+    page = text(client.get(plan_url(convention)))
+    box = page[page.index('id="couverture"'):page.index("</section>", page.index('id="couverture"'))]
+    assert box.count("Accès aux droits") == 1
+    assert "Autres thématiques couvertes : Logement." in box
+    convention.fiches.filter(theme_links__theme="logement").delete()
+    problems = client.get(plan_url(convention)).context["coverage"]["problems"]
+    assert any("ne couvre que les 4 thématiques obligatoires" in p for p in problems)  # « Autre » widens nothing
+    assert "Autres thématiques couvertes" not in text(client.get(plan_url(convention)))
+
+
 def edit_url(fiche):
     return reverse("actions:fiche_edit", args=[fiche.convention.slug, fiche.key])
 
