@@ -294,6 +294,36 @@ def test_add_indicator_row_without_javascript_keeps_the_typing(client, conventio
     assert "Ma saisie" in response.content.decode()
 
 
+def indicator_rows(fiche, rows):
+    """The indicators formset as the fiche form posts it: (pk or None, name, target) per row."""
+    data = {"indicators-TOTAL_FORMS": str(len(rows)),
+            "indicators-INITIAL_FORMS": str(sum(pk is not None for pk, _, _ in rows))}
+    for i, (pk, name, target) in enumerate(rows):
+        data.update({f"indicators-{i}-id": str(pk or ""), f"indicators-{i}-name": name,
+                     f"indicators-{i}-target": target, f"indicators-{i}-baseline": "0"})
+    return data
+
+
+def test_a_new_indicator_comes_last_and_stays_there_across_edits(client, convention, users):
+    fiche = convention.fiches.get(key="passerelles")
+    client.force_login(users["caf"])
+
+    def save(rows):
+        fiche.refresh_from_db()
+        assert client.post(edit_url(fiche), form_data(fiche, **indicator_rows(fiche, rows))).status_code == 302
+        page = text(client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])))
+        shown = [name for name in ("Familles", "Ateliers", "Enfants") if f"{name}</" in page]
+        return sorted(shown, key=lambda name: page.index(f"{name}</"))
+
+    assert save([(None, "Familles", "10"), (None, "Ateliers", "4")]) == ["Familles", "Ateliers"]
+    familles, ateliers = fiche.indicators.order_by("position")
+    assert save([(familles.pk, "Familles", "10"), (ateliers.pk, "Ateliers", "4"), (None, "Enfants", "30")]) == [
+        "Familles", "Ateliers", "Enfants"]
+    enfants = fiche.indicators.get(name="Enfants")
+    assert save([(familles.pk, "Familles", "12"), (ateliers.pk, "Ateliers", "4"), (enfants.pk, "Enfants", "30")]) == [
+        "Familles", "Ateliers", "Enfants"]
+
+
 def test_htmx_indicator_row_carries_the_new_total(client, convention, users):
     client.force_login(users["caf"])
     url = reverse("actions:indicator_row", args=[convention.slug])
