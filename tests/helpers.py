@@ -20,9 +20,14 @@ EXAMPLE_PATH = DATA_DIR / "roumois-seine.json"  # the spec's Roumois Seine examp
 DEMO_ROUMOIS = Path(__file__).resolve().parent.parent / "exchange" / "demo" / "roumois-seine-2022.json"
 
 
+def html_text(page):
+    """HTML as the user reads it (entities such as &#x27; decoded)."""
+    return html.unescape(page)
+
+
 def text(response):
-    """The page as the user reads it (entities such as &#x27; decoded)."""
-    return html.unescape(response.content.decode())
+    """The page as the user reads it."""
+    return html_text(response.content.decode())
 
 
 def table_rows(page):
