@@ -6,6 +6,7 @@ from django.forms import inlineformset_factory
 
 from conventions.enums import OrganisationKind
 from conventions.models import Organisation
+from ctg.concurrency import BaseInputs, EditForm
 from ctg.forms import NormalizedNewlinesMixin
 
 from .enums import Nature, Theme, UpdateStatus
@@ -80,7 +81,7 @@ def title_hint(title):
     return None
 
 
-class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
+class FicheForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques", choices=Theme.choices, widget=forms.CheckboxSelectMultiple,
         help_text="Au moins une. Les 4 thématiques obligatoires d'une CTG : petite enfance, enfance, jeunesse, parentalité.",
@@ -89,7 +90,6 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
         label="Nature de l'action", choices=Nature.choices, widget=forms.CheckboxSelectMultiple, required=False,
         help_text="Une fiche est requise au moins pour les projets phares, expérimentaux et les nouvelles actions.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
         model = Fiche
@@ -125,9 +125,9 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
         )
         if self.instance.pk:
             self.initial.setdefault("themes", self.instance.theme_slugs)
-            self.initial.setdefault("version", self.instance.version)
-        else:
-            self.initial.setdefault("version", 0)
+
+    def initial_for(self, obj):
+        return {**super().initial_for(obj), "themes": obj.theme_slugs}
 
     def clean_number(self):
         number = self.cleaned_data["number"]
@@ -152,7 +152,7 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
         return title_hint(self["title"].value())
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(BaseInputs, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["name", "unit", "baseline", "target"]

@@ -12,43 +12,29 @@ from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from ctg import concurrency
 from ctg.errors import DomainError
 from ctg.history import authored
 from ctg.keys import unique_slug
 
 from .enums import Theme
-from .history import changes_since, indicators_snapshot
+from .history import indicators_snapshot
 from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update, fiche_key
 from .tracking import row_changes, tracking_fiches
 
 
-class FicheConflict(DomainError):
-    """Someone saved the fiche after this user opened it; `changes` says what they changed."""
-
-    def __init__(self, fiche, changes):
-        super().__init__(
-            "Cette fiche a été modifiée par quelqu'un d'autre pendant que vous la modifiiez. Votre saisie est "
-            "conservée ci-dessous ; vérifiez les changements intervenus puis enregistrez à nouveau pour confirmer."
-        )
-        self.fiche = fiche
-        self.changes = changes
-
-
 def fiche_save(form, indicators, *, by):
-    """Save a fiche from its form and its indicators formset, refusing to overwrite a concurrent edit."""
+    """Save a fiche from its form and its indicators formset; a concurrent edit is merged or
+    refused (`ctg.concurrency.EditConflict`), never overwritten."""
     fiche = form.instance
     with transaction.atomic():
         if fiche.pk:
-            Fiche.objects.select_related("avenant", "convention").get(pk=fiche.pk).require_editable()
+            current = Fiche.objects.select_for_update().select_related("avenant", "convention").get(pk=fiche.pk)
+            current.require_editable()
+            concurrency.check(current.history.all(), form, [(form, current), *concurrency.rows(indicators)])
         else:
             form.convention.require_contract_editable()
-        if fiche.pk:
-            expected = form.cleaned_data["version"]
-            if not Fiche.objects.filter(pk=fiche.pk, version=expected).update(version=F("version") + 1):
-                current = Fiche.objects.get(pk=fiche.pk)
-                raise FicheConflict(current, changes_since(current, expected))
-            fiche.version = expected + 1
-        else:
+        if not fiche.pk:
             fiche.convention = form.convention
             fiche.key = fiche_key(form.convention, form.cleaned_data["title"])
             fiche.is_current = True

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from conventions.enums import AvenantStatus
 from conventions.shortcuts import convention_context, get_convention
+from ctg.concurrency import save_rebasing, with_version
 from ctg.errors import DomainError
 from ctg.forms import formset_total, with_added_rows
 from ctg.markdown import render_markdown
@@ -88,33 +89,35 @@ def fiche_detail(request, slug, key):
 
 
 def fiche_form_page(request, convention, fiche):
-    """Create or edit a fiche with its indicators; the user's typing survives every error."""
+    """Create or edit a fiche with its indicators; the user's typing survives every error, and a
+    save made meanwhile by someone else is merged or shown (409), never overwritten."""
     data = request.POST if request.method == "POST" else None
-    form = FicheForm(data, instance=fiche, convention=convention)
-    indicators = IndicatorFormSet(data, instance=fiche, prefix="indicators")
+
+    def build(data):
+        return (FicheForm(data, instance=fiche, convention=convention),
+                IndicatorFormSet(data, instance=fiche, prefix="indicators"))
+
+    form, indicators = build(data)
     conflict = None
     if data is not None and "add_indicator" in data:
         # Without JavaScript, "add a row" re-displays the form with one more empty indicator.
         indicators = IndicatorFormSet(with_added_rows(data, "indicators"), instance=fiche, prefix="indicators")
     elif data is not None and form.is_valid() and indicators.is_valid():
         try:
-            saved = services.fiche_save(form, indicators, by=request.user)
-        except services.FicheConflict as error:
-            conflict = error
-            refreshed = data.copy()
-            refreshed["version"] = error.fiche.version
-            form = FicheForm(refreshed, instance=fiche, convention=convention)
-            form.is_valid()
+            saved, (form, indicators), conflict = save_rebasing(
+                (form, indicators), lambda f, i: services.fiche_save(f, i, by=request.user), build)
         except DomainError as error:  # signed meanwhile
             raise PermissionDenied(error.message) from error
-        else:
+        if saved is not None:
             messages.success(request, f"La fiche « {saved.title} » est enregistrée.")
+            if conflict:
+                messages.info(request, conflict.notice)
             if hint := form.title_hint:
                 messages.warning(request, hint)
             return redirect(saved.get_absolute_url())
     context = convention_context(request, convention, "plan")
     context.update(form=form, indicators=indicators, fiche=fiche, conflict=conflict)
-    return render(request, "actions/fiche_form.html", context, status=200 if data is None or conflict is None else 409)
+    return render(request, "actions/fiche_form.html", context, status=409 if conflict else 200)
 
 
 def fiche_create(request, slug):
@@ -131,7 +134,7 @@ def fiche_edit(request, slug, key):
     (`Fiche.edit_refusal`). A signed fiche is contractual: it changes through an avenant
     (« Proposer dans un avenant »); versions that signed avenants replaced are history."""
     convention = get_convention(request, slug, edit=True)
-    fiche = get_object_or_404(convention.fiches.select_related("avenant"), key=key)
+    fiche = get_object_or_404(with_version(convention.fiches.select_related("avenant")), key=key)
     fiche.convention = convention
     if refusal := fiche.edit_refusal():
         raise PermissionDenied(refusal)

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from conventions.enums import EquipmentKind, OrganisationKind, SppeKind
 from conventions.models import DiagnosisIndicator, Organisation
+from tests.helpers import page_form, region_data
 
 from .conftest import create_convention
-from .helpers import form_data, region_data
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def url(convention, part):
 def opened(client, convention, part):
     response = client.get(url(convention, part))
     assert response.status_code == 200
-    return form_data(response, "fingerprint")
+    return page_form(response, "fingerprint")
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -73,7 +73,7 @@ def test_fill_the_grid_with_the_usual_indicators(client, prepared, roles, htmx):
     page = response.content.decode()
     assert response.status_code == 200 and ("<html" in page) is not htmx
     assert 'value="Taux de couverture petite enfance"' in page and 'name="indicateurs-TOTAL_FORMS" value="11"' in page
-    data = {**data, **region_data(response)} if htmx else form_data(response, "fingerprint")
+    data = {**data, **region_data(response)} if htmx else page_form(response, "fingerprint")
     # Keep two indicators, in French decimals; an empty cell stays empty.
     for i in range(2, 11):
         data[f"indicateurs-{i}-DELETE"] = "on"
@@ -129,7 +129,7 @@ def test_equipment_per_signatory_with_its_funding(client, prepared, roles):
     client.force_login(roles["coordinateur"])
     data = opened(client, prepared, "annexe-3")
     response = client.post(url(prepared, "annexe-3"), {**data, "add_row": "equipements"})
-    data = form_data(response, "fingerprint")
+    data = page_form(response, "fingerprint")
     data.update({"equipements-0-funded_by": str(epci.pk), "equipements-0-kind": EquipmentKind.EAJE_PSU,
                  "equipements-0-name": "Multi-accueil Les Lutins", "equipements-0-commune": "27103",
                  "equipements-0-places": "24", "equipements-0-caf_funding": "120 000,50",
