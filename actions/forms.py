@@ -10,7 +10,7 @@ from ctg.concurrency import BaseInputs, EditForm
 from ctg.forms import NormalizedNewlinesMixin
 
 from .enums import Nature, Theme, UpdateStatus
-from .models import Axis, Fiche, Indicator, Objective
+from .models import Axis, Fiche, Indicator, Objective, Update
 from .tracking import RowValues, format_number
 
 NO_UPDATE = "aucun"
@@ -184,8 +184,9 @@ class ObjectiveForm(forms.ModelForm):
         labels = {"title": "Intitulé de l'objectif"}
 
 
-class UpdateForm(NormalizedNewlinesMixin, forms.Form):
-    """One row of the tracking table; prefixed by the fiche's key so every row's fields are unique."""
+class UpdateForm(EditForm, NormalizedNewlinesMixin, forms.Form):
+    """One row of the tracking table; prefixed by the fiche's key so every row's fields are unique.
+    Its version is that of the fiche's update for `period` (0 before the first one)."""
 
     status = forms.ChoiceField(label="Statut", choices=[("", "—")] + UpdateStatus.choices)
     progress = forms.IntegerField(
@@ -195,22 +196,32 @@ class UpdateForm(NormalizedNewlinesMixin, forms.Form):
     comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     difficulties = forms.CharField(label="Difficultés", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, fiche, **kwargs):
-        update = fiche.period_update
-        initial = {}
-        if update:
-            initial = {"status": update.status, "progress": update.progress, "comment": update.comment,
-                       "difficulties": update.difficulties}
-        super().__init__(*args, prefix=fiche.key, initial=initial, **kwargs)
+    def __init__(self, *args, fiche, period, **kwargs):
+        self.fiche, self.period = fiche, period
+        super().__init__(*args, prefix=fiche.key, **kwargs)
         self.indicators = list(fiche.indicators.all())
         for indicator in self.indicators:
             label = f"{indicator.name} ({indicator.unit})" if indicator.unit else indicator.name
             self.fields[f"indicator_{indicator.pk}"] = forms.FloatField(
                 label=label, required=False, localize=True,
-                initial=None if indicator.period_value is None else format_number(indicator.period_value),
                 help_text=f"Cible : {indicator.target:g}" if indicator.target is not None else "",
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"}),
             )
+        self.initial = self.initial_for(fiche.period_update)
+
+    @property
+    def versioned(self):
+        return Update.history.filter(fiche_id=self.fiche.pk, period=str(self.period))
+
+    def initial_for(self, update):
+        """The row's values as `update` (None: no update yet) says them."""
+        values = {v.indicator_id: v.value for v in update.indicator_values.all()} if update else {}
+        initial = {f"indicator_{i.pk}": None if values.get(i.pk) is None else format_number(values[i.pk])
+                   for i in self.indicators}
+        if update:
+            initial.update(status=update.status, progress=update.progress, comment=update.comment,
+                           difficulties=update.difficulties)
+        return initial
 
     def indicator_fields(self):
         return [self[f"indicator_{indicator.pk}"] for indicator in self.indicators]

@@ -236,14 +236,19 @@ def _save_indicator_values(created, changed, deleted, by):
 
 
 @authored
-def update_save(fiche, period, values, *, by):
+def update_save(fiche, period, values, *, by, form=None):
     """Record `values` (a tracking.RowValues) as `fiche`'s update for `period`; returns the French
     list of what changed, empty when the row already said so. Saving a row copied from the
-    previous quarter confirms it, even unchanged."""
+    previous quarter confirms it, even unchanged. `form`: the row's form, when a person typed
+    it: a save made meanwhile by someone else is merged or refused (`ctg.concurrency`)."""
     with transaction.atomic():
+        # Lock the fiche: two first updates of the same quarter are written one after the other.
+        Fiche.objects.select_for_update().filter(pk=fiche.pk).values_list("pk").first()
         update = (
             Update.objects.select_for_update().filter(fiche=fiche, period=str(period)).prefetch_related("indicator_values").first()
         )
+        if form is not None:
+            concurrency.check(Update.history.filter(fiche_id=fiche.pk, period=str(period)), form, [(form, update)])
         changes = row_changes(fiche, update, values)
         if not changes and not (update and update.copied_from):
             return changes

@@ -290,19 +290,21 @@ def get_period(convention, text):
     return period, periods
 
 
-def tracking_page(request, convention, period, periods, *, editing=None, form=None, import_form=None, report=None):
+def tracking_page(request, convention, period, periods, *, editing=None, form=None, conflict=None, import_form=None,
+                  report=None):
     context = convention_context(request, convention, "suivi")
     fiches = tracking_fiches(convention, period)
     for fiche in fiches:
         fiche.needs_update = needs_update(fiche)
         if fiche.key == editing:
-            fiche.form = form or UpdateForm(fiche=fiche)
+            fiche.form = form or UpdateForm(fiche=fiche, period=period)
+            fiche.conflict = conflict
     context.update(
         period=period, periods=periods, fiches=fiches, missing=sum(f.needs_update for f in fiches),
         previous=period.previous() if period > periods[0] else None, next=period.next() if period < periods[-1] else None,
         import_form=import_form or TrackingImportForm(), report=report,
     )
-    return render(request, "actions/tracking.html", context)
+    return render(request, "actions/tracking.html", context, status=409 if conflict else 200)
 
 
 def tracking_period(request, slug, period):
@@ -315,41 +317,51 @@ def tracking_period(request, slug, period):
 
 def tracking_row(request, slug, period, key):
     """Edit one row in place. With htmx the row alone comes back (read mode once saved, the form with
-    its errors and the typed values otherwise); without, the whole page does."""
+    its errors and the typed values otherwise); without, the whole page does. A save made
+    meanwhile by someone else is merged, or shown on the row with the typing kept (409)."""
     convention = get_convention(request, slug, edit=True)
     period, periods = get_period(convention, period)
     fiche = next((f for f in tracking_fiches(convention, period) if f.key == key), None)
     if fiche is None:
         raise Http404("Cette action n'est pas en vigueur pendant la période.")
+
+    def row(fiche, status=200):
+        fiche.needs_update = needs_update(fiche)
+        return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period,
+                                                            "can_edit": True}, status=status)
+
     if request.method == "GET":
         if not request.htmx:
             return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}?modifier={key}#suivi-{key}")
-        fiche.needs_update = needs_update(fiche)
         if request.GET.get("annuler") is None:
-            fiche.form = UpdateForm(fiche=fiche)
-        return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
-    form = UpdateForm(request.POST, fiche=fiche)
-    error = None
+            fiche.form = UpdateForm(fiche=fiche, period=period)
+        return row(fiche)
+
+    def build(data):
+        return (UpdateForm(data, fiche=fiche, period=period),)
+
+    (form,), conflict = build(request.POST), None
     if form.is_valid():
         try:
-            changes = services.update_save(fiche, period, form.values(), by=request.user)
-        except DomainError as domain_error:
-            error = domain_error.message
+            changes, (form,), conflict = save_rebasing(
+                (form,), lambda f: services.update_save(fiche, period, f.values(), by=request.user, form=f), build)
+        except DomainError as error:
+            form.add_error(None, error.message)
         else:
-            if not request.htmx:
-                messages.success(request, f"Action {fiche.number} : " + ("; ".join(changes) if changes else "suivi confirmé, sans changement."))
-                return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}#suivi-{key}")
-            fiche = next(f for f in tracking_fiches(convention, period) if f.key == key)
-            fiche.needs_update = needs_update(fiche)
-            fiche.saved_changes = changes or ["aucun changement"]
-            return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
-    if error:
-        form.add_error(None, error)
+            if changes is not None:
+                if not request.htmx:
+                    messages.success(request, f"Action {fiche.number} : " + ("; ".join(changes) if changes else "suivi confirmé, sans changement."))
+                    if conflict:
+                        messages.info(request, conflict.notice)
+                    return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}#suivi-{key}")
+                saved = next(f for f in tracking_fiches(convention, period) if f.key == key)
+                saved.saved_changes = changes or ["aucun changement"]
+                saved.merge_notice = conflict.notice if conflict else ""
+                return row(saved)
     if request.htmx:
-        fiche.needs_update = needs_update(fiche)
-        fiche.form = form
-        return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
-    return tracking_page(request, convention, period, periods, editing=key, form=form)
+        fiche.form, fiche.conflict = form, conflict
+        return row(fiche, status=409 if conflict else 200)
+    return tracking_page(request, convention, period, periods, editing=key, form=form, conflict=conflict)
 
 
 @require_POST

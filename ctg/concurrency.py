@@ -43,6 +43,8 @@ from ctg.errors import DomainError
 CONTROL_FIELDS = {"version", "id", "DELETE", "ORDER"}
 # The hidden input telling that a form's base inputs were sent (an empty list sends no input).
 BASE_MARK = "base"
+# What `rows` pairs with a form whose stored row was deleted meanwhile.
+REMOVED = object()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,18 +123,19 @@ class BaseInputs:
 
 
 class EditForm(BaseInputs):
-    """A form editing one stored row (`edited`: a model form's instance): it carries the version
-    the user opened (`opened_version`, None when the page sent none) and the base values."""
+    """A form editing one stored row: it carries the version the user opened (`opened_version`,
+    None when the page sent none) and the base values. `versioned`: what `version_of` reads, a
+    model form's instance by default."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Read when the page is shown (callable initial), not on each POST.
         self.fields["version"] = forms.IntegerField(
-            required=False, min_value=0, widget=forms.HiddenInput, initial=lambda: version_of(self.edited),
+            required=False, min_value=0, widget=forms.HiddenInput, initial=lambda: version_of(self.versioned),
         )
 
     @property
-    def edited(self):
+    def versioned(self):
         return self.instance if self.instance.pk else None
 
     @property
@@ -245,7 +248,7 @@ class Rebase:
 
 def _rebase_form(form, current, data, result):
     """Compare one form's fields (base, stored `current`, submitted) and rebase `data` on `current`."""
-    stored = form.initial_for(current) if current is not None else None
+    stored = None if current is REMOVED else form.initial_for(current)
     has_base = form.add_initial_prefix(BASE_MARK) in form.data
     data[form.add_initial_prefix(BASE_MARK)] = "1"
     for name in form.merged_fields():
@@ -277,11 +280,11 @@ def _typed(form_field, raw):
 
 
 def rows(formset):
-    """The formset's rows that show stored rows, each with that row as stored now (None when it
-    was removed meanwhile), for `check`."""
+    """The formset's rows that show stored rows, each with that row as stored now (`REMOVED` when
+    it was deleted meanwhile), for `check`."""
     forms_with_ids = [f for f in formset.initial_forms if f.instance.pk]
     stored = formset.model._default_manager.in_bulk([f.instance.pk for f in forms_with_ids])
-    return [(f, stored.get(f.instance.pk)) for f in forms_with_ids]
+    return [(f, stored.get(f.instance.pk, REMOVED)) for f in forms_with_ids]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,7 +320,7 @@ def check(history, opened_from, pairs):
     """Raise `EditConflict` when `history` (the history queryset of what the page saves, its row
     locked by the caller) has moved past the version the page was opened with, which
     `opened_from` carries (an `EditForm` or a `VersionForm`). `pairs`: each form of the page with
-    the row it shows, as stored now (None: removed meanwhile). A page that sent no version is not
+    the row it shows, as stored now (`REMOVED`: deleted meanwhile). A page that sent no version is not
     checked."""
     opened = opened_from.opened_version
     if opened is None:
