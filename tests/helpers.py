@@ -86,6 +86,16 @@ def region_data(response):
     return {name: values if len(values) > 1 else values[0] for name, values in parser.forms[0].items()}
 
 
+def two_writers(first, second, url, containing, theirs, mine, *, headers=None):
+    """Two people open the form of `url` (the one with a field named `containing`), `first` saves
+    its changes `theirs` ({field: value}), then `second` saves `mine`: the second's response."""
+    headers = headers or {}
+    opened = [page_form(client.get(url, headers=headers), containing) for client in (first, second)]
+    response = first.post(url, {**opened[0], **theirs}, headers=headers)
+    assert response.status_code in (200, 302), response.status_code
+    return second.post(url, {**opened[1], **mine}, headers=headers)
+
+
 def login(client, users, role):
     client.force_login(users[role])
     return client
