@@ -226,7 +226,7 @@ def shown(form_field, value):
     if isinstance(value, datetime.time):
         return f"{value:%H:%M}"
     if isinstance(value, float | Decimal):
-        return f"{value:.15g}".replace(".", ",")
+        return f"{float(value):.15g}".replace(".", ",")
     return str(value)
 
 
@@ -248,28 +248,36 @@ class Rebase:
 
 def _rebase_form(form, current, data, result):
     """Compare one form's fields (base, stored `current`, submitted) and rebase `data` on `current`."""
-    stored = None if current is REMOVED else form.initial_for(current)
     has_base = form.add_initial_prefix(BASE_MARK) in form.data
     data[form.add_initial_prefix(BASE_MARK)] = "1"
+    stored = None if current is REMOVED else form.initial_for(current)
+    changed, first_base = [], None
     for name in form.merged_fields():
         form_field = form.fields[name]
         key, base_key = form.add_prefix(name), form.add_initial_prefix(name)
-        mine = _submitted(form_field, form_field.widget.value_from_datadict(form.data, form.files, key))
+        raw = form_field.widget.value_from_datadict(form.data, form.files, key)
+        mine = _submitted(form_field, raw)
         base = _submitted(form_field, form_field.hidden_widget().value_from_datadict(form.data, form.files, base_key))
-        if stored is None:  # a row removed meanwhile
+        mine_changed = not has_base or mine != base
+        first_base = base if first_base is None else first_base
+        if mine_changed and mine is not None:
+            changed.append(shown(form_field, _typed(form_field, raw)))
+        if stored is None:
             continue
         value = stored.get(name, form_field.initial)
         current_key = _submitted(form_field, value) if isinstance(value, str) else _key(form_field, value)
         _set(data, base_key, _raw(form_field, value))
         if current_key == mine:
             continue
-        mine_changed = not has_base or mine != base
         if not mine_changed:
             _set(data, key, _raw(form_field, value))
             result.taken.append(form.label_of(name))
         elif not has_base or current_key != base:
-            raw = form_field.widget.value_from_datadict(form.data, form.files, key)
             result.clashes.append(Clash(form.label_of(name), shown(form_field, _typed(form_field, raw)), shown(form_field, value)))
+    if stored is None and changed:
+        row = f"Ligne « {first_base} »" if first_base is not None else "Ligne"
+        result.clashes.append(Clash(f"{row} supprimée entre-temps", " ; ".join(changed), "Supprimée : vos modifications "
+                                    "de cette ligne ne seront pas enregistrées (ajoutez-la de nouveau au besoin)."))
 
 
 def _typed(form_field, raw):
@@ -279,12 +287,27 @@ def _typed(form_field, raw):
         return raw
 
 
+class RemovedRowsMixin:
+    """For a model formset: a row showing a stored row deleted meanwhile is left out, as if ticked
+    « Supprimer », instead of failing on its unknown id (`check` tells a user who had changed it)."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.removed = self.is_bound and i < self.initial_form_count() and form.instance.pk is None
+        return form
+
+    def _should_delete_form(self, form):
+        return getattr(form, "removed", False) or super()._should_delete_form(form)
+
+
 def rows(formset):
     """The formset's rows that show stored rows, each with that row as stored now (`REMOVED` when
     it was deleted meanwhile), for `check`."""
-    forms_with_ids = [f for f in formset.initial_forms if f.instance.pk]
-    stored = formset.model._default_manager.in_bulk([f.instance.pk for f in forms_with_ids])
-    return [(f, stored.get(f.instance.pk, REMOVED)) for f in forms_with_ids]
+    stored = formset.model._default_manager.in_bulk([f.instance.pk for f in formset.initial_forms if f.instance.pk])
+    return [
+        (form, stored.get(form.instance.pk, REMOVED))
+        for form in formset.initial_forms if form.instance.pk or getattr(form, "removed", False)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
