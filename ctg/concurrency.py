@@ -200,6 +200,20 @@ def _raw(form_field, value):
     return "" if formatted is None else str(formatted)
 
 
+def page_data(*forms_or_formsets):
+    """What a page showing these unbound forms (or formsets) sends back, as data: the raw value of
+    each field, management forms included."""
+    data = {}
+    for form in forms_or_formsets:
+        if hasattr(form, "management_form"):
+            management = form.management_form
+            data.update({management.add_prefix(name): str(value) for name, value in management.initial.items()})
+            data.update(page_data(*form.forms))
+        else:
+            data.update({form.add_prefix(name): _raw(f, form[name].initial) for name, f in form.fields.items()})
+    return data
+
+
 def _set(data, key, value):
     if isinstance(value, list):
         data.setlist(key, value)
@@ -246,8 +260,10 @@ class Rebase:
     taken: list = field(default_factory=list)  # labels of the fields taken from the stored row
 
 
-def _rebase_form(form, current, data, result):
-    """Compare one form's fields (base, stored `current`, submitted) and rebase `data` on `current`."""
+def rebase_form(form, current, result):
+    """Compare one form's fields (base, stored `current`, submitted) and rebase `result.data` on
+    `current` (`REMOVED`: the row was deleted meanwhile), noting clashes and fields taken."""
+    data = result.data
     has_base = form.add_initial_prefix(BASE_MARK) in form.data
     data[form.add_initial_prefix(BASE_MARK)] = "1"
     stored = None if current is REMOVED else form.initial_for(current)
@@ -355,7 +371,7 @@ def check(history, opened_from, pairs):
     data[opened_from.add_prefix("version")] = str(version)
     result = Rebase(data)
     for form, current in pairs:
-        _rebase_form(form, current, data, result)
+        rebase_form(form, current, result)
     raise EditConflict(result, authors_since(history, opened))
 
 

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from conventions.enums import EquipmentKind, OrganisationKind, SppeKind
 from conventions.models import DiagnosisIndicator, Organisation
-from tests.helpers import page_form, region_data
+from tests.helpers import page_form, region_data, text, two_writers
 
 from .conftest import create_convention
 
@@ -232,3 +232,70 @@ def test_queries_do_not_grow_with_the_rows(client, prepared, roles, part, django
             assert client.get(url(convention, part)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+# --- Two people on one annexe ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_editors(client, prepared, roles):
+    second = client.__class__()
+    client.force_login(roles["caf"])
+    second.force_login(roles["coordinateur"])
+    return client, second
+
+
+def test_two_people_writing_an_annex_text(prepared, roles, two_editors):
+    """The first save wins; the second sees it with its own typing kept, and confirms."""
+    first, second = two_editors
+    response = two_writers(first, second, url(prepared, "annexe-6"), "fingerprint",
+                           {"evaluation_text": "Version de la Caf."}, {"evaluation_text": "Version de la coordinatrice."})
+    page = text(response)
+    assert response.status_code == 409
+    assert f"Modifié entre-temps par {roles['caf'].get_full_name()}" in page
+    assert "Version de la Caf." in page and "Version de la coordinatrice." in page
+    prepared.refresh_from_db()
+    assert prepared.evaluation_text == "Version de la Caf."
+    assert second.post(url(prepared, "annexe-6"), page_form(response, "fingerprint")).status_code == 302
+    prepared.refresh_from_db()
+    assert prepared.evaluation_text == "Version de la coordinatrice."
+
+
+def test_two_people_editing_rows_of_an_annex(prepared, two_editors):
+    """Annexe 4: changes to different fields of one row, to different rows, and a row added, all kept."""
+    first, second = two_editors
+    prepared.sppe_rows.create(kind=SppeKind.EAJE_PSU, name="Crèche Les Lutins", current_places=24, position=0)
+    prepared.sppe_rows.create(kind=SppeKind.RPE, name="RPE", current_places=1, position=1)
+    theirs, mine = opened(first, prepared, "annexe-4"), opened(second, prepared, "annexe-4")
+    response = first.post(url(prepared, "annexe-4"), {**theirs, "add_row": "sppe"})
+    theirs = page_form(response, "fingerprint")
+    theirs.update({"sppe-0-name": "Multi-accueil Les Lutins", "sppe-2-kind": SppeKind.MAM, "sppe-2-name": "MAM Les Petits Pas",
+                   "sppe-2-current_places": "12"})
+    assert first.post(url(prepared, "annexe-4"), theirs).status_code == 302
+
+    mine.update({"sppe-0-current_places": "30", "sppe-1-name": "RPE du Roumois"})
+    response = second.post(url(prepared, "annexe-4"), mine, follow=True)
+    assert response.redirect_chain and "Modifié entre-temps par" in text(response)
+    assert list(prepared.sppe_rows.values_list("name", "current_places")) == [
+        ("Multi-accueil Les Lutins", 30), ("RPE du Roumois", 1), ("MAM Les Petits Pas", 12)]
+
+
+def test_two_people_editing_the_diagnosis(prepared, two_editors):
+    """Annexe 2: the grid is merged as a whole with the summary; changed on both sides, it is shown."""
+    first, second = two_editors
+    DiagnosisIndicator.objects.create(convention=prepared, territory="27103", level="commune",
+                                      indicator="Taux de couverture petite enfance", value=76, unit="%")
+    response = two_writers(first, second, url(prepared, "annexe-2"), "fingerprint",
+                           {"valeur-0_0": "77,5"}, {"diagnosis_summary": "Un territoire jeune."})
+    assert response.status_code == 302
+    prepared.refresh_from_db()
+    assert prepared.diagnosis_summary == "Un territoire jeune."
+    assert DiagnosisIndicator.objects.get(territory="27103").value == 77.5
+
+    response = two_writers(first, second, url(prepared, "annexe-2"), "fingerprint",
+                           {"valeur-0_0": "80"}, {"valeur-0_0": "78"})
+    page = text(response)
+    assert response.status_code == 409 and "Portrait de territoire" in page and 'value="78"' in page
+    assert DiagnosisIndicator.objects.get(territory="27103").value == 80
+    assert second.post(url(prepared, "annexe-2"), page_form(response, "fingerprint")).status_code == 302
+    assert DiagnosisIndicator.objects.get(territory="27103").value == 78

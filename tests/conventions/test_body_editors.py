@@ -14,7 +14,7 @@ from conventions.enums import ConventionStatus, OrganisationKind
 from conventions.models import Article, Organisation
 from conventions.pdf import ConventionPdf
 from tests.factories import FicheFactory
-from tests.helpers import page_form, region_data
+from tests.helpers import page_form, region_data, text
 
 pytestmark = pytest.mark.django_db
 
@@ -173,30 +173,55 @@ def test_mistakes_are_shown_at_the_field_and_the_typing_kept(client, prepared, r
     assert prepared.articles.get(number="1").history.count() == 1
 
 
-def test_a_concurrent_edit_of_the_text_is_detected(client, prepared, roles):
+def test_a_concurrent_edit_of_the_same_text_is_shown_and_confirmed(client, prepared, roles):
     client.force_login(roles["caf"])
     mine = opened(client, prepared, "texte")
     client.force_login(roles["coordinateur"])
     theirs = opened(client, prepared, "texte")
-    theirs["articles-1-body"] = "Version de la coordinatrice."
+    theirs.update({"articles-1-body": "Version de la coordinatrice.", "preamble": "Préambule revu."})
     assert client.post(url(prepared, "texte"), theirs).status_code == 302
 
     client.force_login(roles["caf"])
-    mine["visas-0-text"] = "Vu le Code de la sécurité sociale ;"
+    mine.update({"articles-1-body": "Version de la Caf.", "visas-0-text": "Vu le Code de la sécurité sociale ;"})
     response = client.post(url(prepared, "texte"), mine)
-    page = response.content.decode()
+    page = text(response)
     assert response.status_code == 409
-    assert "a été modifiée par quelqu&#x27;un d&#x27;autre pendant que vous la modifiiez" in page
-    assert "Article 2 — Engagements des partenaires : modification" in page and roles["coordinateur"].username in page
-    assert "Vu le Code de la sécurité sociale ;" in page  # the typing is kept
+    assert f"{roles['coordinateur'].username} en a enregistré d'autres" in page
+    assert "« Engagements des partenaires » — Texte" in page and "Version de la coordinatrice." in page
+    assert "Article 2 — Engagements des partenaires : modification" in page  # the journal of what was saved
+    assert "Version de la Caf." in page and "Vu le Code de la sécurité sociale ;" in page  # the typing is kept
     assert prepared.articles.get(number="2").body == "Version de la coordinatrice."
     assert not prepared.visas.filter(text="Vu le Code de la sécurité sociale ;").exists()
-    # Saving again, having seen the changes, confirms.
-    again = page_form(response, "fingerprint")
-    again["articles-1-body"] = "Version de la coordinatrice."
-    assert client.post(url(prepared, "texte"), again).status_code == 302
+    # Saving again, having seen the other version, confirms; the preamble the Caf never touched stays theirs.
+    assert client.post(url(prepared, "texte"), page_form(response, "fingerprint")).status_code == 302
+    prepared.refresh_from_db()
+    assert prepared.articles.get(number="2").body == "Version de la Caf."
     assert prepared.visas.filter(text="Vu le Code de la sécurité sociale ;").exists()
+    assert prepared.preamble == "Préambule revu."
+
+
+def test_concurrent_edits_of_different_parts_of_the_text_are_merged(client, prepared, roles):
+    """Rows added, changed or deleted by the first to save are kept by the second save."""
+    client.force_login(roles["caf"])
+    mine = opened(client, prepared, "texte")
+    client.force_login(roles["coordinateur"])
+    theirs = opened(client, prepared, "texte")
+    theirs.update({"articles-1-body": "Version de la coordinatrice.", "visas-1-DELETE": "on"})
+    response = client.post(url(prepared, "texte"), {**theirs, "add_row": "articles"})
+    theirs = page_form(response, "fingerprint")
+    last = int(theirs["articles-TOTAL_FORMS"]) - 1
+    theirs.update({f"articles-{last}-title": "Données personnelles", f"articles-{last}-body": "RGPD."})
+    assert client.post(url(prepared, "texte"), theirs).status_code == 302
+    visas = list(prepared.visas.values_list("text", flat=True))
+
+    client.force_login(roles["caf"])
+    mine["visas-0-text"] = "Vu le Code de la sécurité sociale ;"
+    response = client.post(url(prepared, "texte"), mine, follow=True)
+    assert response.redirect_chain and "Modifié entre-temps par" in text(response)
+    prepared.refresh_from_db()
     assert prepared.articles.get(number="2").body == "Version de la coordinatrice."
+    assert prepared.articles.get(title="Données personnelles").body == "RGPD."
+    assert list(prepared.visas.values_list("text", flat=True)) == ["Vu le Code de la sécurité sociale ;", *visas[1:]]
 
 
 def test_editing_another_part_meanwhile_is_no_conflict(client, prepared, roles):
