@@ -65,6 +65,12 @@ def version_of(history):
     return history.aggregate(version=Max("history_id"))["version"] or 0
 
 
+def versions_of(model, pks):
+    """{pk: version} of the rows `pks` of `model`, in one query."""
+    rows = model.history.filter(id__in=list(pks)).values("id").annotate(version=Max("history_id")).order_by()
+    return {pk: 0 for pk in pks} | {row["id"]: row["version"] for row in rows}
+
+
 def with_version(queryset):
     """The rows of `queryset`, each with `edit_version`, read in the same query as its values."""
     records = queryset.model.history.model.objects.filter(id=OuterRef("pk")).order_by("-history_id")
