@@ -188,9 +188,10 @@ class Block:
 
     index: int
     text: str
-    markdown: str
+    markdown: str  # without a list item's mark: `markdown_of` numbers the items
     where: str = ""  # « tableau 3, ligne 2 » for a cell
-    list_item: bool = False
+    list_kind: str = ""  # "", "bullet" or "number"
+    level: int = 0
     context: str = ""  # for an unrecognised paragraph: the part of the document it sits in
 
 
@@ -278,12 +279,19 @@ class DocxReading:
 
 
 def markdown_of(blocks):
-    """The Markdown of a list of blocks: paragraphs apart, list items one per line."""
-    out, previous = [], None
+    """The Markdown of a list of blocks: paragraphs apart, list items one per line and numbered."""
+    out, previous, counts = [], None, {}
     for block in blocks:
         if previous is not None:
-            out.append("\n" if block.list_item and previous.list_item else "\n\n")
-        out.append(block.markdown)
+            out.append("\n" if block.list_kind and previous.list_kind else "\n\n")
+        if not block.list_kind:
+            counts = {}
+            out.append(block.markdown)
+        else:
+            counts = {level: n for level, n in counts.items() if level <= block.level}
+            counts[block.level] = counts.get(block.level, 0) + 1
+            mark = f"{counts[block.level]}." if block.list_kind == "number" else "-"
+            out.append(f"{'   ' * block.level}{mark} {block.markdown}")
         previous = block
     return "".join(out).strip()
 
@@ -451,27 +459,28 @@ class _Styles:
         return "", label.strip()
 
 
-def _runs(element, fields):
-    """The runs of a paragraph in order, skipping text boxes, deleted text and the results of a
-    table-of-contents field; `fields` (the open fields, a stack) goes on across paragraphs."""
+def _runs(element):
+    """The runs of a paragraph in order, skipping text boxes and deleted text."""
     for child in element:
-        tag = child.tag
-        if tag in SKIPPED_ELEMENTS:
+        if child.tag in SKIPPED_ELEMENTS:
             continue
-        if tag == W_R:
-            for part in child:
-                if part.tag == W_FLDCHAR:
-                    kind = part.get(qn("w:fldCharType"))
-                    if kind == "begin":
-                        fields.append("?")
-                    elif kind == "end" and fields:
-                        fields.pop()
-                elif part.tag == W_INSTR and fields and fields[-1] == "?":
-                    fields[-1] = "toc" if (part.text or "").strip().startswith("TOC") else "field"
-            if "toc" not in fields:
-                yield child
+        if child.tag == W_R:
+            yield child
         else:
-            yield from _runs(child, fields)
+            yield from _runs(child)
+
+
+def _field(part, fields):
+    """Follow the fields a run opens and closes (`fields`, a stack kept across paragraphs): the
+    text of a table-of-contents field is left out."""
+    if part.tag == W_FLDCHAR:
+        kind = part.get(qn("w:fldCharType"))
+        if kind == "begin":
+            fields.append("?")
+        elif kind == "end" and fields:
+            fields.pop()
+    elif part.tag == W_INSTR and fields and fields[-1] == "?":
+        fields[-1] = "toc" if (part.text or "").strip().startswith("TOC") else "field"
 
 
 def read_paragraph(p, styles, fields):
@@ -486,7 +495,7 @@ def read_paragraph(p, styles, fields):
     num_id = _val(ppr, f"{qn('w:numPr')}/{qn('w:numId')}") or style_num
     was_toc = "toc" in fields
     pieces, letters_bold = [], True  # pieces: (text, bold, italic)
-    for run in _runs(p, fields):
+    for run in _runs(p):
         rpr = run.find(qn("w:rPr"))
         bold, italic = style_bold, False
         if rpr is not None:
@@ -497,7 +506,10 @@ def read_paragraph(p, styles, fields):
             italic = _on(rpr.find(qn("w:i")))
         text = []
         for part in run:
-            if part.tag == W_T:
+            _field(part, fields)
+            if "toc" in fields:
+                was_toc = True
+            elif part.tag == W_T:
                 text.append(part.text or "")
             elif part.tag == W_TAB:
                 text.append(" ")
@@ -756,11 +768,9 @@ class _Reader:
     def _block(self, para, where=""):
         self.count += 1
         markdown = para.markdown
-        if para.list_kind:
-            markdown = "  " * para.level + ("1. " if para.list_kind == "number" else "- ") + markdown
-        elif para.heading >= 3 and markdown:
+        if para.heading >= 3 and markdown:
             markdown = "#" * min(para.heading, 6) + " " + markdown
-        return Block(self.count, para.text, markdown, where, bool(para.list_kind))
+        return Block(self.count, para.text, markdown, where, para.list_kind, para.level)
 
     # -- helpers
 
@@ -1075,7 +1085,7 @@ class _Reader:
         cells = [cell for row in rows for cell in row if cell.paragraphs]
         if not cells:
             return
-        labels = sum(1 for cell in cells if self.cell_label(cell))
+        labels = len({label[0] for cell in cells if (label := self.cell_label(cell))})
         if self.synoptique(rows):
             return
         first = next(cell for row in rows for cell in row if cell.paragraphs)
@@ -1183,7 +1193,7 @@ class _Reader:
         for match, following in zip(matches, [*matches[1:], None], strict=True):
             box = INLINE_BOXES.get(re.sub(r"\W+", " ", match.group(1)).strip(), "target_public")
             value = text[_cut(text, match.end()): _cut(text, following.start()) if following else len(text)].strip()
-            if value:
+            if value and plain(value) not in PLACEHOLDERS:
                 self.add_box(fiche, box, Block(block.index, value, value, block.where))
         return box
 
