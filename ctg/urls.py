@@ -15,6 +15,7 @@ urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("conventions/", include("exchange.urls")),
     path("conventions/", include("conventions.urls")),
     path("conventions/", include("actions.urls")),
     path("conventions/", include("governance.urls")),

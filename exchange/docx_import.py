@@ -31,7 +31,8 @@ from ctg.keys import unique_slug
 from ctg.text import plain
 
 from .checks import Validator
-from .docx_reader import ANNEX_TEXTS, FICHE_BOXES, markdown_of, text_of
+from .docx_reading import markdown_of, text_of
+from .docx_text import ANNEX_TEXTS, FICHE_BOXES
 from .importer import import_document
 from .reading import ExchangeError
 from .schema import FORMAT, VERSION

@@ -1,336 +1,76 @@
 """Reading a CTG from its Word document (.docx): what the document says, recognised element by
 element, and every paragraph it could not place, for a person to assign (`docx_import.py`).
 
-Pure: `read_docx(data)` takes the file's bytes and returns a `DocxReading`; nothing is written.
-The file is opened through the guarded zip reader (`ctg.zips`: sizes checked before any XML is
-parsed), then by python-docx; a file that is not a .docx (an old .doc, a password-protected
-document, a PDF…), too large or damaged is refused with a French `DocxRefused`.
+Pure: `read_docx(data)` takes the file's bytes (opened safely by `docx_file`) and returns a
+`DocxReading` (`docx_reading`); nothing is written. It recognises, in the layouts of the seeds
+(`001_…`, `002_…`, `003_…`) and of our own Word export (`ctg.docx`: an exported convention reads
+back the same), with the words of `docx_text`: the title and period; the parties after « Entre : »
+/ « Et : » with their representatives; the visas (« Vu … »), the préambule, the articles
+(« Article 1 : … », « Article 1 – … », « ARTICLE 1 »); the place and date of signature and the
+préfecture stamp (wherever it is repeated); the annexes and the texts of annexes 1, 2, 5 and 6;
+the axes and the fiches actions — « Fiche action n°… », « Action 3 — … », « Action : … » and
+« Thématique : … » lines, the two-column table (label rows then content rows, or a label beside
+its text) and the five-column one of `003_…`, merged cells, a table split by a page break.
+A heading is a styled heading (Titre 1…), a paragraph all in bold, or a short line."""
 
-What it recognises, in the layouts of the seeds (`001_…`, `002_…`, `003_…`) and of our own Word
-export (`ctg.docx`, so that an exported convention reads back the same):
-- the title (a Title / Titre 1 paragraph, or the cover's first heading-like lines), the period
-  (« Du 01/01/2022 au 31/12/2026 », « à compter du … jusqu'au … », or the title's « 2022-2026 »);
-- the parties after « Entre : » / « Et : », each « X, représentée par … dûment autorisé… » with
-  its representatives and their capacities;
-- the visas (paragraphs starting « Vu »), the préambule (after a « Préambule » heading, or what
-  follows the visas), the articles (« Article 1 : … », « Article 1 – … », « ARTICLE 1 »);
-- the place and date of signature (« Fait à …, le … »), the préfecture stamp lines (« Envoyé en
-  préfecture le … », « Reçu … », « Publié le … », « ID : … », wherever they are repeated);
-- the annex headings (« Annexe 2 – Diagnostic partagé ») and the texts of annexes 1, 2, 5 and 6,
-  the enjeux listed under « Enjeux retenus »;
-- the axes (« Axe 1 : … » headings, the synoptique's « Axe 1 — … » cells, a fiche's facts) and the
-  fiches actions: « Fiche action n°… », « Action 3 — … », « Action : … » and « Thématique : … »
-  lines, the two-column table (a label row, then a content row, per pair of boxes; or a label and
-  its content side by side) and the five-column one of `003_…`, with merged cells, and a fiche
-  whose table a page break split in two.
-A heading is a styled heading (Titre 1…), or a paragraph all in bold, or a short line.
-"""
-
-import io
 import re
-import zipfile
-from dataclasses import dataclass, field
 from datetime import date
 
-from docx import Document
-from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 
-from ctg.errors import DomainError
 from ctg.text import plain
-from ctg.zips import MIB, NotAZip, ZipLimits, ZipRefused, open_zip
 
-DOCX_LIMITS = ZipLimits(max_bytes=20 * MIB, max_member=40 * MIB, max_total=120 * MIB)
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE/CFB container: a .doc, or an encrypted .docx
-CONVERT = "Enregistrez-le au format .docx dans Word ou LibreOffice (Fichier › Enregistrer sous), puis déposez-le à nouveau."
-
-# The boxes of a fiche action, in the order of the canonical table (`templates/actions/_fiche_boxes.html`).
-FICHE_BOXES = {
-    "initial_diagnosis": "Diagnostic initial",
-    "target_public": "Public cible",
-    "operational_objectives": "Objectifs opérationnels",
-    "implementation": "Modalités de mise en œuvre",
-    "schedule": "Échéances de réalisation",
-    "lead": "Services mobilisés et responsable de l'action",
-    "expected_results": "Résultats attendus",
-    "partners": "Partenaires sollicités",
-    "evaluation_indicators": "Indicateurs d'évaluation",
-    "funding": "Financements mobilisables",
-    "referents": "Référents",
-}
-# The annexes whose text the convention keeps (the others are tables the application builds).
-ANNEX_TEXTS = {1: "previous_evaluation", 2: "diagnosis_summary", 5: "governance_text", 6: "evaluation_text"}
-
-# --- What a label looks like, once `plain` (lowercase, no accent) --------------------------------
-
-# (words of a label as the seeds and the export write it, the box); the longest that matches wins.
-LABELS = [
-    ("diagnostic initial", "initial_diagnosis"),
-    ("diagnostic", "initial_diagnosis"),
-    ("public cible", "target_public"),
-    ("publics cibles", "target_public"),
-    ("public s cible s", "target_public"),
-    ("le s public s cible s", "target_public"),
-    ("le s public s cible", "target_public"),
-    ("public vise", "target_public"),
-    ("objectifs operationnels", "operational_objectives"),
-    ("objectifs vises", "operational_objectives"),
-    ("objectifs", "operational_objectives"),
-    ("modalites de mise en oeuvre", "implementation"),
-    ("descriptif de l action", "implementation"),
-    ("descriptif", "implementation"),
-    ("echeances de realisation", "schedule"),
-    ("echeances", "schedule"),
-    ("echeancier", "schedule"),
-    ("calendrier potentiel principales etapes", "schedule"),
-    ("calendrier", "schedule"),
-    ("services mobilises et responsables de l action", "lead"),
-    ("services mobilises et responsable de l action", "lead"),
-    ("services mobilises et responsable", "lead"),
-    ("services mobilises", "lead"),
-    ("le pilote les partenaires le s public s cible", "lead"),
-    ("pilote", "lead"),
-    ("le pilote", "lead"),
-    ("services mobilises partenaires sollicites", "partners"),
-    ("partenaires sollicites", "partners"),
-    ("partenaires", "partners"),
-    ("les partenaires", "partners"),
-    ("resultats attendus", "expected_results"),
-    ("nous aurons reussi si resultats attendus et indicateurs d evaluation", "expected_results"),
-    ("nous aurons reussi si", "expected_results"),
-    ("indicateurs d evaluation", "evaluation_indicators"),
-    ("indicateurs", "evaluation_indicators"),
-    ("financements mobilisables", "funding"),
-    ("financements", "funding"),
-    ("financement", "funding"),
-    ("referents de l action", "referents"),
-    ("referents", "referents"),
-    ("referent", "referents"),
-]
-LABEL_PATTERNS = sorted(
-    ((re.compile(r"\s*" + r"\W+".join(words.split()) + r"(?![a-z0-9])"), box, len(words)) for words, box in LABELS),
-    key=lambda item: -item[2],
+from .docx_file import (
+    MC_FALLBACK,
+    W_P,
+    W_SDT,
+    W_SDTCONTENT,
+    W_TBL,
+    W_TXBX,
+    W_VAL,
+    Cell,
+    DocxRefused,
+    Styles,
+    open_document,
+    read_paragraph,
+    val,
 )
-# Labels that may also open a box inside a cell's text (« Pilote : … Partenaires : … »).
-INLINE_LABELS = re.compile(
-    r"(?:^|(?<=\s))(pilote|partenaires|public\W+cible|le\W*s\W*public\W*s\W*cible|echeances de realisation)\s*:",
+from .docx_reading import AnnexRead, ArticleRead, Block, DocxReading, FicheRead, Party
+from .docx_text import (
+    ACTION_LINE,
+    ANNEX_LINE,
+    ANNEX_TEXTS,
+    ANNEX_TOPICS,
+    ARTICLE_LINE,
+    AXIS_LINE,
+    BOXES_MARKS,
+    CHECKED,
+    EFFECT,
+    FACT,
+    FICHE_LINE,
+    IGNORED_HEADINGS,
+    INLINE_BOXES,
+    INLINE_LABELS,
+    NATURES,
+    OBJECTIVE_LINE,
+    PERIOD,
+    PLACEHOLDERS,
+    ROMAN,
+    SIGNED,
+    THEME_LINE,
+    THEMES,
+    YEARS,
+    clean_name,
+    cut,
+    match_label,
+    numbered,
+    parse_date,
+    parse_representatives,
+    party_kind,
+    rest_after,
+    strip_stamp,
 )
-INLINE_BOXES = {"pilote": "lead", "partenaires": "partners", "echeances de realisation": "schedule"}
-
-THEMES = {
-    "petite enfance": "petite_enfance", "enfance": "enfance", "jeunesse": "jeunesse", "parentalite": "parentalite",
-    "acces aux droits": "acces_aux_droits", "animation de la vie sociale": "animation_vie_sociale",
-    "animation vie sociale": "animation_vie_sociale", "avs": "animation_vie_sociale", "logement": "logement",
-    "handicap": "handicap", "insertion": "insertion", "mobilite": "mobilite", "habitat": "habitat",
-    "numerique": "numerique", "cohesion sociale": "cohesion_sociale", "sante": "sante", "autre": "autre",
-}
-NATURES = {
-    "projet phare": "phare", "experimentale": "experimentale", "experimental": "experimentale",
-    "nouvelle action": "nouvelle", "action nouvelle": "nouvelle", "action existante": "existante",
-}
-# Lines the export writes where a text is empty: nothing to import.
-PLACEHOLDERS = {
-    "non renseignee.", "non precises.", "non precisees", "non precisees.", "aucun enjeu enregistre.",
-    "aucune deliberation enregistree.", "—",
-}
-
-MONTHS = {
-    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
-    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
-}
-DATE = r"(\d{1,2}/\d{1,2}/\d{4}|\d{1,2}(?:er)?\s+(?:" + "|".join(MONTHS) + r")\s+\d{4})"
-PERIOD = re.compile(r"\bdu\s+" + DATE + r"\s+(?:au|jusqu'au)\s+" + DATE)
-EFFECT = re.compile(r"a compter du\s+" + DATE + r".{0,80}?jusqu'au\s+" + DATE)
-YEARS = re.compile(r"\b(20\d\d)\s*(?:-|–|—|/|a)\s*(20\d\d)\b")
-
-NUMBER = r"\s*(?:n°|no|#)?\s*(\d+(?:\.\d+)*(?:er)?|premier)?\s*([:.|\-–—]+)?\s*(.*)$"
-ARTICLE_LINE = re.compile(r"^\s*art(?:icle|\.)" + NUMBER)
-ANNEX_LINE = re.compile(r"^\s*annexe\b\s*(?:n°\s*)?(\d+|[ivx]+)?\s*([:.|\-–—]+)?\s*(.*)$")
-AXIS_LINE = re.compile(r"^\s*axe(?:\s+strategique)?" + NUMBER)
-OBJECTIVE_LINE = re.compile(r"^\s*objectif\s+(?:n°\s*)?(\d+)\.(\d+)\s*[:.|\-–—]+\s*(.+)$")
-FICHE_LINE = re.compile(r"^\s*fiches?[\s-]+actions?" + NUMBER)
-ACTION_LINE = re.compile(r"^\s*action" + NUMBER)
-THEME_LINE = re.compile(r"^\s*th(?:ematiques?|emes?)\s*:\s*(.*)$")
-FACT = re.compile(r"^\s*(nature|plan communal|coordination|origine)\s*:\s*(.*)$")
-SIGNED = re.compile(r"^\s*fait\s+(?:en\s+\S+\s+exemplaires?,?\s+)?a\s+([^,]+?),?\s+le\b\s*" + DATE + "?")
-ACT_ID = r"(\d{2,3}[a-z]?-[0-9a-z]+-\d{8}-[0-9a-z_-]+)"
-STAMP = [
-    ("sent_on", re.compile(r"envoye en prefecture le\s*:?\s*(\d{1,2}/\d{1,2}/\d{4})?")),
-    ("received_on", re.compile(r"recu en prefecture le\s*:?\s*(\d{1,2}/\d{1,2}/\d{4})?")),
-    ("published_on", re.compile(r"publie le\s*:?\s*(\d{1,2}/\d{1,2}/\d{4})?")),
-    ("act_id", re.compile(r"\bid\s*:\s*(?::\s*)?" + ACT_ID)),
-]
-CHECKED = "☒☑✓✔■✗✘"
-BOXES_MARKS = CHECKED + "☐□"
-
-PARTY_KINDS = [
-    (re.compile(r"caisse d'allocations familiales|^caf\b"), "caf"),
-    (re.compile(r"communaute (?:de communes|d'agglomeration|urbaine)|metropole|\bagglo\b|\bepci\b|syndicat"), "epci"),
-    (re.compile(r"departement|conseil departemental"), "departement"),
-    (re.compile(r"mutualite sociale agricole|^msa\b"), "msa"),
-    (re.compile(r"^(?:commune|ville|mairie)\b"), "commune"),
-]
-CIVILITY = re.compile(r"^(?:m\.|mme|mlle|monsieur|madame|mr)\s", re.IGNORECASE)
-ARTICLE_WORDS = re.compile(r"^(?:le|la|les|l'|son|sa|ses|leur|notre)\s*", re.IGNORECASE)
-
-
-class DocxRefused(DomainError):
-    """The file is not read; `message` says why, in French."""
-
-
-# --- The result ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Block:
-    """One paragraph of the document (in the body or in a table cell), numbered in reading order."""
-
-    index: int
-    text: str
-    markdown: str  # without a list item's mark: `markdown_of` numbers the items
-    where: str = ""  # « tableau 3, ligne 2 » for a cell
-    list_kind: str = ""  # "", "bullet" or "number"
-    level: int = 0
-    context: str = ""  # for an unrecognised paragraph: the part of the document it sits in
-
-
-@dataclass
-class Party:
-    name: str
-    kind: str
-    representatives: list = field(default_factory=list)  # [(name, capacity)]
-    index: int = 0
-
-
-@dataclass
-class ArticleRead:
-    number: str
-    title: str
-    index: int
-    blocks: list = field(default_factory=list)
-
-
-@dataclass
-class AnnexRead:
-    number: int
-    title: str
-    index: int
-    blocks: list = field(default_factory=list)
-
-
-@dataclass
-class AxisRead:
-    number: int
-    title: str
-    objectives: dict = field(default_factory=dict)  # number -> title
-
-
-@dataclass
-class FicheRead:
-    index: int
-    number: int | None = None
-    title: str = ""
-    axis: int | None = None
-    objective: int | None = None
-    themes: list = field(default_factory=list)
-    natures: list = field(default_factory=list)
-    coordination: bool = False
-    boxes: dict = field(default_factory=dict)  # box -> [Block]
-    notes: list = field(default_factory=list)
-
-    @property
-    def label(self):
-        number = f" {self.number}" if self.number else ""
-        return f"Fiche action{number} « {self.title} »" if self.title else f"Fiche action{number}"
-
-
-@dataclass
-class DocxReading:
-    title: str = ""
-    start: date | None = None
-    end: date | None = None
-    signed_at: str = ""
-    signed_on: date | None = None
-    parties: list = field(default_factory=list)
-    visas: list = field(default_factory=list)
-    preamble: list = field(default_factory=list)
-    articles: list = field(default_factory=list)
-    stamp: dict = field(default_factory=dict)  # sent_on, received_on, published_on (dates), act_id
-    annexes: dict = field(default_factory=dict)  # number -> AnnexRead
-    issues: list = field(default_factory=list)
-    axes: list = field(default_factory=list)
-    fiches: list = field(default_factory=list)
-    unrecognised: list = field(default_factory=list)
-    notes: list = field(default_factory=list)  # French remarks: tables left out, guesses made
-    paragraphs: int = 0
-
-    def axis(self, number, title=""):
-        """The axis numbered `number`, added when new (its title completed when it had none)."""
-        for axis in self.axes:
-            if axis.number == number:
-                if title and not axis.title:
-                    axis.title = title
-                return axis
-        axis = AxisRead(number, title)
-        self.axes.append(axis)
-        self.axes.sort(key=lambda a: a.number)
-        return axis
-
-
-def markdown_of(blocks):
-    """The Markdown of a list of blocks: paragraphs apart, list items one per line and numbered."""
-    out, previous, counts = [], None, {}
-    for block in blocks:
-        if previous is not None:
-            out.append("\n" if block.list_kind and previous.list_kind else "\n\n")
-        if not block.list_kind:
-            counts = {}
-            out.append(block.markdown)
-        else:
-            counts = {level: n for level, n in counts.items() if level <= block.level}
-            counts[block.level] = counts.get(block.level, 0) + 1
-            mark = f"{counts[block.level]}." if block.list_kind == "number" else "-"
-            out.append(f"{'   ' * block.level}{mark} {block.markdown}")
-        previous = block
-    return "".join(out).strip()
-
-
-def text_of(blocks):
-    return " ".join(block.text for block in blocks).strip()
-
-
-# --- Opening the file ---------------------------------------------------------------------------
-
-
-def open_document(data):
-    """The python-docx document of `data` (bytes), or `DocxRefused`."""
-    head = bytes(data[:8])
-    if head == OLE_MAGIC:
-        if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
-            raise DocxRefused(
-                "Ce document est protégé par mot de passe : ouvrez-le dans Word ou LibreOffice, retirez le mot "
-                "de passe, puis enregistrez-le au format .docx et déposez-le à nouveau."
-            )
-        raise DocxRefused(f"Ce fichier est un document Word ancien (.doc), que l'application ne lit pas. {CONVERT}")
-    if head.startswith(b"%PDF"):
-        raise DocxRefused("Ce fichier est un PDF : déposez le document Word (.docx) de la convention.")
-    if head.startswith(b"{\\rtf"):
-        raise DocxRefused(f"Ce fichier est au format RTF. {CONVERT}")
-    try:
-        with open_zip(data, DOCX_LIMITS) as archive:
-            if "word/document.xml" not in archive.names():
-                raise DocxRefused("Ce fichier n'est pas un document Word (.docx) : il ne contient pas de texte Word.")
-            return Document(io.BytesIO(archive.data))
-    except NotAZip as error:
-        raise DocxRefused("Ce fichier n'est pas un document Word (.docx).") from error
-    except ZipRefused as error:
-        raise DocxRefused(error.message) from error
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError) as error:
-        raise DocxRefused(
-            "Ce document Word est abîmé : il ne peut pas être lu. Ouvrez-le dans Word ou LibreOffice et "
-            "enregistrez-le à nouveau au format .docx."
-        ) from error
 
 
 def read_docx(data):
@@ -341,366 +81,6 @@ def read_docx(data):
     except (KeyError, etree.XMLSyntaxError) as error:
         raise DocxRefused("Ce document Word est abîmé : une partie de son contenu ne peut pas être lue.") from error
 
-
-# --- Paragraphs and tables as the reader sees them -----------------------------------------------
-
-W_P, W_TBL, W_R, W_T, W_TAB, W_BR, W_CR, W_SDT, W_SDTCONTENT = (
-    qn("w:p"), qn("w:tbl"), qn("w:r"), qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:sdt"),
-    qn("w:sdtContent"),
-)
-W_FLDCHAR, W_INSTR, W_TXBX = qn("w:fldChar"), qn("w:instrText"), qn("w:txbxContent")
-W_VAL, W_TYPE = qn("w:val"), qn("w:type")
-MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
-SKIPPED_ELEMENTS = {W_TXBX, MC_FALLBACK, qn("w:del"), qn("w:pPr"), qn("w:rPr")}
-SPACES = re.compile(r"[ \t\u00a0\u202f]+")
-
-
-def _on(element):
-    """Whether a toggle property (w:b, w:i) is on."""
-    return element is not None and element.get(W_VAL, "true") not in ("0", "false", "off")
-
-
-def _val(element, path):
-    found = element.find(path) if element is not None else None
-    return found.get(W_VAL) if found is not None else None
-
-
-@dataclass
-class Para:
-    """A paragraph, read once: its text, its Markdown, and what makes it look like a heading."""
-
-    text: str
-    markdown: str
-    heading: int = 0  # outline level 1–9 of a styled heading, 0 otherwise
-    bold: bool = False  # every letter in bold
-    list_kind: str = ""  # "", "bullet" or "number"
-    level: int = 0  # list level
-    toc: bool = False  # an entry or the field of a table of contents
-
-
-class _Styles:
-    """What the reader needs of the document's styles and numbering, computed once; the counters
-    of numbered headings (« Article %1 : » written by Word's numbering, not in the text)."""
-
-    def __init__(self, document):
-        self.styles = {}
-        for style in document.styles.element.iter(qn("w:style")):
-            ppr, rpr = style.find(qn("w:pPr")), style.find(qn("w:rPr"))
-            outline = _val(ppr, qn("w:outlineLvl"))
-            self.styles[style.get(qn("w:styleId"))] = {
-                "name": (_val(style, qn("w:name")) or "").lower(),
-                "based": _val(style, qn("w:basedOn")),
-                "outline": int(outline) + 1 if outline is not None and outline.isdigit() else 0,
-                "bold": _on(rpr.find(qn("w:b"))) if rpr is not None and rpr.find(qn("w:b")) is not None else None,
-                "num": _val(ppr, f"{qn('w:numPr')}/{qn('w:numId')}"),
-            }
-        self.levels = self._numbering(document)
-        self.counters = {}
-        self.cache = {}
-
-    @staticmethod
-    def _numbering(document):
-        """{(numId, level): (kind, lvlText)}, kind "bullet" or "number"."""
-        part = document.part
-        try:
-            numbering = part.numbering_part.element
-        except (NotImplementedError, KeyError):
-            return {}
-        abstract = {}
-        for item in numbering.iter(qn("w:abstractNum")):
-            levels = {}
-            for lvl in item.iter(qn("w:lvl")):
-                fmt = _val(lvl, qn("w:numFmt"))
-                kind = "bullet" if fmt in ("bullet", "none") else "number"
-                levels[int(lvl.get(qn("w:ilvl"), 0))] = (kind, _val(lvl, qn("w:lvlText")) or "")
-            abstract[item.get(qn("w:abstractNumId"))] = levels
-        formats = {}
-        for num in numbering.iter(qn("w:num")):
-            for level, value in abstract.get(_val(num, qn("w:abstractNumId")), {}).items():
-                formats[(num.get(qn("w:numId")), level)] = value
-        return formats
-
-    def of(self, style_id):
-        """(name, heading level, bold, numId) of a paragraph style, following `basedOn`."""
-        if style_id in self.cache:
-            return self.cache[style_id]
-        name, heading, bold, num = "", 0, None, None
-        current, seen = style_id, set()
-        while current and current in self.styles and current not in seen:
-            seen.add(current)
-            style = self.styles[current]
-            name = name or style["name"]
-            heading = heading or style["outline"]
-            bold = style["bold"] if bold is None else bold
-            num = num or style["num"]
-            current = style["based"]
-        if not heading and (match := re.match(r"(?:heading|titre)\s*(\d)", name)):
-            heading = int(match.group(1))
-        if name in ("title", "titre"):
-            heading = 1
-        self.cache[style_id] = (name, heading, bool(bold), num)
-        return self.cache[style_id]
-
-    def numbering(self, num_id, level, style_name):
-        """(list kind, label) of a numbered paragraph: a label when Word writes words before the
-        number (« Article %1 : »), for the reader to read as the paragraph's start."""
-        if num_id in (None, "0"):
-            if style_name.startswith(("list number", "liste numéro")):
-                return "number", ""
-            return ("bullet" if style_name.startswith(("list bullet", "liste à puces")) else ""), ""
-        kind, text = self.levels.get((num_id, level), ("number" if "number" in style_name else "bullet", ""))
-        if kind != "number" or not re.search(r"[A-Za-zÀ-ÿ]", text):
-            return kind, ""
-        counts = self.counters.setdefault(num_id, {})
-        counts[level] = counts.get(level, 0) + 1
-        for deeper in [k for k in counts if k > level]:
-            del counts[deeper]
-        label = re.sub(r"%(\d)", lambda m: str(counts.get(int(m.group(1)) - 1, 1)), text)
-        return "", label.strip()
-
-
-def _runs(element):
-    """The runs of a paragraph in order, skipping text boxes and deleted text."""
-    for child in element:
-        if child.tag in SKIPPED_ELEMENTS:
-            continue
-        if child.tag == W_R:
-            yield child
-        else:
-            yield from _runs(child)
-
-
-def _field(part, fields):
-    """Follow the fields a run opens and closes (`fields`, a stack kept across paragraphs): the
-    text of a table-of-contents field is left out."""
-    if part.tag == W_FLDCHAR:
-        kind = part.get(qn("w:fldCharType"))
-        if kind == "begin":
-            fields.append("?")
-        elif kind == "end" and fields:
-            fields.pop()
-    elif part.tag == W_INSTR and fields and fields[-1] == "?":
-        fields[-1] = "toc" if (part.text or "").strip().startswith("TOC") else "field"
-
-
-def read_paragraph(p, styles, fields):
-    ppr = p.find(qn("w:pPr"))
-    style_id = _val(ppr, qn("w:pStyle"))
-    name, heading, style_bold, style_num = styles.of(style_id) if style_id else ("normal", 0, False, None)
-    outline = _val(ppr, qn("w:outlineLvl"))
-    if outline is not None and outline.isdigit() and not heading and int(outline) < 9:
-        heading = int(outline) + 1
-    level = _val(ppr, f"{qn('w:numPr')}/{qn('w:ilvl')}")
-    level = int(level) if level and level.isdigit() else 0
-    num_id = _val(ppr, f"{qn('w:numPr')}/{qn('w:numId')}") or style_num
-    was_toc = "toc" in fields
-    pieces, letters_bold = [], True  # pieces: (text, bold, italic)
-    for run in _runs(p):
-        rpr = run.find(qn("w:rPr"))
-        bold, italic = style_bold, False
-        if rpr is not None:
-            if (b := rpr.find(qn("w:b"))) is not None:
-                bold = _on(b)
-            elif (rstyle := _val(rpr, qn("w:rStyle"))) and styles.of(rstyle)[2]:
-                bold = True
-            italic = _on(rpr.find(qn("w:i")))
-        text = []
-        for part in run:
-            _field(part, fields)
-            if "toc" in fields:
-                was_toc = True
-            elif part.tag == W_T:
-                text.append(part.text or "")
-            elif part.tag == W_TAB:
-                text.append(" ")
-            elif part.tag in (W_BR, W_CR) and part.get(W_TYPE) not in ("page", "column"):
-                text.append("\n")
-        text = "".join(text)
-        if text.strip() and not bold:
-            letters_bold = False
-        if text:
-            pieces.append((text, bold, italic))
-    text = SPACES.sub(" ", "".join(piece[0] for piece in pieces)).strip()
-    list_kind, label = styles.numbering(num_id, level, name) if (num_id or name.startswith("list")) else ("", "")
-    markdown = _markdown(pieces, style_bold)
-    if label:
-        text, markdown = f"{label} {text}".strip(), f"{label} {markdown}".strip()
-    return Para(
-        text=text,
-        markdown=markdown,
-        heading=heading,
-        bold=bool(text) and letters_bold,
-        list_kind="" if heading else list_kind,
-        level=level,
-        toc=was_toc or "toc" in fields or name.startswith(("toc", "table des matières")),
-    )
-
-
-def _markdown(pieces, style_bold):
-    """The Markdown of a paragraph's runs: **bold** and *italic* where the runs (not the style) say so."""
-    merged = []
-    for text, bold, italic in pieces:
-        bold = bold and not style_bold
-        if merged and merged[-1][1:] == (bold, italic):
-            merged[-1] = (merged[-1][0] + text, bold, italic)
-        else:
-            merged.append((text, bold, italic))
-    out = []
-    for text, bold, italic in merged:
-        text = SPACES.sub(" ", text)
-        core = text.strip()
-        if not core or not (bold or italic):
-            out.append(text)
-            continue
-        mark = ("**" if bold else "") + ("*" if italic else "")
-        lead, tail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):]
-        out.append(f"{lead}{mark}{core}{mark[::-1]}{tail}")
-    return "".join(out).strip()
-
-
-@dataclass
-class Cell:
-    column: int
-    span: int
-    paragraphs: list  # [(Para, Block)]
-
-    @property
-    def text(self):
-        return " ".join(para.text for para, _ in self.paragraphs if para.text).strip()
-
-
-def parse_date(text):
-    """A date written « 15/12/2025 », « 15 décembre 2025 » or « 1er janvier 2026 », or None."""
-    text = plain(text).strip()
-    if match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
-        day, month, year = (int(g) for g in match.groups())
-    elif match := re.fullmatch(r"(\d{1,2})(?:er)?\s+([a-z]+)\s+(\d{4})", text):
-        day, month, year = int(match.group(1)), MONTHS.get(match.group(2)), int(match.group(3))
-    else:
-        return None
-    try:
-        return date(year, month, day)
-    except (TypeError, ValueError):
-        return None
-
-
-def _cut(text, plain_end):
-    """The index in `text` where its `plain` form reaches `plain_end` characters."""
-    count = 0
-    for index, char in enumerate(text):
-        if count >= plain_end:
-            return index
-        count += len(plain(char))
-    return len(text)
-
-
-def _numbered(pattern, folded):
-    """A match of a numbered heading pattern (`NUMBER`): a number, or a separator before any words."""
-    match = pattern.match(folded)
-    if match is None:
-        return None
-    number, separator, rest = match.group(1), match.group(2), match.group(3)
-    if rest and not (number or separator):
-        return None
-    return match
-
-
-def _rest(text, match, group=3):
-    return text[_cut(text, match.start(group)):].strip() if match.group(group) else ""
-
-
-def match_label(para):
-    """(box, text after the label) when the paragraph opens with a fiche label, else None. What
-    follows the label counts when a colon parts them (« Échéances de réalisation : 2026 »); a
-    parenthesis that only explains the label (« Diagnostic initial (extrait…) ») does not."""
-    text = para.text
-    if len(text) > 150:
-        return None
-    folded = plain(text)
-    for pattern, box, _ in LABEL_PATTERNS:
-        if match := pattern.match(folded):
-            rest = text[_cut(text, match.end()):].strip()
-            if re.fullmatch(r"\(.*\)", rest) or not re.search(r"\w", rest):
-                return box, ""
-            if rest.startswith(":") or para.bold:
-                return box, re.sub(r"^[:\-–—…./]+\s*", "", rest)
-            return None
-    return None
-
-
-def strip_stamp(text, stamp):
-    """`text` without the préfecture stamp lines it holds (`002_…` repeats them on every page),
-    recording their values in `stamp` (the first of each kind)."""
-    folded = plain(text)
-    stamped = "prefecture" in folded or re.search(ACT_ID, folded)
-    if not stamped and not re.fullmatch(r"publie le\s*:?\s*(\d{1,2}/\d{1,2}/\d{4})?", folded.strip()):
-        return text
-    spans = []
-    for key, pattern in STAMP:
-        for match in pattern.finditer(folded):
-            value = match.group(1)
-            if key == "act_id":
-                value = text[_cut(text, match.start(1)):_cut(text, match.end(1))]
-            elif value:
-                value = parse_date(value)
-            if value and key not in stamp:
-                stamp[key] = value
-            spans.append((match.start(), match.end()))
-    if not spans:
-        return text
-    kept, last = [], 0
-    for start, end in sorted(spans):
-        if start >= last:
-            kept.append(text[_cut(text, last):_cut(text, start)])
-            last = end
-    kept.append(text[_cut(text, last):])
-    return re.sub(r"\s+", " ", " ".join(kept)).strip(" ;,")
-
-
-def party_kind(name):
-    folded = plain(name)
-    for pattern, kind in PARTY_KINDS:
-        if pattern.search(folded):
-            return kind
-    return "autre"
-
-
-def _clean_name(name):
-    """« La Communauté de communes Roumois Seine » → « Communauté de communes Roumois Seine »."""
-    name = re.sub(r"\*+", "", name).strip(" ,;:")
-    return re.sub(r"^(?:[Ll]a|[Ll]es?)\s+(?=[A-ZÉÈÀ])|^[Ll]['’](?=[A-ZÉÈÀ])", "", name).strip()
-
-
-def _capacity(text):
-    text = ARTICLE_WORDS.sub("", text.strip(" ,;")).strip()
-    return text[:1].upper() + text[1:]
-
-
-def parse_representatives(text):
-    """[(name, capacity)] of « représentée par le Président …, M. Philippe CHARPIN et par Mme Aurore
-    VERNIEUWE, sa directrice, dûment autorisés … », or of our export's « Philippe Charpin,
-    président, par … et par … » (the name first)."""
-    folded = plain(text)
-    start = re.search(r"represente(?:e|s|es)?\s+par\s+", folded)
-    if not start:
-        return []
-    end = re.search(r",?\s*(?:dument|agissant|autorise|habilite)", folded[start.end():])
-    part = text[_cut(text, start.end()): _cut(text, start.end() + end.start()) if end else len(text)]
-    segments = re.split(r"\s+et\s+par\s+|,\s*par\s+|\s+et\s+(?=(?:M\.|Mme|Monsieur|Madame)\s)", part)
-    representatives = []
-    for segment in segments:
-        pieces = [piece.strip(" ;.") for piece in segment.split(",") if piece.strip(" ;.")]
-        if not pieces:
-            continue
-        named = [i for i, piece in enumerate(pieces)
-                 if CIVILITY.match(piece) or (re.search(r"\b[A-ZÉÈ]{2,}\b", piece) and not ARTICLE_WORDS.match(piece))]
-        if not named and len(pieces) == 1:
-            representatives.append(("", _capacity(pieces[0])))  # « le Maire »: a capacity, no name
-            continue
-        at = named[0] if named else 0
-        capacity = ", ".join(piece for i, piece in enumerate(pieces) if i != at)
-        representatives.append((pieces[at], _capacity(capacity)))
-    return representatives
 
 
 # --- The reader ---------------------------------------------------------------------------------
@@ -715,18 +95,12 @@ CONTEXTS = {
 # The export's own section headings (templates/pdf/convention.html).
 EXPORT_SECTIONS = {"entre les parties": PARTIES, "visas et preambule": BODY, "articles": ARTICLES,
                    "signatures": SIGNATURE}
-IGNORED_HEADINGS = ("sommaire", "table des matieres", "portrait de territoire", "synoptique",
-                    "charges de cooperation", "schema de maintien et de developpement")
-ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7}
-# An annex is known by its title first (an avenant's « Annexe 2 » may be the convention's 5th).
-ANNEX_TOPICS = (("precedente", 1), ("ancienne ctg", 1), ("diagnostic", 2), ("equipements", 3), ("plan d'action", 4),
-                ("fiches actions", 4), ("pilotage", 5), ("evaluation", 6), ("deliberation", 7))
 
 
 class _Reader:
     def __init__(self, document):
         self.document = document
-        self.styles = _Styles(document)
+        self.styles = Styles(document)
         self.result = DocxReading()
         self.section = COVER
         self.count = 0
@@ -761,7 +135,7 @@ class _Reader:
                 yield child
             elif child.tag == W_SDT:
                 content = child.find(W_SDTCONTENT)
-                gallery = _val(child, f"{qn('w:sdtPr')}/{qn('w:docPartObj')}/{qn('w:docPartGallery')}")
+                gallery = val(child, f"{qn('w:sdtPr')}/{qn('w:docPartObj')}/{qn('w:docPartGallery')}")
                 if content is not None and "Contents" not in (gallery or ""):
                     yield from self._body(content)
 
@@ -830,7 +204,7 @@ class _Reader:
             return False
         strong = para.heading in (1, 2) or para.bold or (text.isupper() and len(text) > 10)
         ordinary = (folded.startswith("entre") or PERIOD.search(folded) or parse_date(text) or len(text) > 250
-                    or any(_numbered(line, folded) for line in (ARTICLE_LINE, AXIS_LINE, FICHE_LINE))
+                    or any(numbered(line, folded) for line in (ARTICLE_LINE, AXIS_LINE, FICHE_LINE))
                     or bool((annex := ANNEX_LINE.match(folded)) and annex.group(1)))
         if not strong or ordinary or len(result.title) + len(text) > 290:
             self.title_open = not result.title
@@ -872,17 +246,17 @@ class _Reader:
         if heading and re.fullmatch(r"preambule\s*:?", folded) and self.section not in (FICHE, ANNEX, PLAN):
             self.section = PREAMBLE
             return True
-        if heading and self.section not in (ANNEX, PLAN, FICHE, SIGNATURE) and (match := _numbered(ARTICLE_LINE, folded)) \
+        if heading and self.section not in (ANNEX, PLAN, FICHE, SIGNATURE) and (match := numbered(ARTICLE_LINE, folded)) \
                 and match.group(1):
             number = match.group(1)
             number = "1" if number in ("premier", "1er") else number.removesuffix("er")
-            self.article = ArticleRead(number, _rest(text, match), block.index)
+            self.article = ArticleRead(number, rest_after(text, match), block.index)
             result.articles.append(self.article)
             self.needs_title = self.article if not self.article.title else None
             self.section = ARTICLE
             return True
         if (match := SIGNED.match(folded)) and self.section not in (ANNEX, PLAN, FICHE):
-            place = text[_cut(text, match.start(1)):_cut(text, match.end(1))].strip(" ,")
+            place = text[cut(text, match.start(1)):cut(text, match.end(1))].strip(" ,")
             result.signed_at = "" if place in ("…", "...") else place
             result.signed_on = parse_date(match.group(2)) if match.group(2) else None
             self.section = SIGNATURE
@@ -904,7 +278,7 @@ class _Reader:
         if opening and self.section in (COVER, PARTIES, BODY) and not result.visas and not result.articles \
                 and (len(folded) < 30 or "represent" in folded):
             self.section = PARTIES
-            if rest := text[_cut(text, opening.end()):].strip():
+            if rest := text[cut(text, opening.end()):].strip():
                 self.party(rest, block.index)
             return True
         if self.section != PARTIES:
@@ -922,7 +296,7 @@ class _Reader:
     def annex_heading(self, match, text, block):
         number = match.group(1)
         number = int(number) if number.isdigit() else ROMAN.get(number, 0)
-        title = _rest(text, match)
+        title = rest_after(text, match)
         topic = plain(title)
         number = next((n for words, n in ANNEX_TOPICS if words in topic), number)
         self.annex = self.result.annexes.setdefault(number, AnnexRead(number, title, block.index))
@@ -933,8 +307,8 @@ class _Reader:
     def plan_line(self, para, block, text, folded, heading):
         result = self.result
         in_fiche_head = self.section == FICHE and self.fiche is not None and not self.fiche.boxes
-        if (match := _numbered(AXIS_LINE, folded)) and match.group(1) and (heading or in_fiche_head):
-            axis = result.axis(int(match.group(1).removesuffix("er")), _rest(text, match))
+        if (match := numbered(AXIS_LINE, folded)) and match.group(1) and (heading or in_fiche_head):
+            axis = result.axis(int(match.group(1).removesuffix("er")), rest_after(text, match))
             if in_fiche_head:
                 self.fiche.axis = axis.number
             else:
@@ -946,12 +320,12 @@ class _Reader:
             return True
         if (match := OBJECTIVE_LINE.match(folded)) and (heading or in_fiche_head):
             number = int(match.group(2))
-            result.axis(int(match.group(1))).objectives[number] = _rest(text, match)
+            result.axis(int(match.group(1))).objectives[number] = rest_after(text, match)
             if in_fiche_head:
                 self.fiche.objective = number
             return True
-        fiche_match = _numbered(FICHE_LINE, folded)
-        action_match = None if fiche_match else _numbered(ACTION_LINE, folded)
+        fiche_match = numbered(FICHE_LINE, folded)
+        action_match = None if fiche_match else numbered(ACTION_LINE, folded)
         explicit = action_match is not None and action_match.group(2) and ":" in action_match.group(2)
         if action_match and not (action_match.group(1) or action_match.group(3)):
             action_match = None
@@ -960,7 +334,7 @@ class _Reader:
             number = match.group(1)
             number = int(number.removesuffix("er")) if number and number.replace(".", "").removesuffix("er").isdigit() \
                 and "." not in number else None
-            title = _rest(text, match)
+            title = rest_after(text, match)
             if explicit and number is None and self.fiche is not None and not self.fiche.title and self.last == "fiche-head":
                 self.fiche.title = title  # « Action : … » under « Fiche action n° » and « Thématique : … » (`001_…`)
             else:
@@ -989,8 +363,8 @@ class _Reader:
 
     def party(self, text, index):
         representatives = parse_representatives(text)
-        cut = re.search(r",?\s*represente", plain(text))
-        name = _clean_name(text[: _cut(text, cut.start())] if cut else text)
+        represented = re.search(r",?\s*represente", plain(text))
+        name = clean_name(text[: cut(text, represented.start())] if represented else text)
         if not name and self.pending_party is not None:
             self.pending_party.representatives += representatives
             self.pending_party = None
@@ -1057,7 +431,7 @@ class _Reader:
             cells, column = [], 0
             for tc in tr.iterchildren(qn("w:tc")):
                 tcpr = tc.find(qn("w:tcPr"))
-                span = _val(tcpr, qn("w:gridSpan"))
+                span = val(tcpr, qn("w:gridSpan"))
                 span = int(span) if span and span.isdigit() else 1
                 vmerge = tcpr.find(qn("w:vMerge")) if tcpr is not None else None
                 if vmerge is not None and vmerge.get(W_VAL, "continue") == "continue":
@@ -1116,8 +490,8 @@ class _Reader:
             return False
         for row in rows[1:]:
             for cell in row:
-                if (match := _numbered(AXIS_LINE, plain(cell.text))) and match.group(1):
-                    self.result.axis(int(match.group(1)), _rest(cell.text, match))
+                if (match := numbered(AXIS_LINE, plain(cell.text))) and match.group(1):
+                    self.result.axis(int(match.group(1)), rest_after(cell.text, match))
         return True
 
     def fiche_table(self, rows, continuing):
@@ -1158,13 +532,13 @@ class _Reader:
     def fiche_header_row(self, fiche, cells):
         """The five-column layout's first row (`003_…`): « Action #1 | AXE STRATEGIQUE ☐ … ☒ … »."""
         first = cells[0][0].text
-        match = _numbered(ACTION_LINE, plain(first)) or _numbered(FICHE_LINE, plain(first))
+        match = numbered(ACTION_LINE, plain(first)) or numbered(FICHE_LINE, plain(first))
         if not match or cells[0][1] or not (match.group(1) or match.group(2)):
             return False
         if match.group(1) and match.group(1).isdigit() and fiche.number is None:
             fiche.number = int(match.group(1))
         if match.group(3) and not fiche.title:
-            fiche.title = _rest(first, match)
+            fiche.title = rest_after(first, match)
         for cell, _ in cells[1:]:
             if not plain(cell.text).startswith("axe"):
                 continue
@@ -1192,7 +566,7 @@ class _Reader:
         box = None
         for match, following in zip(matches, [*matches[1:], None], strict=True):
             box = INLINE_BOXES.get(re.sub(r"\W+", " ", match.group(1)).strip(), "target_public")
-            value = text[_cut(text, match.end()): _cut(text, following.start()) if following else len(text)].strip()
+            value = text[cut(text, match.end()): cut(text, following.start()) if following else len(text)].strip()
             if value and plain(value) not in PLACEHOLDERS:
                 self.add_box(fiche, box, Block(block.index, value, value, block.where))
         return box

@@ -23,7 +23,8 @@ from exchange.docx_import import (
     recognised_caf,
     recognition_report,
 )
-from exchange.docx_reader import FICHE_BOXES, read_docx
+from exchange.docx_reader import read_docx
+from exchange.docx_text import FICHE_BOXES
 from exchange.exporter import export_document
 from exchange.importer import import_document
 from tests.exchange.docx_helpers import REALISTIC_PATH, H, build_docx

@@ -12,7 +12,9 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 
 from ctg.zips import MIB
-from exchange.docx_reader import DocxRefused, markdown_of, read_docx
+from exchange.docx_file import DocxRefused
+from exchange.docx_reader import read_docx
+from exchange.docx_reading import markdown_of
 from tests.exchange.docx_helpers import (
     ARTICLES,
     PASSERELLES,

@@ -10,8 +10,9 @@ from conventions.enums import OrganisationKind
 from conventions.models import Organisation
 from ctg.errors import DomainError
 from ctg.zips import read_upload
+from exchange.docx_file import DOCX_LIMITS
 from exchange.docx_import import docx_import, import_plan, recognised_caf, recognition_report
-from exchange.docx_reader import DOCX_LIMITS, read_docx
+from exchange.docx_reader import read_docx
 
 
 def _day(value):
