@@ -304,14 +304,15 @@ class ImportResult:
 
 
 def docx_import(reading, *, by, caf, slug, title="", start=None, end=None, signed_on=None, signed=False,
-                assignments=None, dry_run=False):
+                assignments=None, dry_run=False, replace=False):
     """Create the convention `reading` describes, all or nothing, and return an `ImportResult`.
 
     `caf`: the Caf (an `Organisation`, saved or, from `recognised_caf`, to create); `by` must be
     one of its agents (or a superuser; None on the command line). `signed`: as signed on
     `signed_on` (default: the date the document gives), else in préparation. `assignments`:
     {paragraph index: target} for the unrecognised paragraphs (`assignment_targets`).
-    `dry_run`: check everything, write nothing. Refused with a French `DomainError`."""
+    `dry_run`: check everything, write nothing; `replace`: a convention of the same slug is
+    replaced (the demo data). Refused with a French `DomainError`."""
     if caf is None:
         raise DomainError("La Caf signataire n'est pas reconnue dans le document : choisissez-la.")
     if by is not None and not by.is_superuser and not (
@@ -332,18 +333,18 @@ def docx_import(reading, *, by, caf, slug, title="", start=None, end=None, signe
             raise DomainError("La date de signature n'est pas reconnue : indiquez-la pour reprendre une convention signée.")
     else:
         signed_on = None
-    if Convention.objects.filter(slug=slug).exists():
+    if not replace and Convention.objects.filter(slug=slug).exists():
         raise DomainError(f"Une convention porte déjà l'identifiant « {slug} » : choisissez-en un autre.")
     document, notes = build_document(reading, caf=caf, slug=slug, title=title, start=start, end=end,
                                      signed_on=signed_on, assignments=assignments)
     try:
         if dry_run:
-            validator = Validator()
+            validator = Validator(replace=replace)
             validator.run(document)
             if validator.errors:
                 raise ExchangeError(validator.errors)
             return ImportResult(None, document, notes)
-        return ImportResult(import_document(document, by=by), document, notes)
+        return ImportResult(import_document(document, by=by, replace=replace), document, notes)
     except ExchangeError as error:
         raise DomainError("La convention n'est pas créée : " + " ; ".join(error.errors)) from error
 
