@@ -16,9 +16,9 @@ from django.db import transaction
 
 from conventions.enums import OrganisationKind, Role
 from conventions.models import Membership, Organisation
+from ctg.errors import DomainError
 from evaluation.enums import BilanKind
 from evaluation.services import bilan_create
-from ctg.errors import DomainError
 from exchange.docx_import import docx_import, recognised_caf
 from exchange.docx_reader import read_docx
 from exchange.importer import import_document
