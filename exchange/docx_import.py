@@ -14,13 +14,7 @@ The file itself waits between the preview and the creation in Django's storage (
 `kept_upload`, `forget_upload`), under a random token, in the folder of the user who sent it."""
 
 import re
-import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
-
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.utils import timezone
 
 from actions.enums import Theme
 from actions.models import RESERVED_KEYS, Axis, Fiche
@@ -407,41 +401,3 @@ def recognition_report(reading, plan=None):
     if plan.notes:
         sections.append(("Remarques", plan.notes))
     return sections
-
-
-# --- The file between the preview and the creation -------------------------------------------------
-
-FOLDER = "reprise-word"
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-KEPT_FOR = timedelta(days=1)
-
-
-def _path(user, token):
-    return f"{FOLDER}/{user.pk}/{token}.docx"
-
-
-def keep_upload(user, data):
-    """Keep the uploaded bytes for the preview's next step; return the token that finds them again.
-    Files the user left in preview for more than a day go."""
-    folder = f"{FOLDER}/{user.pk}"
-    if default_storage.exists(folder):
-        old = timezone.now() - KEPT_FOR
-        for name in default_storage.listdir(folder)[1]:
-            if default_storage.get_modified_time(f"{folder}/{name}") < old:
-                default_storage.delete(f"{folder}/{name}")
-    token = secrets.token_urlsafe(24)
-    default_storage.save(_path(user, token), ContentFile(data))
-    return token
-
-
-def kept_upload(user, token):
-    """The bytes kept under `token` for `user`, or None."""
-    if not TOKEN.match(token or "") or not default_storage.exists(_path(user, token)):
-        return None
-    with default_storage.open(_path(user, token), "rb") as kept:
-        return kept.read()
-
-
-def forget_upload(user, token):
-    if TOKEN.match(token or ""):
-        default_storage.delete(_path(user, token))

@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
-from conventions.models import Convention
+from conventions.models import Convention, slug_validator
 from ctg.errors import DomainError
 from ctg.forms import DateInput
 from ctg.keys import unique_slug
@@ -44,8 +44,8 @@ class DocxCreateForm(forms.Form):
     unrecognised paragraph (`paragraph_<index>`)."""
 
     title = forms.CharField(label="Titre", max_length=Convention._meta.get_field("title").max_length)
-    slug = forms.SlugField(
-        label="Identifiant", max_length=100,
+    slug = forms.CharField(
+        label="Identifiant", max_length=100, validators=[slug_validator],
         help_text="Dans l'adresse de la convention : minuscules, chiffres et tirets.",
     )
     caf = forms.ModelChoiceField(label="Caf", queryset=None, empty_label=None)

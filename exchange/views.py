@@ -9,18 +9,17 @@ from django.shortcuts import redirect, render
 
 from conventions.editor_views import user_cafs
 from ctg.errors import DomainError
+from ctg.pending import PendingUploads
 
-from .docx_import import (
-    docx_import,
-    forget_upload,
-    import_plan,
-    keep_upload,
-    kept_upload,
-    recognised_caf,
-    recognition_report,
-)
+from .docx_import import docx_import, import_plan, recognised_caf, recognition_report
 from .docx_reader import read_docx
 from .forms import SIGNED, DocxCreateForm, DocxUploadForm
+
+PENDING_WORD = PendingUploads("reprise-word")
+
+
+def _owner(request):
+    return str(request.user.pk)
 
 
 def _require_caf_staff(request):
@@ -32,13 +31,13 @@ def docx_upload(request):
     _require_caf_staff(request)
     form = DocxUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        return redirect("exchange:docx_preview", token=keep_upload(request.user, form.data_bytes))
+        return redirect("exchange:docx_preview", token=PENDING_WORD.keep(form.data_bytes, _owner(request)))
     return render(request, "exchange/docx_upload.html", {"form": form})
 
 
 def docx_preview(request, token):
     _require_caf_staff(request)
-    data = kept_upload(request.user, token)
+    data = PENDING_WORD.read(_owner(request), token)
     if data is None:
         raise Http404("Ce document n'est plus disponible : déposez-le à nouveau.")
     reading = read_docx(data)
@@ -58,7 +57,7 @@ def docx_preview(request, token):
         except DomainError as error:
             form.add_error(None, error.message)
         else:
-            forget_upload(request.user, token)
+            PENDING_WORD.forget(_owner(request), token)
             convention = result.convention
             state = f"signée le {convention.signed_on:%d/%m/%Y}" if signed else "en préparation"
             messages.success(request, f"La convention « {convention.title} » est reprise depuis son document Word, "

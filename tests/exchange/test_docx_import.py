@@ -16,10 +16,7 @@ from ctg.errors import DomainError
 from exchange.docx_import import (
     assignment_targets,
     docx_import,
-    forget_upload,
     import_plan,
-    keep_upload,
-    kept_upload,
     recognised_caf,
     recognition_report,
 )
@@ -266,12 +263,3 @@ def test_a_convention_exported_to_word_and_imported_again_is_the_same(exported):
     again = docx_import(reading, by=None, caf=convention.caf, slug="roumois-word", signed=True).convention
     assert convention_content(again) == convention_content(convention)
 
-
-def test_the_file_waits_in_the_storage_for_its_user_only(agent, caf):
-    other = user_with_role(Role.CAF, caf)
-    token = keep_upload(agent, b"PK contenu")
-    assert kept_upload(agent, token) == b"PK contenu"
-    assert kept_upload(other, token) is None  # another user's token finds nothing
-    assert kept_upload(agent, "../../etc/passwd") is None
-    forget_upload(agent, token)
-    assert kept_upload(agent, token) is None

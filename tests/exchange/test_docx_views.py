@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from conventions.enums import ConventionStatus, OrganisationKind, Role
 from conventions.models import Convention, Organisation
-from exchange.docx_import import FOLDER
+from exchange.views import PENDING_WORD
 from tests.exchange.docx_helpers import REALISTIC_PATH
 from tests.factories import ConventionFactory, collectivite_of, user_with_role
 from tests.helpers import text
@@ -40,8 +40,9 @@ def upload(client, user, data=None, name="ctg.docx"):
 
 
 def kept_files(user):
-    folder = f"{FOLDER}/{user.pk}"
-    return default_storage.listdir(folder)[1] if default_storage.exists(folder) else []
+    folder = PENDING_WORD.folder
+    names = default_storage.listdir(folder)[1] if default_storage.exists(folder) else []
+    return [name for name in names if name.startswith(f"{user.pk}-")]
 
 
 def test_upload_then_preview_lists_what_was_recognised_and_what_was_not(client, agent):
@@ -74,9 +75,9 @@ def test_create_signed_with_a_paragraph_assigned(client, agent, caf):
         "CTG Lieuvin Pays d'Auge 2023-2027", ConventionStatus.SIGNEE, "2022-12-12",
     )
     assert convention.fiches.get(number=2).lead == "Ce paragraphe isolé ne se rattache à rien."
+    assert "reprise depuis son document Word, signée le 12/12/2022" in text(client.get(response.url))
     assert kept_files(agent) == []  # the file goes once the convention is created
     assert client.get(preview).status_code == 404
-    assert "reprise depuis son document Word, signée le 12/12/2022" in text(client.get(convention.get_absolute_url()))
 
 
 def test_create_in_preparation_and_refusals_keep_the_preview(client, agent, caf):
@@ -128,6 +129,9 @@ def test_only_caf_staff_take_up_a_ctg(client, agent):
     assert not Convention.objects.filter(slug="t").exists()
 
 
-def test_the_list_offers_it_to_caf_staff(client, agent):
-    client.force_login(agent)
-    assert "Reprendre une CTG depuis Word" in text(client.get(reverse("conventions:list")))
+def test_the_portfolio_and_the_list_offer_it_to_caf_staff_only(client, agent):
+    convention = ConventionFactory(caf=agent.memberships.get().organisation)
+    for user, shown in ((agent, True), (user_with_role(Role.COORDINATEUR, collectivite_of(convention)), False)):
+        client.force_login(user)
+        for page in ("/", reverse("conventions:list")):
+            assert ("Reprendre une CTG depuis Word" in text(client.get(page, follow=True))) is shown, (user, page)
