@@ -153,6 +153,12 @@ class _Reader:
         text = para.text
         return bool(para.heading or para.bold or (len(text) <= 150 and not re.search(r"[.;,]$", text)))
 
+    @staticmethod
+    def titled(para, match):
+        """A numbered line is a heading when styled or bold, or when a separator (« : », « – »)
+        parts its number from its title: « Article 2 de cet avenant modifie… » is text."""
+        return bool(para.heading or para.bold or match.group(2) or not match.group(3))
+
     def unrecognised(self, block, context=None):
         block.context = self.context() if context is None else context
         self.result.unrecognised.append(block)
@@ -247,7 +253,7 @@ class _Reader:
             self.section = PREAMBLE
             return True
         if heading and self.section not in (ANNEX, PLAN, FICHE, SIGNATURE) and (match := numbered(ARTICLE_LINE, folded)) \
-                and match.group(1):
+                and match.group(1) and self.titled(para, match):
             number = match.group(1)
             number = "1" if number in ("premier", "1er") else number.removesuffix("er")
             self.article = ArticleRead(number, rest_after(text, match), block.index)
@@ -307,7 +313,8 @@ class _Reader:
     def plan_line(self, para, block, text, folded, heading):
         result = self.result
         in_fiche_head = self.section == FICHE and self.fiche is not None and not self.fiche.boxes
-        if (match := numbered(AXIS_LINE, folded)) and match.group(1) and (heading or in_fiche_head):
+        if (match := numbered(AXIS_LINE, folded)) and match.group(1) and (
+                in_fiche_head or heading and self.titled(para, match)):
             axis = result.axis(int(match.group(1).removesuffix("er")), rest_after(text, match))
             if in_fiche_head:
                 self.fiche.axis = axis.number

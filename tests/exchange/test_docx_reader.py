@@ -99,6 +99,16 @@ def test_the_articles_in_every_numbering_style(realistic):
     )
 
 
+def test_a_sentence_starting_with_article_is_text():
+    reading = read_docx(build_docx(
+        H("Article 2 – Engagements des partenaires", 2),
+        "Article 2 de cet avenant modifie l'article 1.1 de l'avenant n°1",
+    ))
+    assert [(a.number, markdown_of(a.blocks)) for a in reading.articles] == [
+        ("2", "Article 2 de cet avenant modifie l'article 1.1 de l'avenant n°1"),
+    ]
+
+
 def test_articles_numbered_by_word_itself():
     """Word's numbering may write « Article 1 : » before a heading's text: it is read too."""
     document = Document()
