@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "agenda",
     "exchange",
     "people",
+    "search",
 ]
 
 MIDDLEWARE = [

@@ -28,4 +28,5 @@ urlpatterns = [
     path("conventions/", include("documents.urls")),
     path("", include("agenda.urls")),
     path("", include("people.urls")),
+    path("", include("search.urls")),
 ]

@@ -7,7 +7,9 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["ctg", "conventions", "actions", "governance", "evaluation", "documents", "agenda", "exchange", "people"]
+APPS = [
+    "ctg", "conventions", "actions", "governance", "evaluation", "search", "documents", "agenda", "exchange", "people",
+]
 
 # What each app may import, bottom to top (besides itself, Django and third-party libraries).
 # `conventions` reaches `actions.models` only: an avenant's operations act on fiches.
@@ -17,6 +19,7 @@ MAY_IMPORT = {
     "actions": {"ctg", "conventions"},
     "governance": {"ctg", "conventions", "actions"},
     "evaluation": {"ctg", "conventions", "actions", "governance"},
+    "search": {"ctg", "conventions", "actions", "governance", "evaluation"},
     "documents": {"ctg", "conventions", "actions", "governance", "evaluation"},
     "agenda": {"ctg", "conventions", "actions", "governance", "evaluation"},
     "exchange": {"ctg", "conventions", "actions", "governance", "evaluation", "documents"},
