@@ -12,5 +12,8 @@ def results(request):
     words = form.words
     groups = [group for group in search(request.user, words) if group[1]] if words else None
     return render(request, "search/results.html", {
-        "form": form, "groups": groups, "total": sum(len(hits) for _, hits, _ in groups or ()),
+        "form": form,
+        "query": request.GET.get("q", "").strip(),
+        "groups": groups,
+        "total": sum(len(hits) for _, hits, _ in groups or ()),
     })
