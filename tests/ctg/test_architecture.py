@@ -8,7 +8,7 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 APPS = [
-    "ctg", "conventions", "actions", "governance", "evaluation", "search", "documents", "agenda", "exchange", "people",
+    "ctg", "conventions", "actions", "governance", "evaluation", "documents", "agenda", "exchange", "people", "search",
 ]
 
 # What each app may import, bottom to top (besides itself, Django and third-party libraries).
@@ -19,11 +19,11 @@ MAY_IMPORT = {
     "actions": {"ctg", "conventions"},
     "governance": {"ctg", "conventions", "actions"},
     "evaluation": {"ctg", "conventions", "actions", "governance"},
-    "search": {"ctg", "conventions", "actions", "governance", "evaluation"},
     "documents": {"ctg", "conventions", "actions", "governance", "evaluation"},
     "agenda": {"ctg", "conventions", "actions", "governance", "evaluation"},
     "exchange": {"ctg", "conventions", "actions", "governance", "evaluation", "documents"},
     "people": {"ctg", "conventions"},
+    "search": {"ctg", "conventions", "actions", "governance", "evaluation"},
 }
 
 
