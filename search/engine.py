@@ -14,12 +14,11 @@ import functools
 
 from django.contrib.postgres.search import (
     SearchQuery,
-    SearchRank,
     SearchVectorExact,
     SearchVectorField,
 )
 from django.db import connection
-from django.db.models import F, FloatField, Func, TextField, Value
+from django.db.models import F, Func, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.lookups import Contains
 
@@ -47,11 +46,6 @@ class PostgresEngine:
             lambda a, b: a | b, (self._query(word, False) for word in words)
         ))
 
-    def rank(self, source, words):
-        return SearchRank(self._vector(source), functools.reduce(
-            lambda a, b: a | b, (self._query(word, False) for word in words)
-        ))
-
 
 class Fold(Func):
     function = "search_fold"
@@ -74,9 +68,6 @@ class FoldingEngine:
 
     def matches_any(self, source, words):
         return functools.reduce(lambda a, b: a | b, (self.matches(source, word) for word in words))
-
-    def rank(self, source, words):
-        return Value(0.0, output_field=FloatField())
 
 
 def engine_for(connection):

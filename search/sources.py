@@ -49,7 +49,7 @@ AGENDA_ITEMS = Source(AgendaItem, (), ("text",))
 DECISIONS = Source(Decision, (), ("text",))
 SOURCES = (CONVENTIONS, ARTICLES, VISAS, AVENANTS, OPERATIONS, FICHES, MEETINGS, AGENDA_ITEMS, DECISIONS)
 
-CANDIDATES = 200  # rows read per source, the best first: a search reads a bounded set
+CANDIDATES = 60  # rows read per source, the best first: a search reads a bounded set
 PER_KIND = 20  # hits shown per kind
 CONVENTION = ("convention__slug", "convention__title")
 
@@ -68,9 +68,9 @@ def found(queryset, source, words):
         flags |= {f"search_t{i}": flag(word, title=True) for i, word in enumerate(words)}
     rows = list(
         queryset.filter(search.matches_any(source, words))
-        .annotate(**flags, search_rank=search.rank(source, words))
+        .annotate(**flags)
         .annotate(search_score=sum(flags.values(), Value(0)))
-        .order_by("-search_score", "-search_rank", "pk")[:CANDIDATES]
+        .order_by("-search_score", "pk")[:CANDIDATES]
     )
     for row in rows:
         row.words_found = {word for i, word in enumerate(words) if getattr(row, f"search_w{i}")}
@@ -92,19 +92,17 @@ class Hit:
     context: str
     words: set = field(default_factory=set)
     title_words: set = field(default_factory=set)
-    rank: float = 0.0
     parts: list = field(default_factory=list)
 
     def add(self, row, parts):
         """What a found row brings: its words, and the texts the words may be in."""
         self.words |= row.words_found
         self.title_words |= row.title_words
-        self.rank = max(self.rank, row.search_rank)
         self.parts += [part for part in parts if part.text]
 
     def sort_key(self):
-        # More words first, then words in the title, then the engine's rank (PostgreSQL).
-        return (-len(self.words), -len(self.title_words), -self.rank, self.title)
+        # More words first, then words in the title.
+        return (-len(self.words), -len(self.title_words), self.title)
 
     def show(self, words):
         """Set what the page shows: the title marked, where the words are, an excerpt, the link."""

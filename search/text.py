@@ -3,13 +3,11 @@
 A word matches the words of a text that start with it, accents and case aside (« parent » finds
 « Parentalité »); a final s or x is dropped first, so that a plural finds its singular."""
 
-import html
 import re
 
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from ctg.markdown import render_markdown
 from ctg.text import fold
 
 MAX_LENGTH = 200
@@ -49,9 +47,16 @@ def words_in(text, words):
     return {word for word in words if f" {word_key(word)}" in indexed}
 
 
+LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+MARKUP = re.compile(
+    r"^\s*(?:[-+*]|\d+\.|#{1,6}|>+)\s+|^\s*[-*_]{3,}\s*$|\*\*|[*`|~]|(?<!\w)_+|_+(?!\w)", re.MULTILINE
+)
+
+
 def plain(text):
-    """A Markdown text as it reads, on one line: what an excerpt quotes."""
-    return " ".join(html.unescape(strip_tags(render_markdown(text))).split())
+    """A Markdown text on one line, without its markup (emphasis, lists, headings, links' addresses):
+    what an excerpt quotes. Never HTML: the excerpt escapes it (`marked`)."""
+    return " ".join(MARKUP.sub(" ", LINK.sub(r"\1", text)).split())
 
 
 def marked(text, words):

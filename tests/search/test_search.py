@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from actions.models import Fiche
 from conventions.enums import AvenantStatus, OperationKind
 from conventions.models import Operation
 from governance.models import AgendaItem, Decision
@@ -155,3 +156,15 @@ def test_the_fiches_found_are_those_in_force_and_those_proposed(client, conventi
         "Nouvelle action du relais": f"ajoutée par l'avenant n°{later.number}, en vigueur le "
                                      f"{later.effective_from:%d/%m/%Y}",
     }
+
+
+def test_a_text_is_found_however_it_was_written(client, convention, caf):
+    """On PostgreSQL a trigger keeps the stored vectors: a bulk insert or an update is searched too."""
+    fiche = FicheFactory(axis__convention=convention, title="Informer")
+    Fiche.objects.filter(pk=fiche.pk).update(partners="La ludothèque associative")
+    Fiche.objects.bulk_create([Fiche(convention=convention, axis=fiche.axis, key="bulk", number=99, is_current=True,
+                                     title="Créer une ludothèque")])
+    found = titles(hits_of(search_page(client, caf, "ludothèque"))["Fiches actions"])
+    assert found == ["Créer une ludothèque", "Informer"]
+    Fiche.objects.filter(pk=fiche.pk).update(partners="")
+    assert titles(hits_of(search_page(client, caf, "ludothèque"))["Fiches actions"]) == ["Créer une ludothèque"]
