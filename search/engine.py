@@ -6,17 +6,13 @@
   a search reads stored vectors instead of parsing every text. A word matches the words that
   share its stem or start with it (`famille` finds « familles », « parent » finds « parentalité »).
 - SQLite (development, a small office server): the texts are folded by a Python function
-  registered on each connection (`search_fold(text, …)`, `text.index_text`) and matched with LIKE: a word
-  matches the words that start with it, a final s or x dropped (`text.word_key`).
+  registered on each connection (`search_fold(text, …)`, `text.index_text`) and matched with
+  LIKE: a word matches the words that start with it, a final s or x dropped (`text.word_key`).
 """
 
 import functools
 
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchVectorExact,
-    SearchVectorField,
-)
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connection
 from django.db.models import F, Func, TextField
 from django.db.models.expressions import RawSQL

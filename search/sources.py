@@ -51,7 +51,10 @@ SOURCES = (CONVENTIONS, ARTICLES, VISAS, AVENANTS, OPERATIONS, FICHES, MEETINGS,
 
 CANDIDATES = 60  # rows read per source, the best first: a search reads a bounded set
 PER_KIND = 20  # hits shown per kind
+# What a hit shows of the convention or the avenant a row belongs to.
 CONVENTION = ("convention__slug", "convention__title")
+AVENANT = ("avenant__number", "avenant__title", "avenant__status", "avenant__convention__slug",
+           "avenant__convention__title")
 
 
 def found(queryset, source, words):
@@ -117,84 +120,103 @@ class Hit:
         return self
 
 
+class Hits:
+    """The hits of one search by kind, one per object however many of its texts hold the words."""
+
+    KINDS = ("Conventions", "Fiches actions", "Avenants", "Séances")
+
+    def __init__(self):
+        self.by_kind = {kind: {} for kind in self.KINDS}
+
+    def _hit(self, kind, obj, title, url, context):
+        hits = self.by_kind[kind]
+        if obj.pk not in hits:
+            hits[obj.pk] = Hit(title, url, context)
+        return hits[obj.pk]
+
+    def convention(self, convention):
+        return self._hit("Conventions", convention, convention.title, convention.get_absolute_url(),
+                         f"{convention.start.year}-{convention.end.year}")
+
+    def avenant(self, avenant):
+        convention = avenant.convention
+        return self._hit(
+            "Avenants", avenant, avenant.title, reverse("conventions:avenant", args=[convention.slug, avenant.number]),
+            f"{convention.title} · avenant n°{avenant.number} · {avenant.get_status_display().lower()}",
+        )
+
+    def text_owner(self, row):
+        """The hit an article or a visa counts for: its avenant's, or its convention's."""
+        return self.avenant(row.avenant) if row.avenant_id else self.convention(row.convention)
+
+    def fiche(self, fiche):
+        return self._hit("Fiches actions", fiche, fiche.title, fiche.get_absolute_url(),
+                         f"{fiche.convention.title} · action n°{fiche.number} · {fiche_version(fiche)}")
+
+    def meeting(self, meeting):
+        return self._hit("Séances", meeting, meeting.title, meeting.get_absolute_url(),
+                         f"{meeting.convention.title} · {meeting.body.name} · {meeting.date:%d/%m/%Y}")
+
+    def groups(self, words):
+        """[(kind, hits shown, whether there are more)], the best first."""
+        groups = []
+        for kind, hits in self.by_kind.items():
+            ranked = sorted(hits.values(), key=Hit.sort_key)
+            groups.append((kind, [hit.show(words) for hit in ranked[:PER_KIND]], len(ranked) > PER_KIND))
+        return groups
+
+
 def search(user, words):
     """The hits for `words` the user may see, by kind: [(kind, hits shown, any more)]."""
     allowed = Convention.objects.for_user(user)
-    conventions, avenants = {}, {}
-
-    def convention_hit(convention):
-        if convention.pk not in conventions:
-            conventions[convention.pk] = Hit(convention.title, convention.get_absolute_url(),
-                                             f"{convention.start.year}-{convention.end.year}")
-        return conventions[convention.pk]
-
-    def avenant_hit(avenant):
-        if avenant.pk not in avenants:
-            convention = avenant.convention
-            avenants[avenant.pk] = Hit(
-                avenant.title, reverse("conventions:avenant", args=[convention.slug, avenant.number]),
-                f"{convention.title} · avenant n°{avenant.number} · {avenant.get_status_display().lower()}",
-            )
-        return avenants[avenant.pk]
-
-    def text_hit(row):
-        """The hit an article or a visa counts for: its avenant's, or its convention's."""
-        return avenant_hit(row.avenant) if row.avenant_id else convention_hit(row.convention)
-
-    parent = (*CONVENTION, "convention__start", "convention__end", "avenant__number", "avenant__title",
-              "avenant__status", "avenant__convention__slug", "avenant__convention__title")
-    for convention in found(allowed.only("slug", "title", "start", "end", "preamble"), CONVENTIONS, words):
-        convention_hit(convention).add(convention, [Part(CONVENTIONS.label("preamble"), convention.preamble)])
-    articles = Article.objects.filter(convention__in=allowed).select_related("convention", "avenant__convention")
-    for article in found(articles.only("number", "title", "body", *parent), ARTICLES, words):
-        label = f"Article {article.number}" + (f" — {article.title}" if article.title else "")
-        text_hit(article).add(article, [Part(label, f"{article.title}\n\n{article.body}",
-                                             "" if article.avenant_id else f"#article-{article.number}")])
-    visas = Visa.objects.filter(convention__in=allowed).select_related("convention", "avenant__convention")
-    for visa in found(visas.only("text", *parent), VISAS, words):
-        text_hit(visa).add(visa, [Part("Visas", visa.text, "" if visa.avenant_id else "#visas")])
-    avenant_rows = Avenant.objects.filter(convention__in=allowed).select_related("convention")
-    for avenant in found(avenant_rows.only("number", "title", "status", "object", "preamble", *CONVENTION),
-                         AVENANTS, words):
-        avenant_hit(avenant).add(avenant, [Part(AVENANTS.label(name), getattr(avenant, name)) for name in AVENANTS.body])
-    operations = Operation.objects.filter(avenant__convention__in=allowed).select_related("avenant__convention")
-    operation_fields = ("op", "article_number", "annex", "body", "avenant__number", "avenant__title", "avenant__status",
-                        "avenant__convention__slug", "avenant__convention__title")
-    for operation in found(operations.only(*operation_fields), OPERATIONS, words):
-        avenant_hit(operation.avenant).add(operation, [Part(operation_label(operation), operation.body)])
-
-    fiches = {}
+    hits = Hits()
+    find_in_conventions(hits, allowed, words)
+    find_in_avenants(hits, allowed, words)
     for fiche in found(searched_fiches(allowed), FICHES, words):
-        fiches[fiche.pk] = Hit(fiche.title, fiche.get_absolute_url(),
-                               f"{fiche.convention.title} · action n°{fiche.number} · {fiche_version(fiche)}")
-        fiches[fiche.pk].add(fiche, [Part(FICHES.label(name), getattr(fiche, name)) for name in FICHES.body])
+        hits.fiche(fiche).add(fiche, [Part(FICHES.label(name), getattr(fiche, name)) for name in FICHES.body])
+    find_in_meetings(hits, allowed, words)
+    return hits.groups(words)
 
-    meetings = {}
 
-    def meeting_hit(meeting):
-        if meeting.pk not in meetings:
-            meetings[meeting.pk] = Hit(meeting.title, meeting.get_absolute_url(),
-                                       f"{meeting.convention.title} · {meeting.body.name} · {meeting.date:%d/%m/%Y}")
-        return meetings[meeting.pk]
+def find_in_conventions(hits, allowed, words):
+    """Conventions and avenants' own texts: titles and preambles, articles, visas."""
+    for convention in found(allowed.only("slug", "title", "start", "end", "preamble"), CONVENTIONS, words):
+        hits.convention(convention).add(convention, [Part(CONVENTIONS.label("preamble"), convention.preamble)])
+    owners = (*CONVENTION, "convention__start", "convention__end", *AVENANT)
+    articles = Article.objects.filter(convention__in=allowed).select_related("convention", "avenant__convention")
+    for article in found(articles.only("number", "title", "body", *owners), ARTICLES, words):
+        label = f"Article {article.number}" + (f" — {article.title}" if article.title else "")
+        anchor = "" if article.avenant_id else f"#article-{article.number}"
+        hits.text_owner(article).add(article, [Part(label, f"{article.title}\n\n{article.body}", anchor)])
+    visas = Visa.objects.filter(convention__in=allowed).select_related("convention", "avenant__convention")
+    for visa in found(visas.only("text", *owners), VISAS, words):
+        hits.text_owner(visa).add(visa, [Part("Visas", visa.text, "" if visa.avenant_id else "#visas")])
 
+
+def find_in_avenants(hits, allowed, words):
+    """Avenants: title, object and preamble, the texts of their operations."""
+    avenants = Avenant.objects.filter(convention__in=allowed).select_related("convention")
+    for avenant in found(avenants.only("number", "title", "status", "object", "preamble", *CONVENTION),
+                         AVENANTS, words):
+        hits.avenant(avenant).add(avenant, [Part(AVENANTS.label(name), getattr(avenant, name)) for name in AVENANTS.body])
+    operations = Operation.objects.filter(avenant__convention__in=allowed).select_related("avenant__convention")
+    for operation in found(operations.only("op", "article_number", "annex", "body", *AVENANT), OPERATIONS, words):
+        hits.avenant(operation.avenant).add(operation, [Part(operation_label(operation), operation.body)])
+
+
+def find_in_meetings(hits, allowed, words):
+    """Séances: title and compte-rendu, ordre du jour, décisions."""
     meeting_fields = ("title", "date", "body__name", *CONVENTION)
-    meeting_rows = Meeting.objects.filter(convention__in=allowed).select_related("convention", "body")
-    for meeting in found(meeting_rows.only("minutes", *meeting_fields), MEETINGS, words):
-        meeting_hit(meeting).add(meeting, [Part("Compte-rendu", meeting.minutes, "#compte-rendu")])
+    meetings = Meeting.objects.filter(convention__in=allowed).select_related("convention", "body")
+    for meeting in found(meetings.only("minutes", *meeting_fields), MEETINGS, words):
+        hits.meeting(meeting).add(meeting, [Part("Compte-rendu", meeting.minutes, "#compte-rendu")])
     related = tuple(f"meeting__{name}" for name in meeting_fields)
     for model, source, label, anchor in ((AgendaItem, AGENDA_ITEMS, "Ordre du jour", "#ordre-du-jour"),
                                          (Decision, DECISIONS, "Décision", "#decisions")):
         rows = model.objects.filter(meeting__convention__in=allowed).select_related("meeting__convention",
                                                                                      "meeting__body")
         for row in found(rows.only("text", *related), source, words):
-            meeting_hit(row.meeting).add(row, [Part(label, row.text, anchor)])
-
-    groups = []
-    for kind, hits in (("Conventions", conventions), ("Fiches actions", fiches), ("Avenants", avenants),
-                       ("Séances", meetings)):
-        ranked = sorted(hits.values(), key=Hit.sort_key)
-        groups.append((kind, [hit.show(words) for hit in ranked[:PER_KIND]], len(ranked) > PER_KIND))
-    return groups
+            hits.meeting(row.meeting).add(row, [Part(label, row.text, anchor)])
 
 
 def searched_fiches(allowed):

@@ -3,8 +3,9 @@
 Nothing happens on SQLite, whose engine folds the texts as it reads them (`search/engine.py`).
 
 The columns listed here are those `search/sources.py` searches, as of this migration: a source that
-gains a field needs a migration that recreates its trigger (`tests/search/test_sources.py` finds
-each field's text on PostgreSQL, so a missing one fails there).
+gains a field needs a migration that recreates its trigger (`tests/search/test_sources.py` compares
+the two lists; `test_search.py` finds each fiche box's text, on PostgreSQL through the trigger).
+A later migration that renames or drops one of these columns must recreate its trigger too.
 """
 
 from django.contrib.postgres.operations import UnaccentExtension
