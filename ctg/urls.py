@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from ctg.login import AdminLoginForm, LoginForm
 
@@ -11,7 +10,6 @@ admin.site.site_title = "CTG"
 admin.site.index_title = "Administration des conventions territoriales globales"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="conventions:list", permanent=False)),
     path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     # « Mot de passe oublié » : Django's views, French templates in templates/registration/.
@@ -28,5 +26,6 @@ urlpatterns = [
     path("conventions/", include("documents.urls")),
     path("", include("agenda.urls")),
     path("", include("people.urls")),
+    path("", include("portfolio.urls")),
     path("", include("search.urls")),
 ]

@@ -8,7 +8,8 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 APPS = [
-    "ctg", "conventions", "actions", "governance", "evaluation", "documents", "agenda", "exchange", "people", "search",
+    "ctg", "conventions", "actions", "governance", "evaluation", "documents", "agenda", "exchange", "people",
+    "portfolio", "search",
 ]
 
 # What each app may import, bottom to top (besides itself, Django and third-party libraries).
@@ -23,6 +24,7 @@ MAY_IMPORT = {
     "agenda": {"ctg", "conventions", "actions", "governance", "evaluation"},
     "exchange": {"ctg", "conventions", "actions", "governance", "evaluation", "documents"},
     "people": {"ctg", "conventions"},
+    "portfolio": {"ctg", "conventions", "actions", "governance", "evaluation"},
     "search": {"ctg", "conventions", "actions", "governance", "evaluation"},
 }
 
