@@ -3,10 +3,11 @@ during a quarter, with its update for that quarter."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Max, Prefetch
 
 from .enums import UpdateStatus
 from .models import Fiche, IndicatorValue, Update
+from .periods import Period
 
 
 @dataclass
@@ -64,8 +65,8 @@ def row_changes(fiche, update, values):
         old = update.progress if update else None
         if old != values.progress:
             changes.append(f"avancement : {'—' if old is None else f'{old} %'} → {'—' if values.progress is None else f'{values.progress} %'}")
-    compare("commentaire", update.comment if update else "", values.comment, _excerpt)
-    compare("difficultés", update.difficulties if update else "", values.difficulties, _excerpt)
+    compare("commentaire", update.comment if update else "", values.comment, excerpt)
+    compare("difficultés", update.difficulties if update else "", values.difficulties, excerpt)
     stored = {v.indicator_id: v.value for v in update.indicator_values.all()} if update else {}
     names = {i.pk: i.name for i in fiche.indicators.all()}
     for pk, value in values.indicators.items():
@@ -74,7 +75,7 @@ def row_changes(fiche, update, values):
     return changes
 
 
-def _excerpt(text, size=60):
+def excerpt(text, size=60):
     text = " ".join(str(text).split())
     return f"« {text if len(text) <= size else text[: size - 1] + '…'} »"
 
@@ -96,6 +97,28 @@ def tracking_fiches(convention, period):
         for indicator in fiche.indicators.all():
             indicator.period_value = values.get(indicator.pk)
     return fiches
+
+
+def opening_period(convention, today):
+    """The quarter the tracking page opens on: the current one once it has an update; until then,
+    the latest quarter that has some (the one people are still reading), or the current one."""
+    current = Period.containing(today)
+    latest = Update.objects.filter(fiche__convention=convention, period__lte=str(current)).aggregate(p=Max("period"))["p"]
+    return Period.parse(latest) if latest else current
+
+
+def previous_update(fiche, period):
+    """The fiche's update of the quarter before `period` (its predecessor's, for a fiche an avenant
+    replaced since), with `.values_by_key`: indicator key → value. None without one."""
+    updates = {
+        update.fiche_id: update
+        for update in Update.objects.filter(fiche_id__in=[fiche.pk, fiche.previous_version_id], period=str(period.previous()))
+        .prefetch_related("indicator_values__indicator")
+    }
+    update = updates.get(fiche.pk) or updates.get(fiche.previous_version_id)
+    if update is not None:
+        update.values_by_key = {v.indicator.key: v.value for v in update.indicator_values.all()}
+    return update
 
 
 # Which fiches need this quarter's update: every fiche in force at any time during the quarter
@@ -137,7 +160,7 @@ def tracking_history(fiches, limit=30):
                 if name == "progress":
                     old, new = (f"{v} %" if v is not None else v for v in (old, new))
                 if (old or "") != (new or ""):
-                    changes.append(f"{label} : {old or '—'} → {_excerpt(new) if name in ('comment', 'difficulties') else new or '—'}")
+                    changes.append(f"{label} : {old or '—'} → {excerpt(new) if name in ('comment', 'difficulties') else new or '—'}")
             if changes:
                 entries.append({"record": record, "created": previous is None, "changes": changes})
     entries.sort(key=lambda e: (e["record"].history_date, e["record"].history_id), reverse=True)

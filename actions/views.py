@@ -31,7 +31,14 @@ from .forms import (
 from .history import compare_versions, edit_history
 from .models import Axis, Fiche, Objective, Update, next_fiche_number
 from .periods import Period, periods_between
-from .tracking import needs_update, tracking_fiches, tracking_history, with_latest_values
+from .tracking import (
+    needs_update,
+    opening_period,
+    previous_update,
+    tracking_fiches,
+    tracking_history,
+    with_latest_values,
+)
 from .workbook import TrackingWorkbook, WorkbookError, read_tracking_workbook
 
 
@@ -268,13 +275,13 @@ def tracking_periods(convention, on):
 
 
 def tracking(request, slug):
-    """The quarter chosen in the selector (`?periode=`), or the current one."""
+    """The quarter chosen in the selector (`?periode=`), or the one the page opens on (`opening_period`)."""
     convention = get_convention(request, slug)
     periods = tracking_periods(convention, timezone.localdate())
     try:
         period = Period.parse(request.GET.get("periode", ""))
     except ValueError:
-        period = Period.containing(timezone.localdate())
+        period = opening_period(convention, timezone.localdate())
     return redirect("actions:tracking_period", slug=convention.slug, period=min(max(period, periods[0]), periods[-1]))
 
 
@@ -296,7 +303,7 @@ def tracking_page(request, convention, period, periods, *, editing=None, form=No
     for fiche in fiches:
         fiche.needs_update = needs_update(fiche)
         if fiche.key == editing:
-            fiche.form = form or UpdateForm(fiche=fiche)
+            fiche.form = form or UpdateForm(fiche=fiche, previous=previous_update(fiche, period))
     context.update(
         period=period, periods=periods, fiches=fiches, missing=sum(f.needs_update for f in fiches),
         previous=period.previous() if period > periods[0] else None, next=period.next() if period < periods[-1] else None,
@@ -328,9 +335,9 @@ def tracking_row(request, slug, period, key):
             return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}?modifier={key}#suivi-{key}")
         fiche.needs_update = needs_update(fiche)
         if request.GET.get("annuler") is None:
-            fiche.form = UpdateForm(fiche=fiche)
+            fiche.form = UpdateForm(fiche=fiche, previous=previous_update(fiche, period))
         return render(request, "actions/tracking.html#row", row)
-    form = UpdateForm(request.POST, fiche=fiche)
+    form = UpdateForm(request.POST, fiche=fiche, previous=previous_update(fiche, period))
     error = None
     if form.is_valid():
         try:
