@@ -69,14 +69,17 @@ class TrackingWorkbook:
                 update.comment if update else None, update.difficulties if update else None,
             ])
         last = len(fiches) + 1
+        # showErrorMessage: without it Excel accepts any typing silently (openpyxl's default is off).
         statuses = DataValidation(
             type="list", formula1='"' + ",".join(UpdateStatus.labels) + '"', allow_blank=True,
-            error="Choisissez un statut de la liste.", errorTitle="Statut inconnu",
+            showErrorMessage=True, errorStyle="stop", error="Choisissez un statut de la liste.",
+            errorTitle="Statut inconnu",
         )
         statuses.add(f"G2:G{last}")
         progress = DataValidation(
             type="whole", operator="between", formula1="0", formula2="100", allow_blank=True,
-            error="Un nombre entier de 0 à 100.", errorTitle="Avancement invalide",
+            showErrorMessage=True, errorStyle="stop", error="Un nombre entier de 0 à 100.",
+            errorTitle="Avancement invalide",
         )
         progress.add(f"H2:H{last}")
         suivi.data_validations.append(statuses)
