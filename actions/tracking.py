@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Max, Prefetch
 
+from ctg.numbers import format_number
+
 from .enums import UpdateStatus
 from .models import Fiche, IndicatorValue, Update
 from .periods import Period
@@ -26,14 +28,6 @@ class RowValues:
 def clean_text(value):
     """Cell or form text as stored: no Windows line ends, no surrounding blanks."""
     return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def format_number(value):
-    """A number as a French reader writes it: 1234567, 6,5 (up to 15 significant digits, so that
-    no typed value is rounded away)."""
-    if value is None:
-        return "—"
-    return f"{value:.15g}".replace(".", ",")
 
 
 def with_latest_values(fiche, *, confirmed_only=False):
