@@ -70,6 +70,7 @@ def row_changes(fiche, update, values):
 
 
 def excerpt(text, size=60):
+    """A text on one line, quoted, cut at `size` characters: for a change report."""
     text = " ".join(str(text).split())
     return f"« {text if len(text) <= size else text[: size - 1] + '…'} »"
 
