@@ -6,7 +6,7 @@ from django.forms import inlineformset_factory
 
 from conventions.enums import OrganisationKind
 from conventions.models import Organisation
-from ctg.forms import NormalizedNewlinesMixin
+from ctg.forms import CleanInputMixin
 
 from .enums import Nature, Theme, UpdateStatus
 from .models import Axis, Fiche, Indicator, Objective
@@ -16,7 +16,7 @@ NO_UPDATE = "aucun"
 INTERCOMMUNAL = "intercommunal"
 
 
-class PlanFilterForm(forms.Form):
+class PlanFilterForm(CleanInputMixin, forms.Form):
     """The plan's filters; they live in the query string so a filtered plan can be shared."""
 
     q = forms.CharField(label="Recherche", required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "Intitulé, pilote, partenaires…"}))
@@ -80,7 +80,7 @@ def title_hint(title):
     return None
 
 
-class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
+class FicheForm(CleanInputMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques", choices=Theme.choices, widget=forms.CheckboxSelectMultiple,
         help_text="Au moins une. Les 4 thématiques obligatoires d'une CTG : petite enfance, enfance, jeunesse, parentalité.",
@@ -152,7 +152,7 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
         return title_hint(self["title"].value())
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["name", "unit", "baseline", "target"]
@@ -170,21 +170,21 @@ IndicatorFormSet = inlineformset_factory(
 )
 
 
-class AxisForm(forms.ModelForm):
+class AxisForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Axis
         fields = ["title"]
         labels = {"title": "Intitulé de l'axe"}
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Objective
         fields = ["title"]
         labels = {"title": "Intitulé de l'objectif"}
 
 
-class UpdateForm(NormalizedNewlinesMixin, forms.Form):
+class UpdateForm(CleanInputMixin, forms.Form):
     """One row of the tracking table; prefixed by the fiche's key so every row's fields are unique."""
 
     status = forms.ChoiceField(label="Statut", choices=[("", "—")] + UpdateStatus.choices)
@@ -224,7 +224,7 @@ class UpdateForm(NormalizedNewlinesMixin, forms.Form):
         )
 
 
-class TrackingImportForm(forms.Form):
+class TrackingImportForm(CleanInputMixin, forms.Form):
     workbook = forms.FileField(
         label="Classeur Excel (.xlsx)", help_text="Le classeur exporté depuis cette page, complété : 5 Mo au plus.",
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),

@@ -2,6 +2,7 @@
 write-only mode, import with its read-only mode, every error addressed by cell."""
 
 import itertools
+import math
 
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -320,13 +321,15 @@ class _Reader:
         raw = sheet.get(values, "Valeur")
         if clean_text(raw) == "":
             return None
-        if isinstance(raw, int | float) and not isinstance(raw, bool):
-            return float(raw)
         try:
-            return float(clean_text(raw).replace(" ", "").replace(",", "."))
+            numeric = isinstance(raw, int | float) and not isinstance(raw, bool)
+            value = float(raw if numeric else clean_text(raw).replace(" ", "").replace(",", "."))
         except ValueError:
+            value = None
+        if value is None or not math.isfinite(value):  # « nan », « inf » read as numbers
             self.error(sheet.cell("Valeur", number), f"valeur « {raw} » invalide : nombre attendu")
             return None
+        return value
 
 
 def _empty(values):

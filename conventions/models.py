@@ -1,6 +1,6 @@
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from ctg.dates import YEAR_VALIDATORS
 from ctg.errors import DomainError, check_same_convention
 
 from .enums import (
@@ -478,7 +479,7 @@ class DiagnosisIndicator(models.Model):
     territory = models.CharField("territoire (code)", max_length=20)
     level = models.CharField("niveau", max_length=20, choices=TerritoryLevel.choices)
     indicator = models.CharField("indicateur", max_length=255)
-    year = models.PositiveIntegerField("année", null=True, blank=True)
+    year = models.PositiveIntegerField("année", null=True, blank=True, validators=YEAR_VALIDATORS)
     value = models.FloatField("valeur", null=True, blank=True)
     unit = models.CharField("unité", max_length=30, blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
@@ -511,6 +512,9 @@ class DiagnosisIssue(models.Model):
         return self.text[:80]
 
 
+AT_LEAST_0 = [MinValueValidator(0)]
+
+
 class SppeRow(models.Model):
     """A structure line of the SPPE schéma de maintien et de développement de l'offre d'accueil."""
 
@@ -518,11 +522,11 @@ class SppeRow(models.Model):
     kind = models.CharField("type", max_length=30, choices=SppeKind.choices)
     name = models.CharField("nom", max_length=255)
     address = models.CharField("adresse", max_length=255, blank=True)
-    current_places = models.FloatField("places actuelles (ou ETP RPE)", null=True, blank=True)
-    supported_places = models.FloatField("places soutenues par la collectivité", null=True, blank=True)
+    current_places = models.FloatField("places actuelles (ou ETP RPE)", null=True, blank=True, validators=AT_LEAST_0)
+    supported_places = models.FloatField("places soutenues par la collectivité", null=True, blank=True, validators=AT_LEAST_0)
     projection = models.CharField("projection à 5 ans", max_length=30, choices=Projection.choices, blank=True)
-    projected_places = models.FloatField("nombre de places projeté", null=True, blank=True)
-    horizon_year = models.PositiveIntegerField("à horizon", null=True, blank=True)
+    projected_places = models.FloatField("nombre de places projeté", null=True, blank=True, validators=AT_LEAST_0)
+    horizon_year = models.PositiveIntegerField("à horizon", null=True, blank=True, validators=YEAR_VALIDATORS)
     staffing_needs = models.TextField("besoins en personnel", blank=True)
     investment_type = models.CharField("projet d'investissement", max_length=20, choices=InvestmentType.choices, blank=True)
     investment_details = models.TextField("moyens, freins, calendrier", blank=True)

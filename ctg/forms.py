@@ -1,15 +1,34 @@
 from django import forms
 
+from .dates import FIRST_DAY, LAST_DAY, validate_date
 
-class NormalizedNewlinesMixin:
-    """Browsers send textarea line breaks as CRLF; store LF so an unchanged text compares equal."""
+
+class CleanInputMixin:
+    """What every form of the application accepts, whatever its fields: dates within
+    `ctg.dates` (the browser's picker is bounded too). Every form class mixes it in first
+    (tests/ctg/test_forms.py checks it); the administration's forms through `ctg.admin`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField | forms.SplitDateTimeField):
+                field.validators.append(validate_date)
+                if isinstance(field.widget, DateInput):
+                    field.widget.attrs.setdefault("min", FIRST_DAY.isoformat())
+                    field.widget.attrs.setdefault("max", LAST_DAY.isoformat())
 
     def clean(self):
         cleaned = super().clean()
         for name, value in cleaned.items():
             if isinstance(value, str):
+                # Browsers send textarea line breaks as CRLF; LF is stored, so that an unchanged
+                # text compares equal.
                 cleaned[name] = value.replace("\r\n", "\n")
         return cleaned
+
+
+class CleanModelForm(CleanInputMixin, forms.ModelForm):
+    """The administration's forms (`ctg.admin`)."""
 
 
 # Markdown text areas get the preview button and the monospace font.

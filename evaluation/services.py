@@ -29,7 +29,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from conventions.models import Convention
-from ctg.dates import month_end, month_start
+from ctg.dates import bounded, month_end, month_start
 from ctg.errors import DomainError
 from ctg.history import GENERATED_REASON, authored
 from governance.enums import BodyKind
@@ -87,6 +87,7 @@ class Generated:
 
 def milestones_plan(start, end):
     """The milestones of a convention running from `start` to `end`, in date order (see the module)."""
+    start, end = bounded(start), bounded(end)  # a stored date out of range must not break generation
     final_start = max(month_start(end, -6), start)
     planned = []
     for year in range(start.year, end.year + 1):

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
+from ctg.dates import DATE_RANGE, FIRST_YEAR, LAST_YEAR, in_range
+
 INVALID = object()
 
 
@@ -58,9 +60,22 @@ def Key(model, field="key"):
 INSEE = Text(
     pattern=r"[0-9][0-9AB][0-9]{3}", pattern_message="code INSEE invalide « {value} » (5 caractères)"
 )
-PERIOD = Text(
-    pattern=r"[0-9]{4}-T[1-4]", pattern_message="période invalide « {value} » (format attendu AAAA-Tn, n de 1 à 4)"
-)
+class PeriodType(Text):
+    """A quarter `AAAA-Tn`, in the years `ctg.dates` accepts."""
+
+    def __init__(self):
+        super().__init__(
+            pattern=r"[0-9]{4}-T[1-4]", pattern_message="période invalide « {value} » (format attendu AAAA-Tn, n de 1 à 4)"
+        )
+
+    def clean(self, v, value, path):
+        text = super().clean(v, value, path)
+        if text is not INVALID and not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+            return v.invalid(path, f"période {_show(text)} hors limites (attendu : années {FIRST_YEAR} à {LAST_YEAR})")
+        return text
+
+
+PERIOD = PeriodType()
 
 
 def _within(v, path, value, low, high):
@@ -150,8 +165,17 @@ class IsoType(_Type):
         return v.invalid(path, f"{self.label} invalide {_show(value)} (format attendu {self.shape})")
 
 
-def DateType():
-    return IsoType(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date.fromisoformat, "date", "AAAA-MM-JJ")
+class DateType(IsoType):
+    """An ISO date within the application's range (`ctg.dates`)."""
+
+    def __init__(self):
+        super().__init__(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date.fromisoformat, "date", "AAAA-MM-JJ")
+
+    def clean(self, v, value, path):
+        day = super().clean(v, value, path)
+        if day is not INVALID and not in_range(day):
+            return v.invalid(path, f"date {_show(value)} hors limites (attendu : {DATE_RANGE})")
+        return day
 
 
 def TimeType():

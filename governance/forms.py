@@ -12,7 +12,7 @@ from actions.enums import Theme
 from actions.models import Fiche
 from conventions.enums import OrganisationKind
 from conventions.models import Convention, Organisation
-from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin, TimeInput
+from ctg.forms import MARKDOWN, CleanInputMixin, DateInput, TimeInput
 
 from .models import AgendaItem, Body, CooperationOfficer, Decision, Meeting, Member, Participant
 
@@ -98,7 +98,7 @@ def fiche_choices(formset, blank=None):
 # Instances
 
 
-class BodyForm(NormalizedNewlinesMixin, forms.ModelForm):
+class BodyForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Body
         fields = ["kind", "name", "frequency", "expected_per_year", "animators", "composition"]
@@ -119,7 +119,7 @@ class BodyForm(NormalizedNewlinesMixin, forms.ModelForm):
         return value
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Member
         fields = ["name", "organisation", "role", "email"]
@@ -133,7 +133,7 @@ MemberFormSet = inlineformset_factory(Body, Member, form=MemberForm, formset=Row
 # Séances
 
 
-class MeetingForm(NormalizedNewlinesMixin, forms.ModelForm):
+class MeetingForm(CleanInputMixin, forms.ModelForm):
     title = forms.CharField(
         label="Intitulé", max_length=300, required=False,
         help_text="Laissé vide : le nom de l'instance et la date (« Comité de pilotage CTG du 12/03/2026 »).",
@@ -174,7 +174,7 @@ class MeetingForm(NormalizedNewlinesMixin, forms.ModelForm):
         return cleaned
 
 
-class AgendaItemForm(forms.ModelForm):
+class AgendaItemForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = AgendaItem
         fields = ["text", "fiches", "milestones"]
@@ -196,7 +196,7 @@ AgendaFormSet = inlineformset_factory(
 )
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Participant
         fields = ["name", "organisation", "email", "member"]
@@ -216,7 +216,7 @@ ParticipantFormSet = inlineformset_factory(
 PRESENCE_CHOICES = [("", "Non renseigné"), ("True", "Présent"), ("False", "Excusé ou absent")]
 
 
-class PresenceForm(forms.ModelForm):
+class PresenceForm(CleanInputMixin, forms.ModelForm):
     present = forms.NullBooleanField(label="Présence", required=False, widget=forms.Select(choices=PRESENCE_CHOICES))
 
     class Meta:
@@ -230,7 +230,7 @@ PresenceFormSet = inlineformset_factory(
 )
 
 
-class DecisionForm(NormalizedNewlinesMixin, forms.ModelForm):
+class DecisionForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["text", "fiche", "requires_avenant", "avenant"]
@@ -259,7 +259,7 @@ DecisionFormSet = inlineformset_factory(
 )
 
 
-class MinutesForm(NormalizedNewlinesMixin, forms.ModelForm):
+class MinutesForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Meeting
         fields = ["minutes"]
@@ -287,7 +287,7 @@ def officer_organisations(formset):
     return queryset, model_choices(queryset, blank="—")
 
 
-class OfficerForm(NormalizedNewlinesMixin, forms.ModelForm):
+class OfficerForm(CleanInputMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques suivies", choices=Theme.choices, required=False, widget=forms.CheckboxSelectMultiple,
     )

@@ -11,6 +11,7 @@ from actions.periods import Period, periods_between
 from conventions.enums import AvenantStatus
 from tests.actions.helpers import page_url, row_url, snapshot, upload, workbook_bytes
 from tests.factories import AvenantFactory, FicheFactory, users_for
+from tests.helpers import text
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +185,18 @@ def test_fiche_page_shows_who_changed_the_tracking(tracking_plan, client):
     html = client.get(reverse("actions:fiche", args=[convention.slug, "accueil"])).content.decode()
     assert "Historique du suivi (2 modifications)" in html
     assert "Claire Durand, 2026-T1 : statut : En cours → Réalisée ; avancement : 40 % → 100 %" in html
+
+
+def test_a_convention_extended_to_year_9999_by_other_means_still_tracks(tracking_plan, client):
+    # An avenant written with a far term (before forms and imports bounded dates) made the
+    # tracking pages answer 500: the quarters stop at the last year the application accepts.
+    convention, *_ = tracking_plan
+    avenant = convention.avenants.get()
+    type(avenant).objects.filter(pk=avenant.pk).update(effective_until=datetime.date(9999, 12, 31))
+    client.force_login(users_for(convention)["caf"])
+    response = client.get(page_url(convention))
+    assert response.status_code == 200 and "2200-T4" in text(response) and "2201-T1" not in text(response)
+    assert client.get(page_url(convention, "2200-T4")).status_code == 200
+    assert client.get(page_url(convention, "9999-T4")).status_code == 404
+    with pytest.raises(ValueError, match="hors limites"):
+        Period.parse("9999-T4")

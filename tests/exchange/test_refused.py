@@ -112,6 +112,30 @@ def test_inverted_periods(example):
     ]
 
 
+def test_far_dates_periods_and_negative_numbers_are_refused(example):
+    # Year 9999 was accepted, then made the feed, the tracking and the milestone generation fail.
+    c = example["convention"]
+    c["amendments"][0]["effective_until"] = "9999-12-31"
+    c["milestones"][0]["end"] = "9999-12-31"
+    c["signed_on"] = "1899-12-31"
+    c["fiches"][1]["updates"][0]["period"] = "9999-T4"
+    c["fiches"][1]["start_year"] = 9999
+    c["governance"]["cooperation_officers"][0]["fte"] = -0.5
+    c["fiches"][0]["number"] = 0
+    errors = refused(example)
+    for line in [
+        "convention.amendments[0].effective_until: date « 9999-12-31 » hors limites "
+        "(attendu : entre le 01/01/1900 et le 31/12/2200)",
+        "convention.milestones[0].end: date « 9999-12-31 » hors limites (attendu : entre le 01/01/1900 et le 31/12/2200)",
+        "convention.signed_on: date « 1899-12-31 » hors limites (attendu : entre le 01/01/1900 et le 31/12/2200)",
+        "convention.fiches[1].updates[0].period: période « 9999-T4 » hors limites (attendu : années 1900 à 2200)",
+        "convention.fiches[1].start_year: valeur 9999 hors limites (attendu : entre 1900 et 2200)",
+        "convention.governance.cooperation_officers[0].fte: valeur -0.5 hors limites (attendu : entre 0 et 10)",
+        "convention.fiches[0].number: valeur 0 hors limites (attendu : entre 1 et 2147483647)",
+    ]:
+        assert line in errors
+
+
 def test_several_errors_are_reported_at_once(example):
     c = example["convention"]
     c["slug"] = "Roumois Seine"

@@ -36,3 +36,11 @@ def test_meeting_without_time_is_an_all_day_event(client, convention, users, cop
     [event] = Calendar.from_ical(client.get(reverse("governance:meeting_ics", args=[convention.slug, meeting.pk])).content).events
     assert event.start == datetime.date(2026, 3, 12) and event.end == datetime.date(2026, 3, 13)
     assert b"DTSTART;VALUE=DATE:20260312" in event.to_ical()
+
+
+def test_a_seance_dated_9999_by_other_means_has_no_ics_but_its_page_works(client, convention, users, meeting):
+    # 31/12/9999 at 23:30: its end (two hours later) overflowed the calendar and answered 500.
+    type(meeting).objects.filter(pk=meeting.pk).update(date=datetime.date(9999, 12, 31), time=datetime.time(23, 30))
+    login(client, users, "caf")
+    assert client.get(reverse("governance:meeting_ics", args=[convention.slug, meeting.pk])).status_code == 404
+    assert client.get(reverse("governance:meeting", args=[convention.slug, meeting.pk])).status_code == 200

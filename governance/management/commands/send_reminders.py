@@ -11,14 +11,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from ctg.dates import DATE_RANGE, in_range
 from governance.reminders import send_reminders
 
 
 def iso_date(value):
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError as error:
         raise CommandError(f"Date « {value} » invalide : attendu AAAA-MM-JJ.") from error
+    if not in_range(day):
+        raise CommandError(f"Date « {value} » hors limites : attendu {DATE_RANGE}.")
+    return day
 
 
 class Command(BaseCommand):
