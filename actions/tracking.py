@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from ctg.text import multiline
+
 from .enums import UpdateStatus
 from .models import Fiche, IndicatorValue, Update
 
@@ -23,8 +25,8 @@ class RowValues:
 
 
 def clean_text(value):
-    """Cell or form text as stored: no Windows line ends, no surrounding blanks."""
-    return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Cell or form text as stored (`ctg.text.multiline`), without surrounding blanks."""
+    return "" if value is None else multiline(str(value)).strip()
 
 
 def format_number(value):

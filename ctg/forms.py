@@ -1,11 +1,13 @@
 from django import forms
 
 from .dates import FIRST_DAY, LAST_DAY, validate_date
+from .text import multiline, one_line
 
 
 class CleanInputMixin:
     """What every form of the application accepts, whatever its fields: dates within
-    `ctg.dates` (the browser's picker is bounded too). Every form class mixes it in first
+    `ctg.dates` (the browser's picker is bounded too), text as `ctg.text` stores it (one line
+    but in a text box, no control character). Every form class mixes it in first
     (tests/ctg/test_forms.py checks it); the administration's forms through `ctg.admin`."""
 
     def __init__(self, *args, **kwargs):
@@ -19,11 +21,16 @@ class CleanInputMixin:
 
     def clean(self):
         cleaned = super().clean()
-        for name, value in cleaned.items():
-            if isinstance(value, str):
-                # Browsers send textarea line breaks as CRLF; LF is stored, so that an unchanged
-                # text compares equal.
-                cleaned[name] = value.replace("\r\n", "\n")
+        for name, value in list(cleaned.items()):
+            field = self.fields.get(name)
+            if not isinstance(value, str) or not isinstance(field, forms.CharField):
+                continue
+            # A text box keeps its line breaks (browsers send CRLF: LF is stored, so that an
+            # unchanged text compares equal); any other field is one line (ctg.text).
+            text = multiline(value) if isinstance(field.widget, forms.Textarea) else one_line(value)
+            cleaned[name] = text.strip() if field.strip else text
+            if value and not cleaned[name] and field.required:
+                self.add_error(name, field.error_messages["required"])
         return cleaned
 
 

@@ -9,6 +9,7 @@ from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
 from ctg.dates import DATE_RANGE, FIRST_YEAR, LAST_YEAR, in_range
+from ctg.text import multiline, one_line
 
 INVALID = object()
 
@@ -24,11 +25,14 @@ class _Type:
 
 
 class Text(_Type):
-    def __init__(self, max_length=None, pattern=None, pattern_message=None, blank=True):
+    """A string, stored as `ctg.text` says: multi-line, or `single_line` (a CharField's)."""
+
+    def __init__(self, max_length=None, pattern=None, pattern_message=None, blank=True, single_line=False):
         self.max_length = max_length
         self.pattern = re.compile(pattern) if pattern else None
         self.pattern_message = pattern_message
         self.blank = blank
+        self.single_line = single_line
 
     def default(self, v, path):
         return ""
@@ -36,6 +40,7 @@ class Text(_Type):
     def clean(self, v, value, path):
         if not isinstance(value, str):
             return v.invalid(path, "chaîne de caractères attendue")
+        value = one_line(value) if self.single_line else multiline(value)
         if not self.blank and not value.strip():
             return v.invalid(path, "texte vide")
         if self.max_length and len(value) > self.max_length:
@@ -46,8 +51,8 @@ class Text(_Type):
 
 
 def Char(model, field, **kwargs):
-    """A string bounded like the model's CharField."""
-    return Text(max_length=model._meta.get_field(field).max_length, **kwargs)
+    """A string on one line, bounded like the model's CharField."""
+    return Text(max_length=model._meta.get_field(field).max_length, single_line=True, **kwargs)
 
 
 def Key(model, field="key"):

@@ -15,6 +15,8 @@ from django.urls import reverse
 from actions.models import Fiche
 from ctg.dates import bounded, in_range
 from ctg.forms import CleanInputMixin
+from evaluation.forms import RenewalForm
+from governance.forms import MinutesForm
 from governance.models import CooperationOfficer
 from tests.factories import BodyFactory, ConventionFactory, FicheFactory, users_for
 from tests.governance.helpers import meeting_data
@@ -103,3 +105,21 @@ def test_the_admin_refuses_a_negative_fte_a_fiche_number_0_and_a_year_9999(super
 def test_the_shared_date_rule():
     assert in_range(datetime.date(2200, 12, 31)) and not in_range(datetime.date(9999, 12, 31))
     assert bounded(datetime.date(9999, 12, 31)) == datetime.date(2200, 12, 31)
+
+
+def test_a_crafted_title_is_stored_on_one_line_and_a_text_box_keeps_its_lines(client):
+    copil = BodyFactory()
+    client.force_login(users_for(copil.convention)["caf"])
+    response = client.post(reverse("governance:meeting_create", args=[copil.convention.slug]),
+                           meeting_data(copil, title="COPIL\r\nde juin\x01", place="Salle\tdu conseil\x1b"))
+    meeting = copil.meetings.get()
+    assert response.status_code == 302
+    assert (meeting.title, meeting.place) == ("COPIL de juin", "Salle du conseil")
+    minutes = MinutesForm(data={"minutes": "Ouverture\r\n\r\n- point\x07 un\u2028fin"}, instance=meeting)
+    assert minutes.is_valid() and minutes.cleaned_data["minutes"] == "Ouverture\n\n- point un\nfin"
+
+
+def test_a_title_made_of_control_characters_only_is_missing():
+    form = RenewalForm(data={"title": "\x01\x1b", "start": "2027-01-01", "end": "2031-12-31"},
+                       previous=ConventionFactory(), fiches=[])
+    assert form.errors == {"title": ["Ce champ est obligatoire."]}

@@ -44,3 +44,15 @@ def test_a_seance_dated_9999_by_other_means_has_no_ics_but_its_page_works(client
     login(client, users, "caf")
     assert client.get(reverse("governance:meeting_ics", args=[convention.slug, meeting.pk])).status_code == 404
     assert client.get(reverse("governance:meeting", args=[convention.slug, meeting.pk])).status_code == 200
+
+
+def test_a_title_with_a_line_break_stored_by_other_means_stays_one_line(client, convention, users, meeting):
+    # Written by the admin or an import before they cleaned text: the .ics answered 500.
+    type(meeting).objects.filter(pk=meeting.pk).update(title="COPIL\r\nde juin\x0b", place="Salle\ndu conseil")
+    login(client, users, "caf")
+    response = client.get(reverse("governance:meeting_ics", args=[convention.slug, meeting.pk]))
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.content)
+    [event] = calendar.events
+    assert str(event["summary"]) == "COPIL de juin" and str(event["location"]) == "Salle du conseil"
+    assert str(calendar["x-wr-calname"]) == "COPIL de juin"

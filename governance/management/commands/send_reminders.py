@@ -2,7 +2,8 @@
 coordinators whose fiches in force lack the current quarter's update.
 
 Run it daily (cron). What was sent is recorded, so running it again sends nothing new. Mail goes
-through Django's mail API (EMAIL_BACKEND; the console by default).
+through Django's mail API (EMAIL_BACKEND; the console by default). A reminder that fails is
+logged and the others still leave; the command then ends with status 1.
 """
 
 import datetime
@@ -47,3 +48,6 @@ class Command(BaseCommand):
         )
         verb = "à envoyer" if dry_run else "envoyé(s)"
         self.stdout.write(f"Rappels de séance {verb} : {sent['seance']}. Rappels de suivi trimestriel {verb} : {sent['suivi']}.")
+        if sent["echecs"]:
+            # After everything else left: the exit status tells cron to warn the administrator.
+            raise CommandError(f"Rappels en échec : {sent['echecs']} (le journal donne le détail de chacun).")
