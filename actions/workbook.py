@@ -7,6 +7,7 @@ import math
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from ctg.text import LONG_TEXT
 from ctg.xlsx import (
     XLSX,
     SheetRows,
@@ -16,6 +17,7 @@ from ctg.xlsx import (
     append_row,
     new_workbook,
     open_workbook,
+    thousands,
     workbook_bytes,
 )
 from ctg.zips import NotAZip, ZipRefused
@@ -268,7 +270,11 @@ class _Reader:
                 row.progress = self.read_progress(sheet, values, number)
             for header, name in (("Commentaire", "comment"), ("Difficultés", "difficulties")):
                 if sheet.has(header):
-                    setattr(row, name, clean_text(sheet.get(values, header)))
+                    value = clean_text(sheet.get(values, header))
+                    if len(value) > LONG_TEXT:  # what the tracking form takes
+                        self.error(sheet.cell(header, number),
+                                   f"texte de {thousands(len(value))} caractères : {thousands(LONG_TEXT)} au plus")
+                    setattr(row, name, value)
             if not key:
                 self.error(sheet.cell("Clé", number), "clé de l'action manquante")
             elif key not in fiches:

@@ -1,13 +1,15 @@
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from .dates import FIRST_DAY, LAST_DAY, validate_date
-from .text import multiline, one_line
+from .text import LINE_TEXT, LONG_TEXT, multiline, one_line
 
 
 class CleanInputMixin:
     """What every form of the application accepts, whatever its fields: dates within
     `ctg.dates` (the browser's picker is bounded too), text as `ctg.text` stores it (one line
-    but in a text box, no control character). Every form class mixes it in first
+    but in a text box, no control character) and no longer than its model field, or
+    `ctg.text.LONG_TEXT` in a text box, `LINE_TEXT` otherwise. Every form class mixes it in first
     (tests/ctg/test_forms.py checks it); the administration's forms through `ctg.admin`."""
 
     def __init__(self, *args, **kwargs):
@@ -18,6 +20,9 @@ class CleanInputMixin:
                 if isinstance(field.widget, DateInput):
                     field.widget.attrs.setdefault("min", FIRST_DAY.isoformat())
                     field.widget.attrs.setdefault("max", LAST_DAY.isoformat())
+            elif isinstance(field, forms.CharField) and field.max_length is None:
+                field.max_length = LONG_TEXT if isinstance(field.widget, forms.Textarea) else LINE_TEXT
+                field.validators.append(MaxLengthValidator(field.max_length))
 
     def clean(self):
         cleaned = super().clean()

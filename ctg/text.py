@@ -11,6 +11,8 @@ import re
 # The longest free text a box takes (a fiche's « modalités de mise en œuvre », an annex):
 # about ten printed pages. Titles and names are bounded by their model field.
 LONG_TEXT = 20_000
+# A single-line field no model bounds (a search, a hidden token).
+LINE_TEXT = 1_000
 
 _BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1f\x85\u2028\u2029]+")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # all but tab and LF

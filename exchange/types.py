@@ -9,7 +9,7 @@ from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
 from ctg.dates import DATE_RANGE, FIRST_YEAR, LAST_YEAR, in_range
-from ctg.text import multiline, one_line
+from ctg.text import LONG_TEXT, multiline, one_line
 
 INVALID = object()
 
@@ -25,9 +25,10 @@ class _Type:
 
 
 class Text(_Type):
-    """A string, stored as `ctg.text` says: multi-line, or `single_line` (a CharField's)."""
+    """A string, stored as `ctg.text` says: multi-line, or `single_line` (a CharField's), and
+    never longer than a form takes it."""
 
-    def __init__(self, max_length=None, pattern=None, pattern_message=None, blank=True, single_line=False):
+    def __init__(self, max_length=LONG_TEXT, pattern=None, pattern_message=None, blank=True, single_line=False):
         self.max_length = max_length
         self.pattern = re.compile(pattern) if pattern else None
         self.pattern_message = pattern_message

@@ -95,3 +95,13 @@ def test_a_far_period_or_a_value_that_is_no_number_is_refused(tracking_plan, cli
     assert "Suivi!F2 : période « 9999-T4 » hors limites : années 1900 à 2200" in page
     assert "Indicateurs!H2 : valeur « nan » invalide : nombre attendu" in page
     assert snapshot() == before
+
+
+def test_a_comment_longer_than_the_form_takes_is_refused_at_its_cell(tracking_plan, client):
+    convention, *_ = tracking_plan
+    client.force_login(users_for(convention)["caf"])
+    before = snapshot()
+    content = workbook_bytes(convention, edit=lambda wb: wb["Suivi"].__setitem__("I2", "x" * 20_001))
+    page = text(upload(client, convention, content))
+    assert "Suivi!I2 : texte de 20\N{NO-BREAK SPACE}001 caractères : 20\N{NO-BREAK SPACE}000 au plus" in page
+    assert snapshot() == before

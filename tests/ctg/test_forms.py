@@ -1,5 +1,6 @@
 """What every form accepts (ctg.forms.CleanInputMixin), in the application and in the admin:
-dates within the years 1900 to 2200, numbers within their bounds."""
+dates within the years 1900 to 2200, numbers within their bounds, text on one line but in a text
+box, without control characters, of a bounded length."""
 
 import datetime
 import importlib
@@ -12,13 +13,22 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
+from actions.forms import PlanFilterForm
 from actions.models import Fiche
+from conventions.forms import AmendAnnexForm
 from ctg.dates import bounded, in_range
 from ctg.forms import CleanInputMixin
 from evaluation.forms import RenewalForm
 from governance.forms import MinutesForm
 from governance.models import CooperationOfficer
-from tests.factories import BodyFactory, ConventionFactory, FicheFactory, users_for
+from tests.factories import (
+    AvenantFactory,
+    BodyFactory,
+    ConventionFactory,
+    FicheFactory,
+    MeetingFactory,
+    users_for,
+)
 from tests.governance.helpers import meeting_data
 from tests.helpers import text
 
@@ -123,3 +133,17 @@ def test_a_title_made_of_control_characters_only_is_missing():
     form = RenewalForm(data={"title": "\x01\x1b", "start": "2027-01-01", "end": "2031-12-31"},
                        previous=ConventionFactory(), fiches=[])
     assert form.errors == {"title": ["Ce champ est obligatoire."]}
+
+
+def test_text_boxes_and_lines_have_a_maximum_length(client):
+    # A fiche box of one 2.4-million-character word kept the PDF worker busy for good.
+    meeting = MeetingFactory()
+    minutes = MinutesForm(data={"minutes": "x" * 20_001}, instance=meeting)
+    assert minutes.errors["minutes"] == [
+        "Assurez-vous que cette valeur comporte au plus 20000 caractères (actuellement 20001)."
+    ]
+    assert MinutesForm(data={"minutes": "x" * 20_000}, instance=meeting).is_valid()
+    annex = AmendAnnexForm(data={"annex": "2", "mode": "replace", "body": "mot " * 6000}, avenant=AvenantFactory())
+    assert "au plus 20000 caractères" in annex.errors["body"][0]
+    search = PlanFilterForm(data={"q": "x" * 1001}, convention=meeting.convention)
+    assert "au plus 1000 caractères" in search.errors["q"][0]
