@@ -1,6 +1,7 @@
 """Refused exchange documents: every error with its JSON path and a French message, nothing written."""
 
 import copy
+import json
 
 import pytest
 from django.db import IntegrityError
@@ -22,6 +23,14 @@ def test_bad_json_is_reported_with_its_position():
     assert excinfo.value.errors == ["JSON invalide : virgule attendue (ligne 3, colonne 3)"]
     with pytest.raises(ExchangeError, match="clé « version » en double"):
         load_json('{"version": 1, "version": 1}')
+
+
+def test_nesting_is_bounded_but_brackets_inside_texts_do_not_count(example):
+    with pytest.raises(ExchangeError) as excinfo:
+        load_json("[" * 101 + "]" * 101)
+    assert excinfo.value.errors == ["JSON invalide : plus de 100 niveaux d'objets et de listes imbriqués"]
+    assert load_json("[" * 100 + "]" * 100)
+    assert load_json(json.dumps({"texte": "[" * 5000})) == {"texte": "[" * 5000}
 
 
 def test_wrong_format_and_version(example):
@@ -134,6 +143,17 @@ def test_far_dates_periods_and_negative_numbers_are_refused(example):
         "convention.fiches[0].number: valeur 0 hors limites (attendu : entre 1 et 2147483647)",
     ]:
         assert line in errors
+
+
+def test_texts_are_bounded_like_the_forms(example):
+    c = example["convention"]
+    c["fiches"][0]["implementation"] = "x" * 20_001
+    c["preamble"] = "y" * 20_000
+    c["fiches"][0]["title"] = "z" * 301
+    assert refused(example) == [
+        "convention.fiches[0].title: texte trop long (301 caractères, au plus 300)",
+        "convention.fiches[0].implementation: texte trop long (20001 caractères, au plus 20000)",
+    ]
 
 
 def test_several_errors_are_reported_at_once(example):
