@@ -121,7 +121,7 @@ def parse_population(text):
     text = THOUSANDS.sub("", text or "")
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdecimal() or int(text) > 2_147_483_647:  # what an integer column holds
         raise ValueError
     return int(text)
 
