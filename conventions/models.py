@@ -84,6 +84,10 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name="organisation"
     )
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    # A Caf's référent invites and removes people (`people.rules`); other roles ignore it.
+    referent = models.BooleanField(
+        "référent", default=False, help_text="Pour la Caf : invite les personnes de la Caf et des collectivités."
+    )
 
     class Meta:
         verbose_name = "rôle d'un utilisateur"
@@ -512,9 +516,6 @@ class DiagnosisIssue(models.Model):
         return self.text[:80]
 
 
-AT_LEAST_0 = [MinValueValidator(0)]
-
-
 class SppeRow(models.Model):
     """A structure line of the SPPE schéma de maintien et de développement de l'offre d'accueil."""
 
@@ -522,10 +523,10 @@ class SppeRow(models.Model):
     kind = models.CharField("type", max_length=30, choices=SppeKind.choices)
     name = models.CharField("nom", max_length=255)
     address = models.CharField("adresse", max_length=255, blank=True)
-    current_places = models.FloatField("places actuelles (ou ETP RPE)", null=True, blank=True, validators=AT_LEAST_0)
-    supported_places = models.FloatField("places soutenues par la collectivité", null=True, blank=True, validators=AT_LEAST_0)
+    current_places = models.FloatField("places actuelles (ou ETP RPE)", null=True, blank=True, validators=[MinValueValidator(0)])
+    supported_places = models.FloatField("places soutenues par la collectivité", null=True, blank=True, validators=[MinValueValidator(0)])
     projection = models.CharField("projection à 5 ans", max_length=30, choices=Projection.choices, blank=True)
-    projected_places = models.FloatField("nombre de places projeté", null=True, blank=True, validators=AT_LEAST_0)
+    projected_places = models.FloatField("nombre de places projeté", null=True, blank=True, validators=[MinValueValidator(0)])
     horizon_year = models.PositiveIntegerField("à horizon", null=True, blank=True, validators=YEAR_VALIDATORS)
     staffing_needs = models.TextField("besoins en personnel", blank=True)
     investment_type = models.CharField("projet d'investissement", max_length=20, choices=InvestmentType.choices, blank=True)
@@ -568,8 +569,7 @@ class Deliberation(models.Model):
 
     @property
     def is_frozen(self):
-        """Part of the signed annexe 7: dated on or before the signature. Later deliberations (for
-        an avenant) are added and corrected after it."""
+        """Part of the signed annexe 7: dated by the signature (later ones, for avenants, stay open)."""
         convention = self.convention
         return convention.is_signed and (convention.signed_on is None or self.date <= convention.signed_on)
 

@@ -30,6 +30,8 @@ class CleanInputMixin:
             field = self.fields.get(name)
             if not isinstance(value, str) or not isinstance(field, forms.CharField):
                 continue
+            if isinstance(field.widget, forms.PasswordInput):  # a password is taken as typed
+                continue
             # A text box keeps its line breaks (browsers send CRLF: LF is stored, so that an
             # unchanged text compares equal); any other field is one line (ctg.text).
             text = multiline(value) if isinstance(field.widget, forms.Textarea) else one_line(value)

@@ -34,7 +34,8 @@ from tests.helpers import text
 
 pytestmark = pytest.mark.django_db
 
-APPS = ["actions", "agenda", "conventions", "ctg", "documents", "evaluation", "exchange", "governance"]
+APPS = ["actions", "agenda", "conventions", "ctg", "documents", "evaluation", "exchange", "governance", "people",
+        "portfolio"]
 # The login forms store nothing.
 EXEMPT = {"ctg.login.LoginForm", "ctg.login.AdminLoginForm"}
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conventions', '0007_signed_originals'),
+        ('conventions', '0008_membership_referent'),
     ]
 
     operations = [
