@@ -9,6 +9,7 @@ from ctg.admin import (
     CtgHistoryAdmin,
     CtgTabularInline,
 )
+from ctg.forms import CleanInputMixin
 
 from .enums import Nature
 from .models import Axis, Fiche, FicheTheme, Indicator, IndicatorValue, Objective, Update
@@ -85,7 +86,7 @@ class UpdateInline(CtgTabularInline):
         return super().get_queryset(request).select_related("fiche")
 
 
-class FicheForm(forms.ModelForm):
+class FicheForm(CleanInputMixin, forms.ModelForm):
     nature = forms.MultipleChoiceField(
         label="nature", choices=Nature.choices, required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.forms import inlineformset_factory
 
 from ctg.concurrency import BaseInputs, EditForm
-from ctg.forms import NormalizedNewlinesMixin
+from ctg.forms import CleanInputMixin
 
 from .enums import Nature, Theme, UpdateStatus
 from .models import Axis, Fiche, Indicator, Objective, Update, pilot_organisations
@@ -15,7 +15,7 @@ NO_UPDATE = "aucun"
 INTERCOMMUNAL = "intercommunal"
 
 
-class PlanFilterForm(forms.Form):
+class PlanFilterForm(CleanInputMixin, forms.Form):
     """The plan's filters; they live in the query string so a filtered plan can be shared."""
 
     q = forms.CharField(label="Recherche", required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "Intitulé, pilote, partenaires…"}))
@@ -79,7 +79,7 @@ def title_hint(title):
     return None
 
 
-class FicheForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
+class FicheForm(EditForm, CleanInputMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques", choices=Theme.choices, widget=forms.CheckboxSelectMultiple,
         help_text="Au moins une. Les 4 thématiques obligatoires d'une CTG : petite enfance, enfance, jeunesse, parentalité.",
@@ -147,7 +147,7 @@ class FicheForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
         return title_hint(self["title"].value())
 
 
-class IndicatorForm(BaseInputs, forms.ModelForm):
+class IndicatorForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["name", "unit", "baseline", "target"]
@@ -165,21 +165,21 @@ IndicatorFormSet = inlineformset_factory(
 )
 
 
-class AxisForm(forms.ModelForm):
+class AxisForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Axis
         fields = ["title"]
         labels = {"title": "Intitulé de l'axe"}
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Objective
         fields = ["title"]
         labels = {"title": "Intitulé de l'objectif"}
 
 
-class UpdateForm(EditForm, NormalizedNewlinesMixin, forms.Form):
+class UpdateForm(EditForm, CleanInputMixin, forms.Form):
     """One row of the tracking table; prefixed by the fiche's key so every row's fields are unique.
     Its version is that of the fiche's update for `period` (0 before the first one)."""
 
@@ -247,14 +247,14 @@ class UpdateForm(EditForm, NormalizedNewlinesMixin, forms.Form):
 XLSX_INPUT = {"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-class TrackingImportForm(forms.Form):
+class TrackingImportForm(CleanInputMixin, forms.Form):
     workbook = forms.FileField(
         label="Classeur Excel (.xlsx)", help_text="Le classeur exporté depuis cette page, complété : 5 Mo au plus.",
         widget=forms.ClearableFileInput(attrs=XLSX_INPUT),
     )
 
 
-class PlanImportForm(forms.Form):
+class PlanImportForm(CleanInputMixin, forms.Form):
     workbook = forms.FileField(
         label="Classeur Excel (.xlsx)",
         help_text="Le modèle ou l'export du plan d'actions, complété : 5 Mo au plus.",

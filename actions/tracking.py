@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Max, Prefetch
 
 from ctg.numbers import format_number
+from ctg.text import multiline
 
 from .enums import UpdateStatus
 from .models import Fiche, IndicatorValue, Update
@@ -26,8 +27,8 @@ class RowValues:
 
 
 def clean_text(value):
-    """Cell or form text as stored: no Windows line ends, no surrounding blanks."""
-    return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    """Cell or form text as stored (`ctg.text.multiline`), without surrounding blanks."""
+    return "" if value is None else multiline(str(value)).strip()
 
 
 def with_latest_values(fiche, *, confirmed_only=False):

@@ -9,7 +9,8 @@ from django import forms
 
 from ctg import concurrency
 from ctg.concurrency import BaseInputs
-from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin
+from ctg.dates import FIRST_YEAR, LAST_YEAR
+from ctg.forms import MARKDOWN, CleanInputMixin, DateInput
 
 from .diagnosis import diagnosis_table
 from .editor_forms import RowMixin, RowsFormSet, rows_formset
@@ -26,7 +27,7 @@ from .models import (
 from .parties import assembly_of, collectivities
 
 
-class SectionTextForm(BaseInputs, forms.ModelForm):
+class SectionTextForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     """A text of the convention a preparation page edits, with what the page showed (`ctg.concurrency`)."""
 
 
@@ -39,7 +40,7 @@ def annex_text_form(field_name, label, help_text, rows=18):
 
 
 
-class IssueForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
+class IssueForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("text",)
 
     class Meta:
@@ -52,7 +53,7 @@ class IssueForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
 IssueFormSet = rows_formset(IssueForm)
 
 
-class TerritoryForm(RowMixin, forms.Form):
+class TerritoryForm(CleanInputMixin, RowMixin, forms.Form):
     level = forms.ChoiceField(label="Niveau", choices=TerritoryLevel.choices)
     code = forms.CharField(label="Code du territoire", max_length=20,
                            help_text="Code INSEE d'une commune, SIREN d'un EPCI, numéro du département.")
@@ -70,10 +71,10 @@ class TerritoryFormSet(RowsFormSet):
             seen.add(identity)
 
 
-class IndicatorRowForm(RowMixin, forms.Form):
+class IndicatorRowForm(CleanInputMixin, RowMixin, forms.Form):
     indicator = forms.CharField(label="Indicateur", max_length=255)
     unit = forms.CharField(label="Unité", max_length=30, required=False)
-    year = forms.IntegerField(label="Année", required=False, min_value=1900, max_value=2200)
+    year = forms.IntegerField(label="Année", required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR)
     significant = ("indicator",)
 
 
@@ -229,7 +230,7 @@ def default_territories(convention, present=()):
     return [{"level": level, "code": code} for level, code in unique if (level, code) not in set(present)]
 
 
-class EquipmentForm(RowMixin, forms.ModelForm):
+class EquipmentForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("name",)
 
     class Meta:
@@ -264,7 +265,7 @@ def equipment_choices(convention, signatories, communes):
     }
 
 
-class SppeForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
+class SppeForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("name",)
 
     class Meta:
@@ -285,7 +286,7 @@ class SppeForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
 SppeFormSet = rows_formset(SppeForm)
 
 
-class DeliberationForm(RowMixin, forms.ModelForm):
+class DeliberationForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("organisation", "body", "number", "date", "title")
 
     class Meta:

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from ctg import concurrency
 from ctg.concurrency import BaseInputs
-from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin, with_added_rows
+from ctg.forms import MARKDOWN, CleanInputMixin, DateInput, with_added_rows
 
 from .enums import OrganisationKind
 from .models import (
@@ -150,7 +150,7 @@ def parse_population(text):
     text = THOUSANDS.sub("", text or "")
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdecimal() or int(text) > 2_147_483_647:  # what an integer column holds
         raise ValueError
     return int(text)
 
@@ -213,7 +213,7 @@ COMMUNE_LINES_HELP = (
 # Parties
 
 
-class SignatoryForm(RowMixin, forms.ModelForm):
+class SignatoryForm(CleanInputMixin, RowMixin, forms.ModelForm):
     """A signatory: an organisation picked in the list, or a new one described here, and its representative."""
 
     new_name = forms.CharField(label="Nom", max_length=255, required=False,
@@ -310,7 +310,7 @@ def party_choices(convention=None):
         blank="Nouvelle organisation (à décrire ci-dessous)"))}
 
 
-class RepresentativeForm(RowMixin, forms.ModelForm):
+class RepresentativeForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("representative",)
 
     class Meta:
@@ -323,7 +323,7 @@ class RepresentativeForm(RowMixin, forms.ModelForm):
 RepresentativeFormSet = rows_formset(RepresentativeForm)
 
 
-class CommuneForm(RowMixin, forms.ModelForm):
+class CommuneForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("insee", "name")
 
     class Meta:
@@ -350,7 +350,7 @@ class CommuneFormSet(RowsFormSet):
 CommuneFormSet = forms.formset_factory(CommuneForm, formset=CommuneFormSet, extra=0, can_delete=True)
 
 
-class PasteCommunesForm(forms.Form):
+class PasteCommunesForm(CleanInputMixin, forms.Form):
     lines = CommuneLinesField(label="Ajouter des communes", required=False, help_text=COMMUNE_LINES_HELP)
 
 
@@ -358,7 +358,7 @@ class PasteCommunesForm(forms.Form):
 # « Nouvelle convention »
 
 
-class ConventionCreateForm(NormalizedNewlinesMixin, forms.ModelForm):
+class ConventionCreateForm(CleanInputMixin, forms.ModelForm):
     communes = CommuneLinesField(label="Communes couvertes", help_text=COMMUNE_LINES_HELP,
                                  error_messages={"required": "Indiquez au moins une commune couverte par la convention."})
 
@@ -417,14 +417,14 @@ def period_hint(start, end):
 # Texte de la convention
 
 
-class EditedSectionForm(forms.Form):
+class EditedSectionForm(CleanInputMixin, forms.Form):
     """What every preparation page carries: the fingerprint of the section as it was opened."""
 
     fingerprint = forms.CharField(widget=forms.HiddenInput)
     opened_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
 
-class ConventionTextForm(BaseInputs, NormalizedNewlinesMixin, forms.ModelForm):
+class ConventionTextForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Convention
         fields = ["preamble", "signed_at", "signed_on"]
@@ -437,7 +437,7 @@ class ConventionTextForm(BaseInputs, NormalizedNewlinesMixin, forms.ModelForm):
         widgets = {"preamble": forms.Textarea(attrs={"rows": 12, **MARKDOWN}), "signed_on": DateInput}
 
 
-class VisaForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
+class VisaForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("text",)
 
     class Meta:
@@ -447,7 +447,7 @@ class VisaForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
 
 
-class ArticleForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
+class ArticleForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("title", "body")
 
     class Meta:

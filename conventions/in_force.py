@@ -14,6 +14,8 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from ctg.dates import bounded
+
 from .enums import AmendMode, AvenantStatus, OperationKind
 
 
@@ -62,8 +64,9 @@ class InForceQuerySet(models.QuerySet):
 
 
 def extended_end(convention, applied):
-    """The convention's end, extended by any of the `applied` avenants whose term runs past it."""
-    return max([convention.end] + [a.effective_until for a in applied if a.effective_until])
+    """The convention's end, extended by any of the `applied` avenants whose term runs past it
+    (never past `ctg.dates.LAST_DAY`: what is computed from it stays within the calendar)."""
+    return bounded(max([convention.end] + [a.effective_until for a in applied if a.effective_until]))
 
 
 @dataclass

@@ -38,6 +38,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ctg.errors import DomainError
+from ctg.forms import CleanInputMixin
 
 # Form fields that say how a formset row is handled, not what it says.
 CONTROL_FIELDS = {"version", "id", "DELETE", "ORDER"}
@@ -149,7 +150,7 @@ class EditForm(BaseInputs):
         return self.cleaned_data.get("version")
 
 
-class VersionForm(forms.Form):
+class VersionForm(CleanInputMixin, forms.Form):
     """The version a page editing a set of rows (a formset alone) was opened with."""
 
     version = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)

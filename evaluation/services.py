@@ -43,7 +43,7 @@ from simple_history.utils import bulk_create_with_history
 
 from conventions.models import Convention
 from ctg import concurrency
-from ctg.dates import month_end, month_start
+from ctg.dates import bounded, month_end, month_start
 from ctg.errors import DomainError
 from ctg.history import GENERATED_REASON, authored
 from governance.enums import BodyKind
@@ -117,8 +117,9 @@ class Preview:
 def milestones_plan(start, end, signed_on=None):
     """The milestones of a convention running from `start` to `end`, signed on `signed_on` (else
     `start`), in date order (see the module)."""
+    start, end = bounded(start), bounded(end)  # a stored date out of range must not break generation
     final_start = max(month_start(end, -6), start)
-    after_signature = (signed_on or start) + datetime.timedelta(days=1)
+    after_signature = bounded(signed_on or start) + datetime.timedelta(days=1)
     planned = []
     for year in range(start.year, end.year + 1):
         if start <= datetime.date(year, 7, 1) and datetime.date(year, 10, 1) < final_start:

@@ -7,7 +7,7 @@ from django.utils.text import slugify
 
 from conventions.models import Convention, slug_validator
 from ctg.errors import DomainError
-from ctg.forms import DateInput
+from ctg.forms import CleanInputMixin, DateInput
 from ctg.keys import unique_slug
 from ctg.uploads import size_label
 from ctg.zips import read_upload
@@ -19,7 +19,7 @@ from .docx_reader import read_docx
 PREPARATION, SIGNED = "preparation", "signee"
 
 
-class DocxUploadForm(forms.Form):
+class DocxUploadForm(CleanInputMixin, forms.Form):
     file = forms.FileField(
         label="Document Word de la convention (.docx)",
         help_text=f"Le fichier .docx de la CTG, {size_label(DOCX_LIMITS.max_bytes)} au plus. Rien n'est enregistré "
@@ -39,7 +39,7 @@ class DocxUploadForm(forms.Form):
         return upload
 
 
-class DocxCreateForm(forms.Form):
+class DocxCreateForm(CleanInputMixin, forms.Form):
     """The convention to create from a reading, and one « Reprendre dans » select per
     unrecognised paragraph (`paragraph_<index>`)."""
 

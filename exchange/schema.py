@@ -27,6 +27,7 @@ from conventions.models import (
     Signatory,
     SppeRow,
 )
+from ctg.dates import FIRST_YEAR, LAST_YEAR
 from evaluation.enums import MilestoneKind, MilestoneStatus
 from evaluation.models import Milestone
 from governance.enums import BodyKind, OfficerScope
@@ -95,7 +96,7 @@ AXIS = Obj({
     "objectives": opt(ListOf(Char(Objective, "title", blank=False))),
 })
 VISAS = ListOf(Text(blank=False))
-YEAR = Int(min=1900, max=2200)
+YEAR = Int(min=FIRST_YEAR, max=LAST_YEAR)
 
 INDICATOR = Obj({
     "key": req(Key(Indicator)),

@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
+from ctg.dates import DATE_RANGE, FIRST_YEAR, LAST_YEAR, in_range
+from ctg.text import LONG_TEXT, multiline, one_line
+
 INVALID = object()
 
 
@@ -22,11 +25,15 @@ class _Type:
 
 
 class Text(_Type):
-    def __init__(self, max_length=None, pattern=None, pattern_message=None, blank=True):
+    """A string, stored as `ctg.text` says: multi-line, or `single_line` (a CharField's), and
+    never longer than a form takes it."""
+
+    def __init__(self, max_length=LONG_TEXT, pattern=None, pattern_message=None, blank=True, single_line=False):
         self.max_length = max_length
         self.pattern = re.compile(pattern) if pattern else None
         self.pattern_message = pattern_message
         self.blank = blank
+        self.single_line = single_line
 
     def default(self, v, path):
         return ""
@@ -34,6 +41,7 @@ class Text(_Type):
     def clean(self, v, value, path):
         if not isinstance(value, str):
             return v.invalid(path, "chaîne de caractères attendue")
+        value = one_line(value) if self.single_line else multiline(value)
         if not self.blank and not value.strip():
             return v.invalid(path, "texte vide")
         if self.max_length and len(value) > self.max_length:
@@ -44,8 +52,8 @@ class Text(_Type):
 
 
 def Char(model, field, **kwargs):
-    """A string bounded like the model's CharField."""
-    return Text(max_length=model._meta.get_field(field).max_length, **kwargs)
+    """A string on one line, bounded like the model's CharField."""
+    return Text(max_length=model._meta.get_field(field).max_length, single_line=True, **kwargs)
 
 
 def Key(model, field="key"):
@@ -58,9 +66,22 @@ def Key(model, field="key"):
 INSEE = Text(
     pattern=r"[0-9][0-9AB][0-9]{3}", pattern_message="code INSEE invalide « {value} » (5 caractères)"
 )
-PERIOD = Text(
-    pattern=r"[0-9]{4}-T[1-4]", pattern_message="période invalide « {value} » (format attendu AAAA-Tn, n de 1 à 4)"
-)
+class PeriodType(Text):
+    """A quarter `AAAA-Tn`, in the years `ctg.dates` accepts."""
+
+    def __init__(self):
+        super().__init__(
+            pattern=r"[0-9]{4}-T[1-4]", pattern_message="période invalide « {value} » (format attendu AAAA-Tn, n de 1 à 4)"
+        )
+
+    def clean(self, v, value, path):
+        text = super().clean(v, value, path)
+        if text is not INVALID and not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+            return v.invalid(path, f"période {_show(text)} hors limites (attendu : années {FIRST_YEAR} à {LAST_YEAR})")
+        return text
+
+
+PERIOD = PeriodType()
 
 
 def _within(v, path, value, low, high):
@@ -150,8 +171,17 @@ class IsoType(_Type):
         return v.invalid(path, f"{self.label} invalide {_show(value)} (format attendu {self.shape})")
 
 
-def DateType():
-    return IsoType(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date.fromisoformat, "date", "AAAA-MM-JJ")
+class DateType(IsoType):
+    """An ISO date within the application's range (`ctg.dates`)."""
+
+    def __init__(self):
+        super().__init__(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date.fromisoformat, "date", "AAAA-MM-JJ")
+
+    def clean(self, v, value, path):
+        day = super().clean(v, value, path)
+        if day is not INVALID and not in_range(day):
+            return v.invalid(path, f"date {_show(value)} hors limites (attendu : {DATE_RANGE})")
+        return day
 
 
 def TimeType():

@@ -92,7 +92,7 @@ class CalendarTokenAdmin(CtgAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(CtgAdmin):
     list_display = ["subject", "recipient", "kind", "sent_at"]
     list_filter = ["kind"]
     search_fields = ["subject", "recipient", "key"]

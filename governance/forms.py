@@ -13,7 +13,7 @@ from actions.models import Fiche
 from conventions.enums import OrganisationKind
 from conventions.models import Convention, Organisation
 from ctg.concurrency import BaseInputs, EditForm, RemovedRowsMixin
-from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin, TimeInput
+from ctg.forms import MARKDOWN, CleanInputMixin, DateInput, TimeInput
 from ctg.numbers import format_number
 
 from .models import AgendaItem, Body, CooperationOfficer, Decision, Meeting, Member, Participant
@@ -101,7 +101,7 @@ def fiche_choices(formset, blank=None):
 # Instances
 
 
-class BodyForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
+class BodyForm(EditForm, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Body
         fields = ["kind", "name", "frequency", "expected_per_year", "animators", "composition"]
@@ -122,7 +122,7 @@ class BodyForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
         return value
 
 
-class MemberForm(BaseInputs, forms.ModelForm):
+class MemberForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Member
         fields = ["name", "organisation", "role", "email"]
@@ -136,7 +136,7 @@ MemberFormSet = inlineformset_factory(Body, Member, form=MemberForm, formset=Row
 # Séances
 
 
-class MeetingForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
+class MeetingForm(EditForm, CleanInputMixin, forms.ModelForm):
     title = forms.CharField(
         label="Intitulé", max_length=300, required=False,
         help_text="Laissé vide : le nom de l'instance et la date (« Comité de pilotage CTG du 12/03/2026 »).",
@@ -177,7 +177,7 @@ class MeetingForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
         return cleaned
 
 
-class AgendaItemForm(BaseInputs, forms.ModelForm):
+class AgendaItemForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = AgendaItem
         fields = ["text", "fiches", "milestones"]
@@ -199,7 +199,7 @@ AgendaFormSet = inlineformset_factory(
 )
 
 
-class ParticipantForm(BaseInputs, forms.ModelForm):
+class ParticipantForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Participant
         fields = ["name", "organisation", "email", "member"]
@@ -219,7 +219,7 @@ ParticipantFormSet = inlineformset_factory(
 PRESENCE_CHOICES = [("", "Non renseigné"), ("True", "Présent"), ("False", "Excusé ou absent")]
 
 
-class PresenceForm(BaseInputs, forms.ModelForm):
+class PresenceForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     present = forms.NullBooleanField(label="Présence", required=False, widget=forms.Select(choices=PRESENCE_CHOICES))
 
     class Meta:
@@ -233,7 +233,7 @@ PresenceFormSet = inlineformset_factory(
 )
 
 
-class DecisionForm(BaseInputs, NormalizedNewlinesMixin, forms.ModelForm):
+class DecisionForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["text", "fiche", "requires_avenant", "avenant"]
@@ -262,7 +262,7 @@ DecisionFormSet = inlineformset_factory(
 )
 
 
-class MinutesForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
+class MinutesForm(EditForm, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Meeting
         fields = ["minutes"]
@@ -290,7 +290,7 @@ def officer_organisations(formset):
     return queryset, model_choices(queryset, blank="—")
 
 
-class OfficerForm(BaseInputs, NormalizedNewlinesMixin, forms.ModelForm):
+class OfficerForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques suivies", choices=Theme.choices, required=False, widget=forms.CheckboxSelectMultiple,
     )

@@ -2,7 +2,7 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Max, Min, Q
 from django.urls import reverse
@@ -249,7 +249,7 @@ class CooperationOfficer(models.Model):
     )
     scope = models.CharField("périmètre", max_length=20, choices=OfficerScope.choices)
     themes = models.JSONField("thématiques", default=list, blank=True)
-    fte = models.DecimalField("ETP", max_digits=4, decimal_places=2, default=1, validators=[MaxValueValidator(10)])
+    fte = models.DecimalField("ETP", max_digits=4, decimal_places=2, default=1, validators=[MinValueValidator(0), MaxValueValidator(10)])
     caf_funded = models.BooleanField("poste financé par la Caf", default=False)
     missions = models.TextField("missions", blank=True)
     position = models.PositiveIntegerField("ordre", default=0)

@@ -12,6 +12,7 @@ from actions.models import Fiche
 from conventions.models import Convention
 from conventions.shortcuts import convention_context, get_convention
 from ctg.concurrency import VersionForm, save_rebasing, with_version
+from ctg.dates import DATE_RANGE, in_range
 from ctg.forms import formset_total, with_added_rows
 from ctg.responses import file_response
 from ctg.shortcuts import run_and_report, site_url
@@ -282,6 +283,8 @@ def meeting_ics(request, slug, pk):
         Meeting.objects.select_related("body", "convention").prefetch_related("agenda_items"),
         convention=convention, pk=pk,
     )
+    if not in_range(meeting.date):  # written out of range by other means: no calendar holds it
+        raise Http404(f"Séance datée hors de la période prise en charge ({DATE_RANGE}).")
     return file_response(ical.meeting_calendar(meeting, base_url=site_url(request)),
                          f"seance-{meeting.date:%Y-%m-%d}-{meeting.pk}.ics", "text/calendar; charset=utf-8")
 

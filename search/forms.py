@@ -1,10 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from ctg.forms import CleanInputMixin
+
 from .text import MAX_LENGTH, query_words
 
 
-class SearchForm(forms.Form):
+class SearchForm(CleanInputMixin, forms.Form):
     q = forms.CharField(label="Mots recherchés", max_length=MAX_LENGTH, required=False,
                         widget=forms.TextInput(attrs={"type": "search"}))
 

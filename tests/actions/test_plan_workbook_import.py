@@ -291,3 +291,17 @@ def test_more_errors_by_cell(preparation_plan):
         "Indicateurs!A3 : numéro de l'action manquant",
         "Indicateurs!D4 : nom de l'indicateur manquant",
     ]
+
+
+def test_numbers_and_years_are_bounded_like_the_forms(preparation_plan):
+    # A number past what an integer column holds answered 500; a year 9999 was taken.
+    convention, *_ = preparation_plan
+
+    def edit(workbook):
+        workbook["Plan"]["C3"] = 10**12
+        workbook["Plan"]["X3"] = 9999
+
+    assert errors(convention, plan_bytes(convention, ON, edit=edit)) == [
+        "Plan!C3 : numéro 1000000000000 hors limites : de 1 à 2147483647",
+        "Plan!X3 : année 9999 hors limites : de 1900 à 2200",
+    ]

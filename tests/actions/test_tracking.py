@@ -318,3 +318,18 @@ def test_two_first_updates_of_a_row_without_htmx(two_editors):
     assert Update.objects.get(fiche__key="parents", period="2026-T1").comment == "Reporté à 2027."
     assert second.post(row_url(convention, "parents"), page_form(response, "parents-status")).status_code == 302
     assert Update.objects.get(fiche__key="parents", period="2026-T1").comment == "Premier atelier en avril."
+
+
+def test_a_convention_extended_to_year_9999_by_other_means_still_tracks(tracking_plan, client):
+    # An avenant written with a far term (before forms and imports bounded dates) made the
+    # tracking pages answer 500: the quarters stop at the last year the application accepts.
+    convention, *_ = tracking_plan
+    avenant = convention.avenants.get()
+    type(avenant).objects.filter(pk=avenant.pk).update(effective_until=datetime.date(9999, 12, 31))
+    client.force_login(users_for(convention)["caf"])
+    response = client.get(page_url(convention))
+    assert response.status_code == 200 and "2200-T4" in text(response) and "2201-T1" not in text(response)
+    assert client.get(page_url(convention, "2200-T4")).status_code == 200
+    assert client.get(page_url(convention, "9999-T4")).status_code == 404
+    with pytest.raises(ValueError, match="hors limites"):
+        Period.parse("9999-T4")

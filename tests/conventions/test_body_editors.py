@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conventions import editing
+from conventions.editor_forms import parse_population
 from conventions.enums import ConventionStatus, OrganisationKind
 from conventions.models import Article, Organisation
 from conventions.pdf import ConventionPdf
@@ -378,3 +379,10 @@ def test_the_fingerprint_follows_every_shown_field(prepared):
     prepared.refresh_from_db()
     prepared.governance_text = "Autre annexe."
     assert editing.fingerprint(prepared, section)[0] == before
+
+
+def test_a_population_is_a_whole_number_an_integer_column_holds():
+    assert parse_population("12 345") == 12345 and parse_population("") is None
+    for typed in ("-5", "²", "99999999999999999999"):
+        with pytest.raises(ValueError):
+            parse_population(typed)

@@ -173,3 +173,15 @@ def test_unknown_bilan_kind_is_not_found(convention, client):
     client.force_login(users_for(convention)["caf"])
     assert client.post(reverse("evaluation:bilan_create", args=[convention.slug, "annuel"])).status_code == 404
     assert client.get(reverse("evaluation:bilan", args=[convention.slug, "final"])).status_code == 404
+
+
+def test_dashboard_of_a_convention_and_rows_dated_9999_by_other_means(convention, client):
+    type(convention).objects.filter(pk=convention.pk).update(end=datetime.date(9999, 12, 31))
+    meeting = MeetingFactory(body__convention=convention, title="Séance mal datée")
+    type(meeting).objects.filter(pk=meeting.pk).update(date=datetime.date(9999, 12, 31), time=datetime.time(23, 30))
+    MilestoneFactory(convention=convention, title="Jalon mal daté", start=None, end=datetime.date(9999, 12, 31))
+    client.force_login(users_for(convention)["elu"])
+    for query in ("", "?date=9999-12-31"):
+        response = client.get(dashboard_url(convention) + query)
+        assert response.status_code == 200 and "Jalon mal daté" in response.content.decode()
+    assert "Date « 9999-12-31 » invalide" in response.content.decode()

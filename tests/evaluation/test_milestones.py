@@ -444,3 +444,21 @@ def test_anonymous_is_sent_to_login(client, convention, milestone):
     for url in [reverse("evaluation:milestones", args=[convention.slug]), *post_urls(convention, milestone).values()]:
         response = client.post(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+
+
+def test_a_convention_extended_to_9999_by_other_means_still_generates(client, convention, users):
+    # An avenant's far term made « Générer les jalons » answer 500 for good: the plan stops at
+    # the last day the application accepts.
+    avenant = AvenantFactory(convention=convention, effective_from=D(2025, 12, 15), signed_on=D(2025, 12, 15))
+    type(avenant).objects.filter(pk=avenant.pk).update(effective_until=D(9999, 12, 31))
+    login(client, users, "coordinateur")
+    response = client.post(reverse("evaluation:generate", args=[convention.slug]), follow=True)
+    assert response.status_code == 200
+    assert convention.milestones.get(generated_key="bilan_final").end == D(2200, 12, 31)
+    assert max(convention.milestones.values_list("end", flat=True)) <= D(2201, 12, 31)
+    assert client.get(reverse("evaluation:milestones", args=[convention.slug])).status_code == 200
+
+
+def test_the_plan_of_dates_stored_out_of_range_stays_within_the_calendar():
+    planned = milestones_plan(D(1, 1, 1), D(9999, 12, 31), signed_on=D(9999, 12, 31))
+    assert planned and all(D(1900, 1, 1) <= m.end <= D(2201, 12, 31) for m in planned)

@@ -203,3 +203,15 @@ def test_import_marks_the_current_version_of_each_action():
     convention = import_document(load_json(EXAMPLE_PATH))
     assert sorted(convention.fiches.filter(is_current=True).values_list("key", flat=True)) == [
         "gouvernance-ctg", "observatoire-alsh", "passerelles-2026"]
+
+
+def test_control_characters_are_cleaned_as_the_forms_clean_them(example):
+    # A newline in a title made the séance's calendar file and its reminder fail; a lone
+    # surrogate (valid JSON) is text no database stores.
+    fiche = example["convention"]["fiches"][0]
+    fiche["title"] = "Développer\nles passerelles\x00"
+    fiche["implementation"] = "Première ligne\r\nseconde\x07 ligne\ud800"
+    convention = import_document(example)
+    stored = convention.fiches.get(key=fiche["key"])
+    assert stored.title == "Développer les passerelles"
+    assert stored.implementation == "Première ligne\nseconde ligne"
