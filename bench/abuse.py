@@ -127,16 +127,18 @@ class PageParser(HTMLParser):
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.forms, self.alerts = [], []
+        self.forms, self.alerts = [], []  # alerts: (text, [texts of its list items])
         self.form = self.textarea = self.select = self.option = None
-        self.depth, self.alert_depth, self.alert_text = 0, None, []
+        self.depth, self.alert_depth, self.alert_text, self.items, self.item = 0, None, [], [], None
 
     def handle_starttag(self, tag, attrs):
         a = {k: v or "" for k, v in attrs}
         if tag not in VOID:
             self.depth += 1
             if self.alert_depth is None and (a.get("role") == "alert" or ALERT_CLASSES & set(a.get("class", "").split())):
-                self.alert_depth, self.alert_text = self.depth, []
+                self.alert_depth, self.alert_text, self.items = self.depth, [], []
+            elif self.alert_depth is not None and tag == "li":
+                self.item = []
         if tag == "form":
             self.form = Form(a.get("action", ""), a.get("enctype", ""))
             self.forms.append(self.form)
@@ -181,11 +183,14 @@ class PageParser(HTMLParser):
             self.textarea = None
         elif tag == "form":
             self.form = None
+        elif tag == "li" and self.item is not None:
+            self.items.append(" ".join("".join(self.item).split()))
+            self.item = None
         self.depth -= 1
         if self.alert_depth is not None and self.depth < self.alert_depth:
             message = " ".join("".join(self.alert_text).split())
             if message:
-                self.alerts.append(message)
+                self.alerts.append((message, self.items))
             self.alert_depth = None
 
     def handle_data(self, data):
@@ -195,6 +200,8 @@ class PageParser(HTMLParser):
             self.option[2].append(data)
         if self.alert_depth is not None:
             self.alert_text.append(data)
+        if self.item is not None:
+            self.item.append(data)
 
 
 class Browser:
@@ -278,7 +285,9 @@ def judge(response, *, refused_ok=True):
         return FAILED, response.error
     if response.status >= 500:
         return FAILED, f"erreur serveur {response.status}"
-    alerts = response.page().alerts if "html" in response.headers.get("Content-Type", "") else []
+    # What the user reads first: the first error listed in the alert, or the alert itself.
+    alerts = [items[0] if items else text for text, items in response.page().alerts] \
+        if "html" in response.headers.get("Content-Type", "") else []
     if response.status >= 400:
         message = alerts[0] if alerts else " ".join(response.text.split())[:200]
         return (REFUSED, message) if french(message) else (FAILED, f"{response.status} sans message en français")
@@ -303,6 +312,24 @@ def moot(why):
 
 
 # Watching gunicorn: the memory of its workers and of their processes, the other territory's page.
+
+
+def kind(command):
+    if "render_document" in command:
+        return "mise en page"
+    return "travailleur" if "gunicorn" in command else "commande"
+
+
+def logged_errors(log, start):
+    """The exceptions and worker timeouts gunicorn's log recorded since `start` (bytes)."""
+    with log.open("rb") as file:
+        file.seek(start)
+        lines = file.read().decode("utf-8", "replace").splitlines()
+    found = {}  # message: the line, once per message (a chained exception repeats it)
+    for line in lines:
+        if re.match(r"[A-Za-z_][\w.]*(Error|Exception): ", line) or "WORKER TIMEOUT" in line:
+            found.setdefault(line.split(": ", 1)[-1].strip(), f"journal : {line.strip()}")
+    return list(found.values())[:2]
 
 
 def children(pid):
@@ -336,7 +363,8 @@ class Memory(threading.Thread):
 
     def __init__(self, master):
         super().__init__(daemon=True)
-        self.master, self.known, self.lock, self.peak, self.stopped = master, set(), threading.Lock(), 0, False
+        self.master, self.known, self.lock, self.stopped = master, set(), threading.Lock(), False
+        self.peak, self.peak_kind = 0, ""
 
     def watch(self, pid):
         with self.lock:
@@ -353,9 +381,11 @@ class Memory(threading.Thread):
             return set(self.known)
 
     def sample(self):
-        peaks = [status_field(pid, "VmHWM") or 0 for pid in self.processes()]
-        with self.lock:
-            self.peak = max([self.peak, *peaks])
+        for pid in self.processes():
+            peak = status_field(pid, "VmHWM") or 0
+            with self.lock:
+                if peak > self.peak:
+                    self.peak, self.peak_kind = peak, kind(command_line(pid))
 
     def reset(self):
         for pid in self.processes():
@@ -364,7 +394,7 @@ class Memory(threading.Thread):
             except OSError:
                 pass
         with self.lock:
-            self.peak = 0
+            self.peak, self.peak_kind = 0, ""
         self.sample()
 
     def megabytes(self):
@@ -373,7 +403,18 @@ class Memory(threading.Thread):
 
     def layouts(self):
         """PDF layout processes still running."""
-        return [pid for pid in self.processes() if "render_document" in command_line(pid)]
+        return [pid for pid in self.processes() if "render_document" in command_line(pid)
+                and status_field(pid, "VmRSS") is not None]
+
+    def stop_layouts(self):
+        """Kill the PDF layouts still running (the bench's own, started by its gunicorn); their number."""
+        stray = self.layouts()
+        for pid in stray:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while self.layouts() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return len(stray)
 
     def run(self):
         while not self.stopped:
@@ -410,8 +451,8 @@ class Probe:
 
 
 class Bench:
-    def __init__(self, memory, probe, args):
-        self.memory, self.probe, self.args, self.rows = memory, probe, args, []
+    def __init__(self, memory, probe, args, log):
+        self.memory, self.probe, self.args, self.log, self.rows = memory, probe, args, log, []
         self.users = {u.username: u for u in get_user_model().objects.all()}
         self.eure = Browser(session_cookie(self.users["caf.eure"]))
         self.oise = Browser(session_cookie(self.users["caf.val-d-oise"]))
@@ -422,6 +463,7 @@ class Bench:
         """Run `action() -> Outcome` while the memory and the other page are watched; print its row."""
         self.memory.reset()
         self.probe.start()
+        log_start = self.log.stat().st_size
         began = time.perf_counter()
         try:
             outcome = action()
@@ -431,20 +473,17 @@ class Bench:
         other, problem = self.probe.stop()
         megabytes = self.memory.megabytes()
         remarks = [outcome.remark] if outcome.remark else []
-        if stray := self.memory.layouts():
-            for pid in stray:  # a layout left running would slow every line after it
-                os.kill(pid, signal.SIGKILL)
-            remarks.append(f"mise en page encore active : {len(stray)} processus arrêté(s) par le banc")
-        verdict = outcome.verdict
-        if verdict in (OK, REFUSED):
-            if seconds >= SECONDS_LIMIT:
-                verdict, remarks = FAILED, [f"plus de {SECONDS_LIMIT} s", *remarks]
-            if megabytes >= MEMORY_LIMIT:
-                verdict, remarks = FAILED, [f"plus de {MEMORY_LIMIT} Mo", *remarks]
-            if other >= OTHER_LIMIT:
-                verdict, remarks = FAILED, [f"autre territoire ralenti (plus de {OTHER_LIMIT} s)", *remarks]
-        if problem:
-            verdict, remarks = FAILED, [problem, *remarks]
+        if stray := self.memory.stop_layouts():  # a layout left running would slow every line after it
+            remarks.append(f"mise en page encore active : {stray} processus arrêté(s) par le banc")
+        over = [text for exceeded, text in (
+            (seconds >= SECONDS_LIMIT, f"plus de {SECONDS_LIMIT} s"),
+            (megabytes >= MEMORY_LIMIT, f"plus de {MEMORY_LIMIT} Mo ({self.memory.peak_kind})"),
+            (other >= OTHER_LIMIT, f"autre territoire ralenti (plus de {OTHER_LIMIT} s)"),
+        ) if exceeded and outcome.verdict != MOOT] + ([problem] if problem else [])
+        verdict = FAILED if over else outcome.verdict
+        remarks = over + remarks
+        if verdict == FAILED:
+            remarks += logged_errors(self.log, log_start)
         remark = " ; ".join(remarks).replace("|", "/")
         row = (name, outcome.status, verdict, seconds, megabytes, other, remark[:160])
         self.rows.append(row)
@@ -489,10 +528,10 @@ class Bench:
                     refused_at = attempt
             if refused_at is None:
                 return Outcome(FAILED, "55 essais acceptés sans blocage", response.statuses, max(times))
-            verdict, message = judge(response)
-            quick = max(times[refused_at - 1:])
-            return Outcome(verdict, f"bloqué dès l'essai n°{refused_at}, puis chaque essai en {number(quick)} s au plus "
-                                    f"(total {number(sum(times))} s) : {message}", response.statuses, max(times))
+            verdict, _ = judge(response)
+            quick = max(times[refused_at:])
+            return Outcome(verdict, f"bloqué dès l'essai n°{refused_at}, ensuite {number(quick)} s au plus par essai "
+                                    f"(total {number(sum(times))} s)", response.statuses, max(times))
 
         def right():
             form = browser.form("/connexion/", "username")
@@ -601,19 +640,24 @@ class Bench:
             found = sum(len(page.images) for page in PdfReader(io.BytesIO(data)).pages)
             return f"{found} image(s) lue(s) hors du dossier static" if found else ""
 
-        for title, boxes, check in (
-            ("Un mot de 2,4 millions de caractères", {"initial_diagnosis": WORD}, None),
-            ("Markdown imbriqué", {"implementation": "> " * 500 + "Texte au fond de 500 citations."}, None),
-            ("Image hors du dossier static", {"initial_diagnosis": images}, no_image),
+        # The image: "file:///…/static/../../../tmp/…/hors-static.png", and /etc/passwd the same way.
+        for title, short, boxes, check in (
+            ("un mot de 2,4 millions de caractères", "mot géant", {"initial_diagnosis": WORD}, None),
+            ("Markdown imbriqué sur 500 niveaux", "Markdown imbriqué",
+             {"implementation": "> " * 500 + "Texte au fond de 500 citations."}, None),
+            ("image Markdown file://STATIC/../…", "image", {"initial_diagnosis": images}, no_image),
         ):
-            created = self.line(f"Fiche : {title.lower()}", lambda title=title, boxes=boxes: self.fiche(title, boxes))
-            self.line("PDF de cette fiche", lambda created=created, check=check: self.pdf(created, check))
-        # e.g. "file://…/static/../../../tmp/…/hors-static.png": the Markdown image names a file outside static
+            created = self.line(f"Fiche : {title}", lambda title=title, boxes=boxes: self.fiche(title.capitalize(), boxes))
+            self.line(f"PDF de la fiche ({short})", lambda created=created, check=check: self.pdf(created, check))
 
     # Commands: run as an administrator would, their memory watched.
 
-    def command(self, *arguments):
+    def command(self, *arguments, message=""):
+        """`manage.py *arguments` as an administrator runs it: ok when it ends well, refused when it
+        stops with a French message, failed on a traceback. Its seconds leave out what any command
+        takes to start (`self.startup`)."""
         env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1"}
+        began = time.perf_counter()
         process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), *arguments], cwd=ROOT, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.memory.watch(process.pid)
@@ -622,30 +666,24 @@ class Bench:
         except subprocess.TimeoutExpired:
             process.kill()
             out, err = process.communicate()
-            return process, out, err + f"\npas de fin en {TIMEOUT} s"
-        return process, out, err
-
-    @staticmethod
-    def judge_command(process, err, message=""):
+            err += f"\npas de fin en {TIMEOUT} s"
+        seconds = max(0.0, time.perf_counter() - began - getattr(self, "startup", 0))
         status = f"code {process.returncode}"
         last = next((line.strip() for line in reversed(err.splitlines()) if line.strip()), "")
         if "Traceback" in err or process.returncode not in (0, 1):
-            return Outcome(FAILED, f"trace d'erreur : {last}"[:160], status)
+            return Outcome(FAILED, f"trace d'erreur : {last}"[:160], status, seconds)
         if process.returncode == 1:
-            return Outcome(REFUSED if french(err) else FAILED, last[:160], status)
-        return Outcome(OK, message, status)
+            return Outcome(REFUSED if french(err) else FAILED, last[:160], status, seconds)
+        return Outcome(OK, message(out) if message else "", status, seconds)
 
     def nested_json(self):
         path = TMP / "imbrique.json"
         path.write_text('{"format": "ctg-exchange", "version": 1, "convention": {"slug": "imbriquee", "fiches": '
                         + "[" * 10_000 + "]" * 10_000 + "}}")
 
-        def run():
-            process, _, err = self.command("import_convention", str(path))
-            return self.judge_command(process, err)
-
         # No web page imports an exchange document: the command is the only way in.
-        self.line("JSON imbriqué sur 10 000 niveaux (manage.py import_convention)", run)
+        self.line("JSON imbriqué sur 10 000 niveaux (manage.py import_convention)",
+                  lambda: self.command("import_convention", str(path)))
 
     # Dates in 9999: a séance, a jalon, the pages and feed that show them.
 
@@ -704,11 +742,8 @@ class Bench:
 
         self.line(".ics de cette séance", ics)
 
-        def reminders():
-            process, out, err = self.command("send_reminders")
-            return self.judge_command(process, err, out.strip().splitlines()[-1] if out.strip() else "")
-
-        self.line("manage.py send_reminders", reminders)
+        self.line("manage.py send_reminders", lambda: self.command(
+            "send_reminders", message=lambda out: out.strip().splitlines()[-1] if out.strip() else ""))
 
     # Two large imports on SQLite while the web writes.
 
@@ -747,8 +782,10 @@ class Bench:
             writes = []
             while any(process.poll() is None for process in imports) or not writes:
                 form = self.eure.form(row, f"{key}-comment", headers=htmx)
-                writes.append(self.eure.submit(form, {f"{key}-comment": f"Écriture n°{len(writes) + 1} pendant les imports"},
-                                               headers=htmx))
+                writes.append(self.eure.submit(form, {
+                    f"{key}-status": next(value for value in form.choices[f"{key}-status"] if value),
+                    f"{key}-comment": f"Écriture n°{len(writes) + 1} pendant les imports",
+                }, headers=htmx))
                 time.sleep(0.5)
             codes = [process.wait() for process in imports]
             worst = max(writes, key=lambda r: (judge(r)[0] == FAILED, r.seconds))
@@ -817,8 +854,8 @@ def main():
     parser.add_argument("--fiches", type=int, default=300)
     parser.add_argument("--pdf-wait", type=float, default=30)
     args = parser.parse_args()
-    print(f"Base {connection.vendor} jetable, démo chargée ; journal de gunicorn : {TMP / 'gunicorn.log'}", flush=True)
     prepare()
+    print(f"Base {connection.vendor} jetable, démo chargée ; journal de gunicorn : {TMP / 'gunicorn.log'}", flush=True)
     log = (TMP / "gunicorn.log").open("w")
     process = serve(PORT, log)
     memory = Memory(process.pid)
@@ -826,18 +863,23 @@ def main():
     try:
         other = Browser(session_cookie(get_user_model().objects.get(username="caf.loire-atlantique")))
         probe = Probe(other, f"/conventions/{OTHER}/")
-        bench = Bench(memory, probe, args)
+        bench = Bench(memory, probe, args, TMP / "gunicorn.log")
         probe.start()  # both workers import and warm up before anything is measured
         for _ in range(3):
             bench.eure.get(f"/conventions/{TARGET}/suivi/{bench.period}/")
         probe.stop()
         memory.reset()
-        print(f"gunicorn, 2 travailleurs : {memory.megabytes():.0f} Mo en pointe au repos.\n", flush=True)
+        probe.start()
+        time.sleep(3)
+        at_rest = probe.stop()[0]
+        bench.startup = bench.command("import_convention", str(TMP / "absent.json")).seconds
+        print(f"Au repos : gunicorn à 2 travailleurs, {memory.megabytes():.0f} Mo en pointe ; page de l'autre territoire "
+              f"en {number(at_rest)} s au plus ; une commande manage.py met {number(bench.startup)} s à démarrer et "
+              "refuser un fichier absent (temps retiré des lignes de commande).\n", flush=True)
         passed = bench.run()
     finally:
         memory.stopped = True
-        for pid in memory.layouts():
-            os.kill(pid, signal.SIGKILL)
+        memory.stop_layouts()
         os.killpg(process.pid, signal.SIGTERM)
         process.wait()
         log.close()
