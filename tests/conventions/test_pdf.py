@@ -200,3 +200,54 @@ def test_french_dates_and_counts_of_the_signature_block(plan_002_amends):
     assert "le 1er novembre 2022, en 1 exemplaire." in html
     html = Template('{% include "pdf/_signatures.html" %}').render(Context({"act": convention, "parties": []}))
     assert "le 1er novembre 2022." in html and "exemplaire" not in html
+
+
+def text_heights(data):
+    """Each line of text of the first page, and how far from the top of the page it is (mm)."""
+    heights = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            heights.setdefault(text.strip(), tm[5] * 0.75 * 25.4 / 72)  # CSS pixels, from the top
+
+    PdfReader(io.BytesIO(data)).pages[0].extract_text(visitor_text=visit)
+    return heights
+
+
+def test_each_signatory_has_room_to_sign_and_stamp(plan_002_amends):
+    from django.template import Context, Template
+
+    from ctg.pdf import render_pdf
+
+    convention, _, _ = plan_002_amends
+    html = Template('<html><head><link rel="stylesheet" href="css/print.css"></head><body>'
+                    '{% include "pdf/_signatures.html" %}<p>Suite du document.</p></body></html>').render(Context({
+                        "act": convention, "parties": [("Caf", [1]), ("Commune", [1])],
+                        "signatories": [{"capacity": "Directrice", "representative": "Aurore VERNIEUWE"},
+                                        {"capacity": "Maire", "representative": "Sylvain BONENFANT"}],
+                    }))
+    heights = text_heights(render_pdf(html))
+    # A signature (about 20 mm) and a 40 mm seal fit under each name.
+    assert heights["Suite du document."] - heights["Aurore VERNIEUWE"] >= 60
+    assert heights["Suite du document."] - heights["Sylvain BONENFANT"] >= 60
+
+
+def test_the_sppe_schema_is_on_landscape_pages(roumois):
+    """Seven columns: turned pages of their own, between the fiches and annexe 5 on upright ones."""
+    from conventions.models import SppeRow
+    from conventions.pdf import ConventionPdf
+
+    for n in range(30):  # more structures than a page holds
+        SppeRow.objects.create(convention=roumois, kind="mam", name=f"Maison d'assistants maternels n°{n}",
+                               current_places=12, supported_places=0, staffing_needs="Départ à la retraite en 2027.")
+    _, _, data = ConventionPdf(datetime.date(2025, 12, 16)).generate(roumois)
+    reader = PdfReader(io.BytesIO(data))
+    turned = [n for n, page in enumerate(reader.pages) if page.mediabox.width > page.mediabox.height]
+    assert len(turned) >= 2 and turned == list(range(turned[0], turned[-1] + 1))
+    texts = [page.extract_text() for page in reader.pages]
+    assert "Schéma de maintien et de développement de l'offre d'accueil du jeune enfant (SPPE)" in texts[turned[0]]
+    assert all("Places soutenues" in texts[n] for n in turned)  # the header on each of them
+    assert "Maison d'assistants maternels n°29" in texts[turned[-1]]
+    assert texts[turned[-1] + 1].startswith("Annexe 5") or "Annexe 5 —" in texts[turned[-1] + 1]
+    assert reader.pages[turned[-1] + 1].mediabox.height > reader.pages[turned[-1] + 1].mediabox.width
+    assert reader.pages[turned[0] - 1].mediabox.height > reader.pages[turned[0] - 1].mediabox.width
