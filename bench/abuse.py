@@ -19,6 +19,7 @@ Options: --fiches 300 (fiches of each large import), --pdf-wait 30 (seconds to w
 import argparse
 import copy
 import datetime
+import html
 import http.client
 import io
 import json
@@ -85,6 +86,11 @@ class Response:
     @property
     def text(self):
         return self.body.decode("utf-8", "replace")
+
+    @property
+    def readable(self):
+        """The text with its entities decoded (« n'a » is « n&#x27;a » in the HTML)."""
+        return html.unescape(self.text)
 
     @property
     def statuses(self):
@@ -457,7 +463,8 @@ class Bench:
         self.eure = Browser(session_cookie(self.users["caf.eure"]))
         self.oise = Browser(session_cookie(self.users["caf.val-d-oise"]))
         self.convention = Convention.objects.get(slug=TARGET)
-        self.period = self.eure.get(f"/conventions/{TARGET}/suivi/", follow=False).location().rstrip("/").rsplit("/", 1)[-1]
+        # The quarter the tracking page opens on.
+        self.period = urlsplit(self.eure.get(f"/conventions/{TARGET}/suivi/").url).path.rstrip("/").rsplit("/", 1)[-1]
 
     def line(self, name, action):
         """Run `action() -> Outcome` while the memory and the other page are watched; print its row."""
@@ -517,14 +524,16 @@ class Bench:
         times = []
 
         def wrong():
-            refused_at = None
+            refused_at = first = None
             for attempt in range(1, 56):
                 form = browser.form("/connexion/", "username")
                 response = browser.submit(form, {"username": "elu.roumois", "password": f"mauvais-{attempt}"})
                 times.append(response.seconds)
                 if response.error or response.status >= 500:
                     return Outcome.of(response)
-                if response.status == 429 and refused_at is None:
+                message = judge(response)[1]
+                first = first or message  # « wrong password »: a lockout says something else
+                if refused_at is None and (response.status == 429 or message != first):
                     refused_at = attempt
             if refused_at is None:
                 return Outcome(FAILED, "55 essais acceptés sans blocage", response.statuses, max(times))
@@ -604,21 +613,21 @@ class Bench:
         if response.status == 302 and "/documents/" in response.location():
             progress = urlsplit(response.location()).path
             deadline = time.perf_counter() + self.args.pdf_wait
-            while time.perf_counter() < deadline:
+            while True:
                 page = browser.get(progress)
                 seconds += page.seconds
-                if page.status != 200 or "Document prêt" in page.text or "n'a pas abouti" in page.text:
+                ready, failed = "Document prêt" in page.readable, "n'a pas abouti" in page.readable
+                if page.status != 200 or ready or failed or time.perf_counter() > deadline:
                     break
                 time.sleep(0.5)
                 seconds += 0.5
-            if page.status == 200 and "Document prêt" in page.text:
-                response = browser.get(progress.rstrip("/") + "/telecharger/")
-                seconds += response.seconds
-            elif page.status == 200:
-                waited = "n'a pas abouti" if "n'a pas abouti" in page.text else f"toujours en préparation après {self.args.pdf_wait} s"
-                return Outcome(FAILED, f"PDF mis en file : {waited}", page.statuses, seconds)
-            else:
+            if page.status != 200:
                 return Outcome.of(page)
+            if not ready:
+                waited = "n'a pas abouti" if failed else f"toujours en préparation après {self.args.pdf_wait:g} s"
+                return Outcome(FAILED, f"PDF mis en file : {waited}", page.statuses, seconds)
+            response = browser.get(progress.rstrip("/") + "/telecharger/")
+            seconds += response.seconds
         elif response.status == 302:
             response = browser.follow(response, True)
             seconds = response.seconds
@@ -647,7 +656,7 @@ class Bench:
              {"implementation": "> " * 500 + "Texte au fond de 500 citations."}, None),
             ("image Markdown file://STATIC/../…", "image", {"initial_diagnosis": images}, no_image),
         ):
-            created = self.line(f"Fiche : {title}", lambda title=title, boxes=boxes: self.fiche(title.capitalize(), boxes))
+            created = self.line(f"Fiche : {title}", lambda title=title, boxes=boxes: self.fiche(title[0].upper() + title[1:], boxes))
             self.line(f"PDF de la fiche ({short})", lambda created=created, check=check: self.pdf(created, check))
 
     # Commands: run as an administrator would, their memory watched.
