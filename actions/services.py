@@ -72,11 +72,14 @@ def fiche_save(form, indicators, *, by):
         )
         indicators.instance = fiche
         taken = set(fiche.indicators.values_list("key", flat=True))
-        for position, indicator in enumerate(indicators.save(commit=False)):
+        last = max(fiche.indicators.values_list("position", flat=True), default=-1)
+        for indicator in indicators.save(commit=False):
             if not indicator.key:
                 indicator.key = unique_slug(indicator.name, taken, fallback="indicateur")
                 taken.add(indicator.key)
-            indicator.position = indicator.position or position
+            if indicator.pk is None:  # a new indicator comes after the others; they keep their places
+                last += 1
+                indicator.position = last
             indicator.save()
         for indicator in indicators.deleted_objects:
             indicator.delete()

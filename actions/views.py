@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -257,7 +258,9 @@ def structure(request, slug):
     convention = get_convention(request, slug, contract=True)
     context = convention_context(request, convention, "plan")
     context.update(
-        axes=convention.axes.prefetch_related("objectives").annotate(fiche_count=Count("fiches")),
+        # The fiches of the plan as the list below shows them: not an abrogated or replaced one.
+        axes=convention.axes.prefetch_related("objectives").annotate(
+            fiche_count=Count("fiches", filter=Q(fiches__is_current=True))),
         new_axis_form=AxisForm(prefix="new-axis"),
         current=Fiche.objects.filter(convention=convention, is_current=True).select_related("axis").order_by("axis__number", "number"),
     )
@@ -404,20 +407,22 @@ def tracking_period(request, slug, period):
 
 
 def tracking_row(request, slug, period, key):
-    """Edit one row in place. With htmx the row alone comes back (read mode once saved, the form with
-    its errors and the typed values otherwise); without, the whole page does."""
+    """Edit one row in place. With htmx the row alone comes back (read mode once saved, with the
+    page's count of rows without update swapped out of band; the form with its errors and the typed
+    values otherwise); without, the whole page does."""
     convention = get_convention(request, slug, edit=True)
     period, periods = get_period(convention, period)
     fiche = next((f for f in tracking_fiches(convention, period) if f.key == key), None)
     if fiche is None:
         raise Http404("Cette action n'est pas en vigueur pendant la période.")
+    row = {"fiche": fiche, "convention": convention, "period": period, "can_edit": True}
     if request.method == "GET":
         if not request.htmx:
             return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}?modifier={key}#suivi-{key}")
         fiche.needs_update = needs_update(fiche)
         if request.GET.get("annuler") is None:
             fiche.form = UpdateForm(fiche=fiche)
-        return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
+        return render(request, "actions/tracking.html#row", row)
     form = UpdateForm(request.POST, fiche=fiche)
     error = None
     if form.is_valid():
@@ -429,16 +434,21 @@ def tracking_row(request, slug, period, key):
             if not request.htmx:
                 messages.success(request, f"Action {fiche.number} : " + ("; ".join(changes) if changes else "suivi confirmé, sans changement."))
                 return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}#suivi-{key}")
-            fiche = next(f for f in tracking_fiches(convention, period) if f.key == key)
-            fiche.needs_update = needs_update(fiche)
+            fiches = tracking_fiches(convention, period)
+            for each in fiches:
+                each.needs_update = needs_update(each)
+            row["fiche"] = fiche = next(f for f in fiches if f.key == key)
             fiche.saved_changes = changes or ["aucun changement"]
-            return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
+            summary = {**row, "oob": True, "missing": sum(f.needs_update for f in fiches),
+                       "previous": period.previous() if period > periods[0] else None}
+            return HttpResponse(render_to_string("actions/tracking.html#row", row, request)
+                                + render_to_string("actions/tracking.html#summary", summary, request))
     if error:
         form.add_error(None, error)
     if request.htmx:
         fiche.needs_update = needs_update(fiche)
         fiche.form = form
-        return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
+        return render(request, "actions/tracking.html#row", row)
     return tracking_page(request, convention, period, periods, editing=key, form=form)
 
 

@@ -1,6 +1,7 @@
 """The one way user text becomes HTML: Markdown rendered, then sanitised by nh3.
 
-Every '<' typed by a user is escaped before Markdown sees it (so raw HTML shows as text), and whatever Markdown produces is
+A single line break typed by the user is kept (`nl2br`): an address, a list of partners one per
+line read as typed, on the page, in the PDF and in Word. Every '<' typed by a user is escaped before Markdown sees it (so raw HTML shows as text), and whatever Markdown produces is
 cleaned against a short allow-list, so no script, event handler or remote resource survives.
 
 Nesting is bounded, since no real text needs it and both Markdown (a RecursionError at a few hundred
@@ -76,7 +77,7 @@ def render_markdown(text):
     text = _LINE_PREFIX.sub(_capped_line, text or "")
     if not text:
         return ""
-    rendered = md.markdown(text.replace("<", "&lt;"), extensions=["sane_lists", "tables"])
+    rendered = md.markdown(text.replace("<", "&lt;"), extensions=["sane_lists", "tables", "nl2br"])
     return _capped_depth(nh3.clean(
         rendered,
         tags=ALLOWED_TAGS,

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -47,19 +48,26 @@ def get_milestone(convention, pk):
     return get_object_or_404(convention.milestones.select_related("body", "done_by"), pk=pk)
 
 
-@require_POST
 def milestones_generate(request, slug):
-    """Create the points d'étape, bilans and renewal retro-planning still missing."""
+    """« Générer les jalons »: GET shows what would be created, kept and skipped; POST creates."""
     convention = get_convention(request, slug, edit=True)
-    result = services.milestones_generate(convention, by=request.user)
-    if result.created:
-        created = "1 jalon créé" if result.created == 1 else f"{result.created} jalons créés"
-        if result.present:
-            created += " ; 1 jalon déjà présent est conservé tel quel" if result.present == 1 else (
-                f" ; {result.present} jalons déjà présents sont conservés tels quels")
-        messages.success(request, f"{created}.")
+    if request.method != "POST":
+        context = convention_context(request, convention, "evaluation")
+        context.update(preview=services.milestones_preview(convention),
+                       convention_end=convention.end_on(timezone.localdate()))
+        return render(request, "evaluation/milestones_generate.html", context)
+    done = services.milestones_generate(convention, by=request.user)
+    created, kept, past = len(done.create), len(done.present), len(done.past)
+    report = []
+    if kept:
+        report.append("1 jalon déjà présent est conservé tel quel" if kept == 1
+                      else f"{kept} jalons déjà présents sont conservés tels quels")
+    if past:
+        report.append("1 jalon passé n'est pas créé" if past == 1 else f"{past} jalons passés ne sont pas créés")
+    if created:
+        messages.success(request, " ; ".join([f"{created} jalon{pluralize(created)} créé{pluralize(created)}", *report]) + ".")
     else:
-        messages.info(request, "Tous les jalons générés sont déjà présents : rien n'a été modifié.")
+        messages.info(request, "Aucun jalon à créer : rien n'a été modifié.")
     return redirect(timeline_anchor(convention))
 
 

@@ -16,7 +16,7 @@ RESERVED_KEYS = {"nouvelle"}
 
 def overdue_bodies(convention, today):
     """The convention's instances expected to meet at least once a year (`expected_per_year` ≥ 1)
-    with no meeting in the 12 months up to `today`, annotated with `last_meeting` and
+    with fewer meetings in the 12 months up to `today` than expected, annotated with `last_meeting` and
     `next_meeting` (dates or None). Empty for a convention not in force or started less than a
     year ago. One query."""
     return list(Body.objects.filter(convention=convention).overdue(today).select_related("convention").order_by("position", "id"))

@@ -4,6 +4,7 @@ crafted zip archives."""
 
 import html
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -16,11 +17,25 @@ from pypdf import PdfReader, PdfWriter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EXAMPLE_PATH = DATA_DIR / "roumois-seine.json"  # the spec's Roumois Seine example
+DEMO_ROUMOIS = Path(__file__).resolve().parent.parent / "exchange" / "demo" / "roumois-seine-2022.json"
+
+
+def html_text(page):
+    """HTML as the user reads it (entities such as &#x27; decoded)."""
+    return html.unescape(page)
 
 
 def text(response):
-    """The page as the user reads it (entities such as &#x27; decoded)."""
-    return html.unescape(response.content.decode())
+    """The page as the user reads it."""
+    return html_text(response.content.decode())
+
+
+def table_rows(page):
+    """The rows of the page's tables, each the list of its cells' text (tags dropped, spaces collapsed)."""
+    return [
+        [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)
+    ]
 
 
 def login(client, users, role):

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from actions.models import Fiche, Objective
+from actions.models import Fiche, Objective, refresh_current_flags
 from conventions.enums import ConventionStatus, OperationKind
 from conventions.models import Commune, Operation
 from tests.actions.helpers import form_data
@@ -18,6 +18,7 @@ from tests.factories import (
     UpdateFactory,
     collectivite_of,
 )
+from tests.helpers import text
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +112,21 @@ def test_coverage_satisfied(client, convention, users):
     FicheFactory(axis=axis, themes=["jeunesse", "acces_aux_droits"])
     client.force_login(users["elu"])
     assert client.get(plan_url(convention)).context["coverage"]["problems"] == []
+
+
+def test_the_theme_box_lists_each_theme_once_and_autre_is_no_theme(client, convention, users):
+    axis = convention.axes.first()
+    FicheFactory(axis=axis, themes=["jeunesse", "acces_aux_droits", "logement"])
+    FicheFactory(axis=axis, themes=["autre"])
+    client.force_login(users["elu"])
+    page = text(client.get(plan_url(convention)))
+    box = page[page.index('id="couverture"'):page.index("</section>", page.index('id="couverture"'))]
+    assert box.count("Accès aux droits") == 1
+    assert "Autres thématiques couvertes : Logement." in box
+    convention.fiches.filter(theme_links__theme="logement").delete()
+    problems = client.get(plan_url(convention)).context["coverage"]["problems"]
+    assert any("ne couvre que les 4 thématiques obligatoires" in p for p in problems)  # « Autre » widens nothing
+    assert "Autres thématiques couvertes" not in text(client.get(plan_url(convention)))
 
 
 def edit_url(fiche):
@@ -278,6 +294,36 @@ def test_add_indicator_row_without_javascript_keeps_the_typing(client, conventio
     assert "Ma saisie" in response.content.decode()
 
 
+def indicator_rows(fiche, rows):
+    """The indicators formset as the fiche form posts it: (pk or None, name, target) per row."""
+    data = {"indicators-TOTAL_FORMS": str(len(rows)),
+            "indicators-INITIAL_FORMS": str(sum(pk is not None for pk, _, _ in rows))}
+    for i, (pk, name, target) in enumerate(rows):
+        data.update({f"indicators-{i}-id": str(pk or ""), f"indicators-{i}-name": name,
+                     f"indicators-{i}-target": target, f"indicators-{i}-baseline": "0"})
+    return data
+
+
+def test_a_new_indicator_comes_last_and_stays_there_across_edits(client, convention, users):
+    fiche = convention.fiches.get(key="passerelles")
+    client.force_login(users["caf"])
+
+    def save(rows):
+        fiche.refresh_from_db()
+        assert client.post(edit_url(fiche), form_data(fiche, **indicator_rows(fiche, rows))).status_code == 302
+        page = text(client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])))
+        shown = [name for name in ("Familles", "Ateliers", "Enfants") if f"{name}</" in page]
+        return sorted(shown, key=lambda name: page.index(f"{name}</"))
+
+    assert save([(None, "Familles", "10"), (None, "Ateliers", "4")]) == ["Familles", "Ateliers"]
+    familles, ateliers = fiche.indicators.order_by("position")
+    assert save([(familles.pk, "Familles", "10"), (ateliers.pk, "Ateliers", "4"), (None, "Enfants", "30")]) == [
+        "Familles", "Ateliers", "Enfants"]
+    enfants = fiche.indicators.get(name="Enfants")
+    assert save([(familles.pk, "Familles", "12"), (ateliers.pk, "Ateliers", "4"), (enfants.pk, "Enfants", "30")]) == [
+        "Familles", "Ateliers", "Enfants"]
+
+
 def test_htmx_indicator_row_carries_the_new_total(client, convention, users):
     client.force_login(users["caf"])
     url = reverse("actions:indicator_row", args=[convention.slug])
@@ -328,6 +374,16 @@ def test_axes_and_objectives_lifecycle(client, convention, users):
     assert convention.axes.count() == 3
     client.post(reverse("actions:axis_delete", args=[slug, 2]))
     assert list(convention.axes.values_list("number", flat=True)) == [1, 2]
+
+
+def test_the_axes_count_the_fiches_of_the_plan_not_the_abrogated_ones(client, convention, users):
+    avenant = AvenantFactory(convention=convention, effective_from=datetime.date(2025, 1, 1))
+    Operation.objects.create(avenant=avenant, position=0, op=OperationKind.ABROGATE_FICHE,
+                             target_fiche=convention.fiches.get(key="laep"))
+    refresh_current_flags(convention)
+    client.force_login(users["caf"])
+    page = text(client.get(reverse("actions:structure", args=[convention.slug])))
+    assert "Axe 1</strong> — Petite enfance et parentalité <span class=\"muted small\">(1 fiche, 0 objectifs)" in page
 
 
 def test_moving_an_axis_renumbers_the_actions(client, convention, users):

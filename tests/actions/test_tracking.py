@@ -11,6 +11,7 @@ from actions.periods import Period, periods_between
 from conventions.enums import AvenantStatus
 from tests.actions.helpers import page_url, row_url, snapshot, upload, workbook_bytes
 from tests.factories import AvenantFactory, FicheFactory, users_for
+from tests.helpers import text
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,23 @@ def test_htmx_row_save_returns_the_row_with_who_and_when(tracking_plan, client):
     # The history says who changed what.
     assert update.history.first().history_user == user
     assert update.history.count() == 2
+
+
+def test_the_count_of_rows_without_update_follows_an_inline_save(tracking_plan, client):
+    convention, *_ = tracking_plan
+    client.force_login(users_for(convention)["caf"])
+    assert "2 actions sans suivi à jour" in text(client.get(page_url(convention)))
+    response = client.post(row_url(convention, "parents"), {"parents-status": "en_cours", "parents-comment": "Lancé."},
+                           headers={"HX-Request": "true"})
+    html = text(response)
+    assert html.lstrip().startswith('<tr id="suivi-parents"')
+    summary = html[html.index('<div id="suivi-resume" hx-swap-oob="true">'):]
+    assert "<strong>1 action sans suivi à jour</strong>" in summary
+    assert "1 action sans suivi à jour" in text(client.get(page_url(convention)))  # and without htmx
+    client.post(row_url(convention, "passerelles"), {"passerelles-status": "en_cours"}, headers={"HX-Request": "true"})
+    response = client.post(row_url(convention, "parents"), {"parents-status": "realisee"}, headers={"HX-Request": "true"})
+    summary = text(response)[text(response).index('id="suivi-resume"'):]
+    assert "Toutes les actions sont suivies pour ce trimestre." in summary and "Reprendre les valeurs" not in summary
 
 
 def test_row_error_stays_on_the_row_with_typed_values(tracking_plan, client):

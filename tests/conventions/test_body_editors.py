@@ -229,7 +229,8 @@ def test_add_a_new_collectivite_as_signatory(client, prepared, roles):
     commune = Organisation.objects.get(kind=OrganisationKind.COMMUNE, code="27103")
     assert list(prepared.signatories.values_list("organisation__name", "capacity"))[-1] == ("Commune de Bourg-Achard", "Maire")
     page = client.get(f"/conventions/{prepared.slug}/texte/").content.decode()
-    assert "<strong>Commune de Bourg-Achard</strong>, représentée par Mme Claire DUVAL, maire" in page
+    assert ("<strong>La Commune de Bourg-Achard</strong>, représentée par Mme Claire DUVAL, maire, dûment autorisée à "
+            "signer la présente convention par délibération de son conseil municipal ;") in page
     assert commune.name == "Commune de Bourg-Achard"
 
 
@@ -311,7 +312,8 @@ def test_the_edited_article_is_in_the_exchange_format_and_the_pdf(client, prepar
     html = ConventionPdf().html(prepared)
     assert "Les signataires s'engagent à <strong>tenir le plan d'actions</strong>." in html
     assert "Article 2 — Engagements des partenaires" in html
-    assert "représentée par M. Sylvain BONENFANT, président, dûment autorisé(e) à signer la présente convention" in html
+    assert ("<strong>La Communauté de communes Roumois Seine</strong>, représentée par M. Sylvain BONENFANT, président, "
+            "dûment autorisé à signer la présente convention par délibération de son conseil communautaire ;") in html
 
 
 # --- Query counts --------------------------------------------------------------------------------------

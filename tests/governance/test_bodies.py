@@ -56,6 +56,24 @@ def test_a_meeting_in_the_last_twelve_months_clears_the_flag(convention, copil):
     assert overdue_bodies(convention, TODAY + datetime.timedelta(days=100)) == [copil]
 
 
+def test_an_instance_that_met_less_often_than_expected_is_overdue(client, convention, users, copil):
+    MeetingFactory(body=copil, date=TODAY - datetime.timedelta(days=20))
+    commission = BodyFactory(convention=convention, kind="commission", name="Commission enfance-jeunesse",
+                             frequency="Trois fois par an")
+    MeetingFactory(body=commission, date=TODAY - datetime.timedelta(days=400))
+    MeetingFactory(body=commission, date=TODAY - datetime.timedelta(days=60))
+    assert overdue_bodies(convention, TODAY) == [commission]
+    login(client, users, "elu")
+    page = text(client.get(reverse("conventions:detail", args=[convention.slug])))
+    assert (f"Commission enfance-jeunesse</a> : 1 séance sur les 12 derniers mois (dernière le "
+            f"{TODAY - datetime.timedelta(days=60):%d/%m/%Y}), alors qu'elle doit se réunir au moins 3 fois par an.") in page
+    page = text(client.get(reverse("governance:index", args=[convention.slug])))
+    assert "<strong>1 séance sur les 12 derniers mois</strong>" in page
+    MeetingFactory(body=commission, date=TODAY - datetime.timedelta(days=30))
+    MeetingFactory(body=commission, date=TODAY)
+    assert overdue_bodies(convention, TODAY) == []
+
+
 def test_no_flag_without_a_yearly_rhythm_or_a_full_year_of_convention(convention, copil):
     BodyFactory(convention=convention, kind="autre", frequency="Ponctuelle")
     BodyFactory(convention=convention, kind="conseil", frequency="Selon le calendrier des séances")
