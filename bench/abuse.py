@@ -257,14 +257,24 @@ class Browser:
     def form(self, url, field=None, *, action=None, headers=None):
         """The form of the page at `url` that has a field `field`, or whose action holds `action`."""
         page = self.get(url, headers=headers)
+        if page.error or page.status >= 500:
+            raise PageFailed(page)
         for form in page.page().forms:
+            form.action, form.seconds = urljoin(page.url, form.action or page.url), page.seconds
             if field in form.names() or action and action in form.action:
-                form.action = urljoin(url, form.action or url)
                 return form
-        raise RuntimeError(f"pas de formulaire « {field or action} » sur {url} ({page.statuses} {page.error})")
+        raise RuntimeError(f"pas de formulaire « {field or action} » sur {url} ({page.statuses})")
 
     def submit(self, form, overrides=None, files=None, **kwargs):
         return self.post(form.action, form.data(overrides or {}), files, **kwargs)
+
+
+class PageFailed(Exception):
+    """A page the bench needed on its way (a form to fill) failed: the line reports that answer."""
+
+    def __init__(self, response):
+        super().__init__(response.url)
+        self.response = response
 
 
 def multipart(fields, files):
@@ -474,6 +484,9 @@ class Bench:
         began = time.perf_counter()
         try:
             outcome = action()
+        except PageFailed as failed:
+            outcome = Outcome.of(failed.response)
+            outcome.remark = f"en ouvrant {failed.response.url} : {outcome.remark}"
         except Exception as error:  # the bench goes on: the line reports what broke
             outcome = Outcome(FAILED, f"le banc a échoué : {type(error).__name__} : {error}"[:200], "—")
         seconds = time.perf_counter() - began if outcome.seconds is None else outcome.seconds
@@ -718,9 +731,12 @@ class Bench:
         self.line(f"Tableau de bord{suffix}", lambda: Outcome.of(self.eure.get(f"/conventions/{TARGET}/tableau-de-bord/")))
 
         def generate():
-            return Outcome.of(self.eure.submit(self.eure.form(f"/conventions/{TARGET}/evaluation/", action="/generer/")))
+            form = self.eure.form(f"/conventions/{TARGET}/evaluation/generer/", action="/generer/")
+            outcome = Outcome.of(self.eure.submit(form))
+            outcome.seconds += form.seconds
+            return outcome
 
-        self.line(f"Générer les jalons{suffix}", generate)
+        self.line(f"Générer les jalons, aperçu puis création{suffix}", generate)
 
     def far_dates(self):
         self.line("Séance le 31/12/9999 à 23:30", lambda: self.meeting("9999-12-31", "23:30", "Séance de l'an 9999"))
