@@ -108,8 +108,8 @@ class Response:
 
 
 class Form:
-    def __init__(self, action, enctype):
-        self.action, self.enctype = action, enctype
+    def __init__(self, action, method):
+        self.action, self.method = action, method
         self.fields, self.choices, self.files = [], {}, []
 
     def names(self):
@@ -146,7 +146,7 @@ class PageParser(HTMLParser):
             elif self.alert_depth is not None and tag == "li":
                 self.item = []
         if tag == "form":
-            self.form = Form(a.get("action", ""), a.get("enctype", ""))
+            self.form = Form(a.get("action", ""), a.get("method", "get").lower())
             self.forms.append(self.form)
         if self.form is None or not a.get("name") and tag != "option":
             return
@@ -255,11 +255,11 @@ class Browser:
         return response
 
     def form(self, url, field=None, *, action=None, headers=None):
-        """The form of the page at `url` that has a field `field`, or whose action holds `action`."""
+        """The POST form of the page at `url` that has a field `field`, or whose action holds `action`."""
         page = self.get(url, headers=headers)
         if page.error or page.status >= 500:
             raise PageFailed(page)
-        for form in page.page().forms:
+        for form in (form for form in page.page().forms if form.method == "post"):
             form.action, form.seconds = urljoin(page.url, form.action or page.url), page.seconds
             if field in form.names() or action and action in form.action:
                 return form
