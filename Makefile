@@ -34,6 +34,7 @@ lint: install
 bench: install
 	$(PY) bench/suivi.py
 	$(PY) bench/pdf.py
+	$(PY) bench/docx_import.py
 
 # Crafted inputs against gunicorn (issue 14), a few minutes; DATABASE_URL=… for a throwaway PostgreSQL.
 bench-abuse: install

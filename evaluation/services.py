@@ -42,6 +42,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from conventions.models import Convention
+from ctg import concurrency
 from ctg.dates import month_end, month_start
 from ctg.errors import DomainError
 from ctg.history import GENERATED_REASON, authored
@@ -194,13 +195,18 @@ def milestones_generate(convention, *, by, renewal_only=False):
 @authored
 def milestone_save(form, *, by):
     """Create or edit a milestone from its form. Setting the status to « Fait » records when and by
-    whom (unless already recorded); leaving « Fait » clears that record."""
+    whom (unless already recorded); leaving « Fait » clears that record. A save made meanwhile by
+    someone else is merged or refused (`ctg.concurrency`)."""
     milestone = form.instance
-    if milestone.status == MilestoneStatus.FAIT and milestone.done_at is None:
-        milestone.done_at, milestone.done_by = timezone.now(), by
-    elif milestone.status != MilestoneStatus.FAIT:
-        milestone.done_at = milestone.done_by = None
     with transaction.atomic():
+        if milestone.pk:
+            current = Milestone.objects.select_for_update().get(pk=milestone.pk)
+            concurrency.check(current.history.all(), form, [(form, current)])
+            milestone.done_at, milestone.done_by = current.done_at, current.done_by
+        if milestone.status == MilestoneStatus.FAIT and milestone.done_at is None:
+            milestone.done_at, milestone.done_by = timezone.now(), by
+        elif milestone.status != MilestoneStatus.FAIT:
+            milestone.done_at = milestone.done_by = None
         return form.save()
 
 
@@ -232,7 +238,12 @@ def bilan_create(convention, kind, *, by):
 
 @authored
 def bilan_save(form, *, by):
-    bilan = form.save(commit=False)
-    bilan.updated_by = by
-    bilan.save()
+    """Save a bilan's period and written parts; a save made meanwhile by someone else is merged or
+    refused (`ctg.concurrency`)."""
+    with transaction.atomic():
+        current = Bilan.objects.select_for_update().get(pk=form.instance.pk)
+        concurrency.check(current.history.all(), form, [(form, current)])
+        bilan = form.save(commit=False)
+        bilan.updated_by = by
+        bilan.save()
     return bilan

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from actions.periods import Period, periods_between
 from actions.tracking import fiches_to_update
 from conventions.shortcuts import convention_context, get_convention
+from ctg.concurrency import save_rebasing, with_version
 from ctg.errors import DomainError
 from ctg.responses import file_response
 from governance.services import overdue_bodies
@@ -45,7 +46,7 @@ def timeline_anchor(convention, milestone=None):
 
 def get_milestone(convention, pk):
     """One of the convention's milestones: an id from another convention is not found here."""
-    return get_object_or_404(convention.milestones.select_related("body", "done_by"), pk=pk)
+    return get_object_or_404(with_version(convention.milestones.select_related("body", "done_by")), pk=pk)
 
 
 def milestones_generate(request, slug):
@@ -72,14 +73,20 @@ def milestones_generate(request, slug):
 
 
 def milestone_form_page(request, convention, milestone):
-    form = MilestoneForm(request.POST if request.method == "POST" else None, instance=milestone, convention=convention)
+    def build(data):
+        return (MilestoneForm(data, instance=milestone, convention=convention),)
+
+    (form,), conflict = build(request.POST if request.method == "POST" else None), None
     if form.is_bound and form.is_valid():
-        saved = services.milestone_save(form, by=request.user)
-        messages.success(request, f"Le jalon « {saved.title} » est enregistré.")
-        return redirect(timeline_anchor(convention, saved))
+        saved, (form,), conflict = save_rebasing((form,), lambda f: services.milestone_save(f, by=request.user), build)
+        if saved is not None:
+            messages.success(request, f"Le jalon « {saved.title} » est enregistré.")
+            if conflict:
+                messages.info(request, conflict.notice)
+            return redirect(timeline_anchor(convention, saved))
     context = convention_context(request, convention, "evaluation")
-    context.update(form=form, milestone=milestone)
-    return render(request, "evaluation/milestone_form.html", context)
+    context.update(form=form, milestone=milestone, conflict=conflict)
+    return render(request, "evaluation/milestone_form.html", context, status=409 if conflict else 200)
 
 
 def milestone_create(request, slug):
@@ -152,7 +159,7 @@ def bilans(request, slug):
 
 
 def get_bilan(convention, kind):
-    return get_object_or_404(convention.bilans.select_related("updated_by"), kind=kind)
+    return get_object_or_404(with_version(convention.bilans.select_related("updated_by")), kind=kind)
 
 
 @require_POST
@@ -185,14 +192,21 @@ def bilan_detail(request, slug, kind):
 def bilan_edit(request, slug, kind):
     convention = get_convention(request, slug, edit=True)
     bilan = get_bilan(convention, kind)
-    form = BilanForm(request.POST if request.method == "POST" else None, instance=bilan)
+
+    def build(data):
+        return (BilanForm(data, instance=bilan),)
+
+    (form,), conflict = build(request.POST if request.method == "POST" else None), None
     if form.is_bound and form.is_valid():
-        services.bilan_save(form, by=request.user)
-        messages.success(request, f"Le {bilan.get_kind_display().lower()} est enregistré.")
-        return redirect("evaluation:bilan", slug=convention.slug, kind=kind)
+        saved, (form,), conflict = save_rebasing((form,), lambda f: services.bilan_save(f, by=request.user), build)
+        if saved is not None:
+            messages.success(request, f"Le {bilan.get_kind_display().lower()} est enregistré.")
+            if conflict:
+                messages.info(request, conflict.notice)
+            return redirect("evaluation:bilan", slug=convention.slug, kind=kind)
     context = convention_context(request, convention, "bilans")
-    context.update(bilan=bilan, form=form)
-    return render(request, "evaluation/bilan_form.html", context)
+    context.update(bilan=bilan, form=form, conflict=conflict)
+    return render(request, "evaluation/bilan_form.html", context, status=409 if conflict else 200)
 
 
 @require_GET

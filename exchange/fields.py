@@ -5,6 +5,7 @@ from datetime import date, time
 from decimal import Decimal
 
 from actions.models import Fiche
+from ctg.text import plain
 
 from .schema import SPPE_ROW
 
@@ -40,6 +41,12 @@ PARTICIPANT_FIELDS = ("name", "organisation", "present")
 OFFICER_FIELDS = ("name", "scope", "themes", "fte", "caf_funded")
 MILESTONE_FIELDS = ("kind", "title", "start", "end", "status", "notes")
 OPERATION_FIELDS = {"article": "article_number", "annex": "annex", "mode": "mode", "body": "body"}
+
+
+def organisation_identity(data):
+    """What identifies an organisation across the instance: its kind and code, or, without a code
+    (one read from a Word document), its kind and name as a reader compares them."""
+    return (data["kind"], data["code"]) if data.get("code") else (data["kind"], "", plain(data.get("name") or ""))
 
 
 def take(data, fields):

@@ -62,6 +62,7 @@ from .fields import (
     SIGNATORY_FIELDS,
     SPPE_FIELDS,
     UPDATE_FIELDS,
+    organisation_identity,
     take,
 )
 from .reading import ExchangeError
@@ -125,16 +126,27 @@ class _Writer:
         return instance
 
     def organisation(self, data):
-        identity = (data["kind"], data["code"])
+        identity = organisation_identity(data)
         if identity not in self.organisations:
-            organisation, created = Organisation.objects.get_or_create(
-                kind=data["kind"], code=data["code"],
-                defaults={"name": data["name"], "population": data["population"]},
-            )
+            if data["code"]:
+                organisation, created = Organisation.objects.get_or_create(
+                    kind=data["kind"], code=data["code"],
+                    defaults={"name": data["name"], "population": data["population"]},
+                )
+            else:
+                named = (o for o in Organisation.objects.filter(kind=data["kind"], code="")
+                         if organisation_identity({"kind": o.kind, "name": o.name}) == identity)
+                organisation = next(named, None)
+                created = organisation is None
+                if created:
+                    organisation = Organisation.objects.create(kind=data["kind"], name=data["name"],
+                                                               population=data["population"])
             if not created and (organisation.name, organisation.population) != (data["name"], data["population"]):
                 organisation.name, organisation.population = data["name"], data["population"]
                 organisation.save(update_fields=["name", "population"])
-            self.organisations[identity] = self.parties[organisation.code] = organisation
+            self.organisations[identity] = organisation
+            if organisation.code:
+                self.parties[organisation.code] = organisation
         return self.organisations[identity]
 
     def positioned(self, model, items, fields=None, text=None, **extra):

@@ -18,7 +18,7 @@ from tests.factories import (
     UpdateFactory,
     collectivite_of,
 )
-from tests.helpers import text
+from tests.helpers import page_form, text
 
 pytestmark = pytest.mark.django_db
 
@@ -162,7 +162,7 @@ def test_edit_with_indicators_and_history(client, convention, users):
     response = client.post(edit_url(fiche), data)
     assert response.status_code == 302
     fiche.refresh_from_db()
-    assert fiche.version == 2 and fiche.indicators.get().key == "nombre-de-formations"
+    assert fiche.history.count() == 2 and fiche.indicators.get().key == "nombre-de-formations"
     page = client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])).content.decode()
     assert "Nombre de formations" in page
     assert "Historique des modifications" in page and users["coordinateur"].username in page
@@ -229,7 +229,7 @@ def test_errors_keep_the_typing_and_explain_in_french(client, convention, users)
     assert "Ce champ est obligatoire." in content
     assert "Texte saisi à conserver" in content
     fiche.refresh_from_db()
-    assert fiche.title == "Développer les passerelles" and fiche.version == 1
+    assert fiche.title == "Développer les passerelles" and fiche.history.count() == 1
 
 
 def test_an_objective_of_another_axis_is_refused_at_its_field(client, convention, users):
@@ -257,24 +257,48 @@ def test_second_concurrent_save_is_refused_with_the_changes_shown(client, conven
     fiche = convention.fiches.get(key="passerelles")
     first, second = client, client.__class__()
     first.force_login(users["caf"])
+    users["coordinateur"].first_name, users["coordinateur"].last_name = "Claire", "Durand"
+    users["coordinateur"].save()
     second.force_login(users["coordinateur"])
-    opened_version = fiche.version
-    assert first.post(edit_url(fiche), form_data(fiche, target_public="Version de la Caf")).status_code == 302
-    response = second.post(edit_url(fiche), form_data(fiche, version=str(opened_version),
-                                                     target_public="Version du coordinateur"))
-    content = response.content.decode()
+    mine = page_form(second.get(edit_url(fiche)), "title")
+    theirs = page_form(first.get(edit_url(fiche)), "title")
+    theirs["target_public"] = "Version de la Caf"
+    assert first.post(edit_url(fiche), theirs).status_code == 302
+
+    mine["target_public"] = "Version du coordinateur"
+    response = second.post(edit_url(fiche), mine)
+    page = text(response)
     assert response.status_code == 409
-    assert "modifiée par quelqu&#x27;un d&#x27;autre" in content
-    assert "Version de la Caf" in content and "Version du coordinateur" in content
+    assert "Modifié entre-temps par" in page and users["caf"].username in page
+    assert "Version de la Caf" in page and "Version du coordinateur" in page
     fiche.refresh_from_db()
     assert fiche.target_public == "Version de la Caf"
-    # Re-submitting after reading the changes is a deliberate overwrite.
-    version = response.context["form"]["version"].value()
-    assert second.post(edit_url(fiche), form_data(fiche, version=str(version),
-                                                 target_public="Version du coordinateur")).status_code == 302
+    # Saving again, having read the other version, is a deliberate choice.
+    assert second.post(edit_url(fiche), page_form(response, "title")).status_code == 302
     fiche.refresh_from_db()
     assert fiche.target_public == "Version du coordinateur"
 
+
+def test_a_concurrent_save_of_other_fields_is_merged(client, convention, users):
+    """Each keeps what they changed: the second save takes the fields it did not touch as stored."""
+    fiche = convention.fiches.get(key="passerelles")
+    indicator = IndicatorFactory(fiche=fiche, name="Places créées", target=10)
+    first, second = client, client.__class__()
+    first.force_login(users["caf"])
+    second.force_login(users["coordinateur"])
+    mine = page_form(second.get(edit_url(fiche)), "title")
+    theirs = page_form(first.get(edit_url(fiche)), "title")
+    theirs.update({"target_public": "Version de la Caf", "themes": ["enfance", "jeunesse"], "indicators-0-target": "12"})
+    assert first.post(edit_url(fiche), theirs).status_code == 302
+
+    mine.update({"partners": "Caf, Éducation nationale", "schedule": "2026-2027"})
+    response = second.post(edit_url(fiche), mine, follow=True)
+    assert response.redirect_chain and "Modifié entre-temps par" in text(response)
+    fiche.refresh_from_db()
+    assert (fiche.target_public, fiche.partners, fiche.schedule) == ("Version de la Caf", "Caf, Éducation nationale", "2026-2027")
+    assert fiche.theme_slugs == ["enfance", "jeunesse"]
+    indicator.refresh_from_db()
+    assert indicator.target == 12
 
 def test_create_fiche(client, convention, users):
     client.force_login(users["coordinateur"])

@@ -21,7 +21,7 @@ from tests.factories import (
     MilestoneFactory,
     users_for,
 )
-from tests.helpers import DEMO_ROUMOIS, login, text
+from tests.helpers import DEMO_ROUMOIS, login, page_form, text, two_writers
 
 pytestmark = pytest.mark.django_db
 
@@ -316,6 +316,26 @@ def test_form_errors_are_in_french_at_the_field_and_keep_what_was_typed(client, 
     assert '<p class="field-error" id="id_end_error">Ce champ est obligatoire.</p>' in page
     milestone.refresh_from_db()
     assert milestone.title == "Restitution du diagnostic"
+
+
+def test_two_people_editing_a_milestone(client, convention, users, milestone):
+    """The first save wins; the second sees it with its own typing kept, merges what it did not touch, and confirms."""
+    second = client.__class__()
+    login(client, users, "caf")
+    second.force_login(users["coordinateur"])
+    url = reverse("evaluation:milestone_edit", args=[convention.slug, milestone.pk])
+    response = two_writers(client, second, url, "title", {"end": "2026-12-15", "notes": "Avancé en décembre."},
+                           {"end": "2027-01-20", "title": "Restitution du diagnostic aux élus"})
+    page = text(response)
+    assert response.status_code == 409
+    assert "Modifié entre-temps par" in page and users["caf"].username in page
+    assert "20/01/2027" in page and "15/12/2026" in page and 'value="Restitution du diagnostic aux élus"' in page
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.end, milestone.notes) == ("Restitution du diagnostic", D(2026, 12, 15), "Avancé en décembre.")
+    assert second.post(url, page_form(response, "title")).status_code == 302
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.end, milestone.notes) == (
+        "Restitution du diagnostic aux élus", D(2027, 1, 20), "Avancé en décembre.")
 
 
 def test_body_is_limited_to_the_conventions_instances(client, convention, users, milestone):

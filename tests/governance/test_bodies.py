@@ -12,7 +12,7 @@ from governance.models import Body
 from governance.services import overdue_bodies
 from tests.factories import BodyFactory, ConventionFactory, MeetingFactory
 from tests.governance.helpers import TODAY, body_data
-from tests.helpers import login, management, text
+from tests.helpers import login, management, page_form, text, two_writers
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +184,22 @@ def test_an_instance_with_meetings_cannot_be_deleted(client, convention, users, 
     empty = BodyFactory(convention=convention)
     client.post(reverse("governance:body_delete", args=[convention.slug, empty.key]))
     assert not Body.objects.filter(pk=empty.pk).exists()
+
+
+def test_two_people_editing_an_instance(client, convention, users, copil):
+    """The first save wins; the second sees it with its own typing kept, merges what it did not touch, and confirms."""
+    second = client.__class__()
+    login(client, users, "caf")
+    second.force_login(users["coordinateur"])
+    url = reverse("governance:body_edit", args=[convention.slug, copil.key])
+    response = two_writers(client, second, url, "name", {"composition": "Élus et directions.", "members-1-role": "Président"},
+                           {"composition": "Élus, Caf et partenaires.", "name": "COPIL CTG Roumois Seine"})
+    page = text(response)
+    assert response.status_code == 409
+    assert "Modifié entre-temps par" in page and "Élus et directions." in page and "Élus, Caf et partenaires." in page
+    copil.refresh_from_db()
+    assert (copil.name, copil.composition) == ("Comité de pilotage CTG", "Élus et directions.")
+    assert second.post(url, page_form(response, "name")).status_code == 302
+    copil.refresh_from_db()
+    assert (copil.name, copil.composition) == ("COPIL CTG Roumois Seine", "Élus, Caf et partenaires.")
+    assert copil.members.get(name="M. Leroy").role == "Président"
