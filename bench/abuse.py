@@ -13,7 +13,7 @@ otherwise. Not a test: run it by hand (`make bench-abuse`), it takes a few minut
 
     .venv/bin/python bench/abuse.py              # SQLite in a temporary folder
     DATABASE_URL=postgres://…/jetable .venv/bin/python bench/abuse.py   # emptied first
-Options: --fiches 300 (fiches of each large import), --pdf-wait 30 (seconds to wait for a queued PDF).
+Options: --fiches 1000 (fiches of each large import), --pdf-wait 30 (seconds to wait for a queued PDF).
 """
 
 import argparse
@@ -876,7 +876,7 @@ def prepare():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fiches", type=int, default=300)
+    parser.add_argument("--fiches", type=int, default=1000)
     parser.add_argument("--pdf-wait", type=float, default=30)
     args = parser.parse_args()
     prepare()
