@@ -9,7 +9,7 @@ from ctg.forms import NormalizedNewlinesMixin
 
 from .enums import Nature, Theme, UpdateStatus
 from .models import Axis, Fiche, Indicator, Objective, Update, pilot_organisations
-from .tracking import RowValues, format_number
+from .tracking import RowValues, excerpt, format_number
 
 NO_UPDATE = "aucun"
 INTERCOMMUNAL = "intercommunal"
@@ -191,15 +191,29 @@ class UpdateForm(EditForm, NormalizedNewlinesMixin, forms.Form):
     comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     difficulties = forms.CharField(label="Difficultés", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, fiche, period, **kwargs):
+    def __init__(self, *args, fiche, period, previous=None, **kwargs):
+        """`previous`: the update of the quarter before (`tracking.previous_update`), shown beside
+        each input, to write this quarter's from it."""
         self.fiche, self.period = fiche, period
         super().__init__(*args, prefix=fiche.key, **kwargs)
+        if previous is not None:
+            said = f"En {previous.period} : "
+            self.fields["status"].help_text = said + previous.get_status_display()
+            if previous.progress is not None:
+                self.fields["progress"].help_text = f"{said}{previous.progress} %"
+            for name in ("comment", "difficulties"):
+                if getattr(previous, name):
+                    self.fields[name].help_text = said + excerpt(getattr(previous, name))
         self.indicators = list(fiche.indicators.all())
         for indicator in self.indicators:
             label = f"{indicator.name} ({indicator.unit})" if indicator.unit else indicator.name
+            hints = [f"Cible : {format_number(indicator.target)}"] if indicator.target is not None else []
+            before = previous.values_by_key.get(indicator.key) if previous is not None else None
+            if before is not None:
+                hints.append(f"en {previous.period} : {format_number(before)}")
             self.fields[f"indicator_{indicator.pk}"] = forms.FloatField(
                 label=label, required=False, localize=True,
-                help_text=f"Cible : {indicator.target:g}" if indicator.target is not None else "",
+                help_text=(hint := " · ".join(hints))[:1].upper() + hint[1:],
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"}),
             )
         self.initial = self.initial_for(fiche.period_update)

@@ -37,7 +37,14 @@ from .models import Axis, Fiche, Objective, Update, next_fiche_number
 from .periods import Period, periods_between
 from .plan_import import read_plan_workbook
 from .plan_workbook import PlanWorkbook
-from .tracking import needs_update, tracking_fiches, tracking_history, with_latest_values
+from .tracking import (
+    needs_update,
+    opening_period,
+    previous_update,
+    tracking_fiches,
+    tracking_history,
+    with_latest_values,
+)
 from .workbook import MAX_BYTES, TrackingWorkbook, WorkbookError, read_tracking_workbook
 
 
@@ -364,13 +371,13 @@ def tracking_periods(convention, on):
 
 
 def tracking(request, slug):
-    """The quarter chosen in the selector (`?periode=`), or the current one."""
+    """The quarter chosen in the selector (`?periode=`), or the one the page opens on (`opening_period`)."""
     convention = get_convention(request, slug)
     periods = tracking_periods(convention, timezone.localdate())
     try:
         period = Period.parse(request.GET.get("periode", ""))
     except ValueError:
-        period = Period.containing(timezone.localdate())
+        period = opening_period(convention, timezone.localdate())
     return redirect("actions:tracking_period", slug=convention.slug, period=min(max(period, periods[0]), periods[-1]))
 
 
@@ -393,7 +400,7 @@ def tracking_page(request, convention, period, periods, *, editing=None, form=No
     for fiche in fiches:
         fiche.needs_update = needs_update(fiche)
         if fiche.key == editing:
-            fiche.form = form or UpdateForm(fiche=fiche, period=period)
+            fiche.form = form or UpdateForm(fiche=fiche, period=period, previous=previous_update(fiche, period))
             fiche.conflict = conflict
     context.update(
         period=period, periods=periods, fiches=fiches, missing=sum(f.needs_update for f in fiches),
@@ -427,11 +434,11 @@ def tracking_row(request, slug, period, key):
             return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}?modifier={key}#suivi-{key}")
         fiche.needs_update = needs_update(fiche)
         if request.GET.get("annuler") is None:
-            fiche.form = UpdateForm(fiche=fiche, period=period)
+            fiche.form = UpdateForm(fiche=fiche, period=period, previous=previous_update(fiche, period))
         return render(request, "actions/tracking.html#row", row)
 
     def build(data):
-        return (UpdateForm(data, fiche=fiche, period=period),)
+        return (UpdateForm(data, fiche=fiche, period=period, previous=previous_update(fiche, period)),)
 
     (form,), conflict = build(request.POST), None
     if form.is_valid():

@@ -542,15 +542,6 @@ class SppeRow(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def investment(self):
-        """The investment project as one phrase: « Rénovation : … », without saying the type twice
-        when the details already start with it (« Rénovation énergétique du bâtiment »)."""
-        kind, details = self.get_investment_type_display(), self.investment_details.strip()
-        if not kind or details.casefold().startswith(kind.casefold()):
-            return details
-        return f"{kind} : {details}" if details else kind
-
 
 class Deliberation(models.Model):
     """A deliberation of annexe 7: the assembly of a signatory collectivité authorising the signature."""

@@ -116,10 +116,20 @@ def collectivities(convention, signatories=None):
     return list(seen.values())
 
 
+COPY_WORDS = ["un", "deux", "trois", "quatre", "cinq", "six", "sept", "huit", "neuf", "dix"]
+
+
+def copies(count):
+    """« en deux exemplaires », as `002_…` writes it: one original per party."""
+    number = COPY_WORDS[count - 1] if count <= len(COPY_WORDS) else str(count)
+    return f"{number} exemplaire{'s' if count > 1 else ''}"
+
+
 def signature_context(convention):
     """The parties and their signatories, in the same order for the parties and the signature block."""
     parties = parties_of(convention.signatories.select_related("organisation"))
-    return {"parties": parties, "signatories": [s for _, representatives in parties for s in representatives]}
+    return {"parties": parties, "signatories": [s for _, representatives in parties for s in representatives],
+            "copies": copies(len(parties)) if parties else ""}
 
 
 def with_article(name):

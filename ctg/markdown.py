@@ -1,8 +1,9 @@
 """The one way user text becomes HTML: Markdown rendered, then sanitised by nh3.
 
 A single line break typed by the user is kept (`nl2br`): an address, a list of partners one per
-line read as typed, on the page, in the PDF and in Word. Every '<' typed by a user is escaped before Markdown sees it (so raw HTML shows as text), and whatever Markdown produces is
-cleaned against a short allow-list, so no script, event handler or remote resource survives.
+line read as typed, on the page, in the PDF and in Word. Every '<' typed by a user is escaped
+before Markdown sees it (so raw HTML shows as text), and whatever Markdown produces is cleaned
+against a short allow-list, so no script, event handler or remote resource survives.
 
 Nesting is bounded, since no real text needs it and both Markdown (a RecursionError at a few hundred
 levels) and WeasyPrint (about 150) give up on deep nesting: lists and quotes deeper than MAX_LEVELS

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "exchange",
     "people",
     "portfolio",
+    "search",
 ]
 
 MIDDLEWARE = [

@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("agenda.urls")),
     path("", include("people.urls")),
     path("", include("portfolio.urls")),
+    path("", include("search.urls")),
 ]

@@ -22,7 +22,7 @@ from conventions.enums import ANNEX_TITLES, ConventionStatus, OrganisationKind, 
 from conventions.models import Article, Convention, Membership, Organisation, Signatory
 from ctg.errors import DomainError
 from ctg.keys import unique_slug
-from ctg.text import plain
+from ctg.text import fold
 
 from .checks import Validator
 from .docx_reading import markdown_of, text_of
@@ -151,7 +151,7 @@ def _merged(blocks, extra):
 def _territory(name):
     """« de l'Eure » of « Caisse d'allocations familiales de l'Eure » or « Caf de l'Eure »: what
     tells two names of one Caf apart from another Caf."""
-    folded = plain(name)
+    folded = fold(name)
     match = re.search(r"(?:familiales|caf)\s+(?:de la |de l'|du |des |de |d')?(.+)$", folded)
     return re.sub(r"[\s'-]+", " ", match.group(1)).strip() if match else folded
 
@@ -163,7 +163,7 @@ def recognised_caf(reading):
     if party is None:
         return None
     cafs = list(Organisation.objects.filter(kind=OrganisationKind.CAF))
-    same = next((c for c in cafs if plain(c.name) == plain(party.name)), None)
+    same = next((c for c in cafs if fold(c.name) == fold(party.name)), None)
     same = same or next((c for c in cafs if _territory(c.name) == _territory(party.name)), None)
     return same or Organisation(kind=OrganisationKind.CAF, name=_fit(Organisation, "name", party.name))
 
@@ -171,7 +171,7 @@ def recognised_caf(reading):
 def _organisation(party, known):
     """The exchange-format organisation of a collectivité: an existing one (same kind and name),
     or a new one without code (its SIREN or INSEE code is not in the document)."""
-    existing = next((o for o in known if o.kind == party.kind and plain(o.name) == plain(party.name)), None)
+    existing = next((o for o in known if o.kind == party.kind and fold(o.name) == fold(party.name)), None)
     if existing is not None:
         return _described(existing)
     return {"name": _fit(Organisation, "name", party.name), "kind": party.kind}

@@ -19,7 +19,7 @@ from datetime import date
 from docx.oxml.ns import qn
 from lxml import etree
 
-from ctg.text import plain
+from ctg.text import fold
 
 from .docx_file import (
     MC_FALLBACK,
@@ -195,11 +195,11 @@ class _Reader:
         if para.toc:
             return
         text = strip_stamp(para.text, self.result.stamp)
-        if not text or plain(text).strip() in PLACEHOLDERS:
+        if not text or fold(text).strip() in PLACEHOLDERS:
             return
         if text != para.text:
             para.text = block.text = block.markdown = text
-        folded = plain(text).strip()
+        folded = fold(text).strip()
         if not self.structure(para, block, text, folded):
             self.content(para, block, text, folded)
 
@@ -303,7 +303,7 @@ class _Reader:
         number = match.group(1)
         number = int(number) if number.isdigit() else ROMAN.get(number, 0)
         title = rest_after(text, match)
-        topic = plain(title)
+        topic = fold(title)
         number = next((n for words, n in ANNEX_TOPICS if words in topic), number)
         self.annex = self.result.annexes.setdefault(number, AnnexRead(number, title, block.index))
         self.needs_title = self.annex if not title else None
@@ -370,7 +370,7 @@ class _Reader:
 
     def party(self, text, index):
         representatives = parse_representatives(text)
-        represented = re.search(r",?\s*represente", plain(text))
+        represented = re.search(r",?\s*represente", fold(text))
         name = clean_name(text[: cut(text, represented.start())] if represented else text)
         if not name and self.pending_party is not None:
             self.pending_party.representatives += representatives
@@ -454,7 +454,7 @@ class _Reader:
                     text = strip_stamp(para.text, self.result.stamp)
                     if text != para.text:
                         para.text = block.text = block.markdown = text
-                    if text and plain(text).strip() not in PLACEHOLDERS and not para.toc:
+                    if text and fold(text).strip() not in PLACEHOLDERS and not para.toc:
                         paragraphs.append((para, block))
                 cells.append(Cell(column, span, paragraphs))
                 column += span
@@ -492,12 +492,12 @@ class _Reader:
 
     def synoptique(self, rows):
         """The synoptique of the plan (the export's Axe | N° | Action | Pilote | Échéances): its axes."""
-        head = [plain(cell.text) for cell in rows[0]] if rows else []
+        head = [fold(cell.text) for cell in rows[0]] if rows else []
         if not (head and head[0].startswith("axe") and any(h in ("n°", "numero", "action", "actions") for h in head)):
             return False
         for row in rows[1:]:
             for cell in row:
-                if (match := numbered(AXIS_LINE, plain(cell.text))) and match.group(1):
+                if (match := numbered(AXIS_LINE, fold(cell.text))) and match.group(1):
                     self.result.axis(int(match.group(1)), rest_after(cell.text, match))
         return True
 
@@ -539,7 +539,7 @@ class _Reader:
     def fiche_header_row(self, fiche, cells):
         """The five-column layout's first row (`003_…`): « Action #1 | AXE STRATEGIQUE ☐ … ☒ … »."""
         first = cells[0][0].text
-        match = numbered(ACTION_LINE, plain(first)) or numbered(FICHE_LINE, plain(first))
+        match = numbered(ACTION_LINE, fold(first)) or numbered(FICHE_LINE, fold(first))
         if not match or cells[0][1] or not (match.group(1) or match.group(2)):
             return False
         if match.group(1) and match.group(1).isdigit() and fiche.number is None:
@@ -547,18 +547,18 @@ class _Reader:
         if match.group(3) and not fiche.title:
             fiche.title = rest_after(first, match)
         for cell, _ in cells[1:]:
-            if not plain(cell.text).startswith("axe"):
+            if not fold(cell.text).startswith("axe"):
                 continue
             parts = re.split(f"([{BOXES_MARKS}])", cell.text)
             for mark, choice in zip(parts[1::2], parts[2::2], strict=True):
                 if mark in CHECKED and choice.strip():
-                    known = next((a for a in self.result.axes if plain(a.title) == plain(choice.strip())), None)
+                    known = next((a for a in self.result.axes if fold(a.title) == fold(choice.strip())), None)
                     fiche.axis = (known or self.result.axis(len(self.result.axes) + 1, choice.strip())).number
         return True
 
     def cell_text(self, fiche, box, paragraphs):
         for para, block in paragraphs:
-            if INLINE_LABELS.match(plain(para.text)):
+            if INLINE_LABELS.match(fold(para.text)):
                 box = self.inline_boxes(fiche, para, block)
             elif box:
                 self.add_box(fiche, box, block)
@@ -568,13 +568,13 @@ class _Reader:
     def inline_boxes(self, fiche, para, block):
         """Share « Pilote : … Partenaires : … Public cible : … » between the boxes it names; the
         box of the last one goes on with the next paragraphs."""
-        text, folded = para.text, plain(para.text)
+        text, folded = para.text, fold(para.text)
         matches = list(INLINE_LABELS.finditer(folded))
         box = None
         for match, following in zip(matches, [*matches[1:], None], strict=True):
             box = INLINE_BOXES.get(re.sub(r"\W+", " ", match.group(1)).strip(), "target_public")
             value = text[cut(text, match.end()): cut(text, following.start()) if following else len(text)].strip()
-            if value and plain(value) not in PLACEHOLDERS:
+            if value and fold(value) not in PLACEHOLDERS:
                 self.add_box(fiche, box, Block(block.index, value, value, block.where))
         return box
 
@@ -585,16 +585,16 @@ class _Reader:
         if result.start is None:
             for article in result.articles:
                 for block in article.blocks:
-                    folded = plain(block.text)
+                    folded = fold(block.text)
                     if match := EFFECT.search(folded) or PERIOD.search(folded):
                         result.start, result.end = parse_date(match.group(1)), parse_date(match.group(2))
                         break
                 if result.start:
                     break
-        if result.start is None and (match := YEARS.search(plain(result.title))):
+        if result.start is None and (match := YEARS.search(fold(result.title))):
             first, last = int(match.group(1)), int(match.group(2))
             if first < last:
                 result.start, result.end = date(first, 1, 1), date(last, 12, 31)
         # The export's cover lists the parties again: no text to place.
-        names = {plain(party.name) for party in result.parties}
-        result.unrecognised = [b for b in result.unrecognised if plain(b.text) not in names]
+        names = {fold(party.name) for party in result.parties}
+        result.unrecognised = [b for b in result.unrecognised if fold(b.text) not in names]

@@ -6,7 +6,7 @@ compared once `plain` (lowercase, without accents)."""
 import re
 from datetime import date
 
-from ctg.text import plain
+from ctg.text import fold
 
 # The boxes of a fiche action, in the order of the canonical table (`templates/actions/_fiche_boxes.html`).
 FICHE_BOXES = {
@@ -147,7 +147,7 @@ ANNEX_TOPICS = (("precedente", 1), ("ancienne ctg", 1), ("diagnostic", 2), ("equ
 
 def parse_date(text):
     """A date written « 15/12/2025 », « 15 décembre 2025 » or « 1er janvier 2026 », or None."""
-    text = plain(text).strip()
+    text = fold(text).strip()
     if match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
         day, month, year = (int(g) for g in match.groups())
     elif match := re.fullmatch(r"(\d{1,2})(?:er)?\s+([a-z]+)\s+(\d{4})", text):
@@ -166,7 +166,7 @@ def cut(text, plain_end):
     for index, char in enumerate(text):
         if count >= plain_end:
             return index
-        count += len(plain(char))
+        count += len(fold(char))
     return len(text)
 
 
@@ -192,7 +192,7 @@ def match_label(para):
     text = para.text
     if len(text) > 150:
         return None
-    folded = plain(text)
+    folded = fold(text)
     for pattern, box, _ in LABEL_PATTERNS:
         if match := pattern.match(folded):
             rest = text[cut(text, match.end()):].strip()
@@ -207,7 +207,7 @@ def match_label(para):
 def strip_stamp(text, stamp):
     """`text` without the préfecture stamp lines it holds (`002_…` repeats them on every page),
     recording their values in `stamp` (the first of each kind)."""
-    folded = plain(text)
+    folded = fold(text)
     stamped = "prefecture" in folded or re.search(ACT_ID, folded)
     if not stamped and not re.fullmatch(r"publie le\s*:?\s*(\d{1,2}/\d{1,2}/\d{4})?", folded.strip()):
         return text
@@ -234,7 +234,7 @@ def strip_stamp(text, stamp):
 
 
 def party_kind(name):
-    folded = plain(name)
+    folded = fold(name)
     for pattern, kind in PARTY_KINDS:
         if pattern.search(folded):
             return kind
@@ -256,7 +256,7 @@ def parse_representatives(text):
     """[(name, capacity)] of « représentée par le Président …, M. Philippe CHARPIN et par Mme Aurore
     VERNIEUWE, sa directrice, dûment autorisés … », or of our export's « Philippe Charpin,
     président, par … et par … » (the name first)."""
-    folded = plain(text)
+    folded = fold(text)
     start = re.search(r"represente(?:e|s|es)?\s+par\s+", folded)
     if not start:
         return []

@@ -5,7 +5,7 @@ from datetime import date, time
 from decimal import Decimal
 
 from actions.models import Fiche
-from ctg.text import plain
+from ctg.text import fold
 
 from .schema import SPPE_ROW
 
@@ -46,7 +46,7 @@ OPERATION_FIELDS = {"article": "article_number", "annex": "annex", "mode": "mode
 def organisation_identity(data):
     """What identifies an organisation across the instance: its kind and code, or, without a code
     (one read from a Word document), its kind and name as a reader compares them."""
-    return (data["kind"], data["code"]) if data.get("code") else (data["kind"], "", plain(data.get("name") or ""))
+    return (data["kind"], data["code"]) if data.get("code") else (data["kind"], "", fold(data.get("name") or ""))
 
 
 def take(data, fields):

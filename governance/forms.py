@@ -14,6 +14,7 @@ from conventions.enums import OrganisationKind
 from conventions.models import Convention, Organisation
 from ctg.concurrency import BaseInputs, EditForm, RemovedRowsMixin
 from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin, TimeInput
+from ctg.numbers import format_number
 
 from .models import AgendaItem, Body, CooperationOfficer, Decision, Meeting, Member, Participant
 
@@ -300,8 +301,15 @@ class OfficerForm(BaseInputs, NormalizedNewlinesMixin, forms.ModelForm):
         labels = {"name": "Nom", "organisation": "Employeur", "scope": "Périmètre", "fte": "ETP",
                   "caf_funded": "Poste financé par la Caf"}
         help_texts = {"fte": "Équivalent temps plein, par exemple 0,5.", "missions": MISSIONS_HELP}
+        # French decimals, typed and shown « 0,5 » (a number input shows « 0.50 »).
+        localized_fields = ["fte"]
         widgets = {"missions": forms.Textarea(attrs={"rows": 3, **MARKDOWN}),
-                   "fte": forms.NumberInput(attrs={"step": "0.05", "min": "0"})}
+                   "fte": forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["fte"] = format_number(self.instance.fte)
 
 
 class OfficerFormSet(SharedChoicesFormSet):

@@ -7,7 +7,7 @@ rhythm ("Ponctuelle", "à la demande") or less than once a year: such instances 
 
 import re
 
-from ctg.text import plain
+from ctg.text import fold
 
 from .enums import BodyKind
 
@@ -47,7 +47,7 @@ def _number(word):
 
 def expected_per_year(frequency, kind=""):
     """The minimum number of meetings a year the frequency text commits to, or None."""
-    text = plain(frequency or "").strip()
+    text = fold(frequency or "").strip()
     if not text:
         return KIND_DEFAULTS.get(kind)
     if match := COUNT_PER.search(text):

@@ -10,7 +10,13 @@ from actions.models import Update
 from actions.periods import Period, periods_between
 from conventions.enums import AvenantStatus
 from tests.actions.helpers import T1, page_url, row_url, snapshot, upload, workbook_bytes
-from tests.factories import AvenantFactory, FicheFactory, users_for
+from tests.factories import (
+    AvenantFactory,
+    ConventionFactory,
+    FicheFactory,
+    UpdateFactory,
+    users_for,
+)
 from tests.helpers import page_form, text
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +66,38 @@ def test_tracking_redirects_to_the_chosen_or_current_quarter(tracking_plan, clie
     assert response.url == page_url(convention, Period(2026, 4))
     assert client.get(page_url(convention, Period(2030, 1))).status_code == 404
     assert client.get(reverse("actions:tracking_period", args=[convention.slug, "2026-T9"])).status_code == 404
+
+
+def test_the_page_opens_on_the_latest_quarter_with_data_until_the_current_one_has_some(client):
+    today = datetime.date.today()
+    current = Period.containing(today)
+    convention = ConventionFactory(start=datetime.date(today.year - 2, 1, 1), end=datetime.date(today.year + 2, 12, 31))
+    fiche = FicheFactory(axis__convention=convention, key="accueil")
+    client.force_login(users_for(convention)["caf"])
+    url = reverse("actions:tracking", args=[convention.slug])
+    assert client.get(url).url == page_url(convention, current)  # nothing tracked yet: the current quarter
+    earlier = current.previous().previous()
+    UpdateFactory(fiche=fiche, period=str(earlier), status="en_cours")
+    assert client.get(url).url == page_url(convention, earlier)
+    UpdateFactory(fiche=fiche, period=str(current), status="realisee")
+    assert client.get(url).url == page_url(convention, current)
+
+
+def test_the_previous_quarter_is_shown_beside_each_input(tracking_plan, client):
+    convention, accueil, *_ = tracking_plan
+    client.force_login(users_for(convention)["caf"])
+    form = text(client.get(row_url(convention, "accueil", Period(2026, 2)), headers={"HX-Request": "true"}))
+    pk = accueil.indicators.get().pk
+    assert '<p class="help" id="id_accueil-status_helptext">En 2026-T1 : En cours</p>' in form
+    assert '<p class="help" id="id_accueil-progress_helptext">En 2026-T1 : 40 %</p>' in form
+    assert '<p class="help" id="id_accueil-comment_helptext">En 2026-T1 : « Avancement conforme. »</p>' in form
+    assert f'<p class="help" id="id_accueil-indicator_{pk}_helptext">Cible : 30 · en 2026-T1 : 12</p>' in form
+    assert 'aria-describedby="id_accueil-progress_helptext"' in form
+    # Without htmx too, and nothing for a quarter without a previous update.
+    page = text(client.get(page_url(convention, Period(2026, 2)) + "?modifier=accueil"))
+    assert "En 2026-T1 : En cours" in page
+    first = text(client.get(row_url(convention, "accueil"), headers={"HX-Request": "true"}))
+    assert "En 2025-T4" not in first and "Cible : 30</p>" in first
 
 
 # Roles

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from conventions.enums import AvenantStatus, OperationKind
 from conventions.models import Equipment, Operation, Organisation
+from conventions.parties import copies, signature_context
 from conventions.pdf import AvenantPdf, ConventionPdf
 from exchange.importer import import_document
 from exchange.reading import load_json
@@ -165,7 +166,7 @@ def test_avenant_002_alone(plan_002_amends):
     assert "prend effet à compter du 15/12/2025 et jusqu'au 31/12/2026" in text
     assert "027-200066405-20251215-CC_201_2025-DE" in text
     # Place, date, one column per signatory under its party.
-    assert "Fait à Bourg-Achard, le 15 décembre 2025, en 2 exemplaires" in text
+    assert "Fait à Bourg-Achard, le 15 décembre 2025, en deux exemplaires." in text  # as `002_…` writes it
     for name in ["Philippe CHARPIN", "Aurore VERNIEUWE", "Sylvain BONENFANT"]:
         assert name in text.split("Fait à Bourg-Achard")[1]
     # What it abrogates, and the fiches it adds or modifies, in full.
@@ -217,9 +218,11 @@ def test_french_dates_and_counts_of_the_signature_block(plan_002_amends):
     convention, _, _ = plan_002_amends
     convention.signed_at, convention.signed_on = "Bourg-Achard", datetime.date(2022, 11, 1)
     html = Template('{% include "pdf/_signatures.html" %}').render(Context({
-        "act": convention, "parties": [("Caf", [])], "signatories": [],
+        "act": convention, **signature_context(convention),
     }))
-    assert "le 1er novembre 2022, en 1 exemplaire." in html
+    assert "le 1er novembre 2022, en deux exemplaires." in html
+    assert f"<th colspan=\"2\">La {convention.caf.name}</th>" in html  # « La Caf … », as the parties say it
+    assert [copies(n) for n in (1, 3, 12)] == ["un exemplaire", "trois exemplaires", "12 exemplaires"]
     html = Template('{% include "pdf/_signatures.html" %}').render(Context({"act": convention, "parties": []}))
     assert "le 1er novembre 2022." in html and "exemplaire" not in html
 

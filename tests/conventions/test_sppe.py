@@ -3,6 +3,7 @@
 import pytest
 
 from conventions.models import SppeRow
+from conventions.templatetags.conventions_tags import investment
 
 pytestmark = pytest.mark.django_db
 
@@ -14,4 +15,4 @@ pytestmark = pytest.mark.django_db
     ("", "Locaux à trouver", "Locaux à trouver"),
 ])
 def test_the_investment_is_said_once(kind, details, expected):
-    assert SppeRow(investment_type=kind, investment_details=details).investment == expected
+    assert investment(SppeRow(investment_type=kind, investment_details=details)) == expected
