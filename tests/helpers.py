@@ -210,16 +210,18 @@ def deflated(data):
     return compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data)
 
 
-def repeated(chunk, times):
-    """A member for `raw_zip` holding `chunk` `times` over, built without compressing it all: after
-    a full flush deflate starts afresh, so the same chunk gives the same block each time."""
+def repeated(chunk, times, head=b"", tail=b""):
+    """A member for `raw_zip` holding `chunk` `times` over (between `head` and `tail`: a well-formed
+    XML part), built without compressing it all: after a full flush deflate starts afresh, so the
+    same chunk gives the same block each time."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    first = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    first = compressor.compress(head + chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
     block = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
-    crc = 0
+    crc = zlib.crc32(head)
     for _ in range(times):
         crc = zlib.crc32(chunk, crc)
-    return first + block * (times - 1) + compressor.flush(), crc, len(chunk) * times
+    last = compressor.compress(tail) + compressor.flush()
+    return first + block * (times - 1) + last, zlib.crc32(tail, crc), len(head) + len(chunk) * times + len(tail)
 
 
 def raw_zip(members):

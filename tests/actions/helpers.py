@@ -73,6 +73,25 @@ def with_cells(content, sheet, cells):
     return edited_zip(content, {name: xml})
 
 
+SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def with_shared_strings(content, member):
+    """The workbook `content` with `member` (bytes of XML, or a `raw_zip` member) as its shared
+    strings, declared in its manifest as Excel declares them."""
+    from tests.helpers import deflated, edited_zip, raw_zip
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    types = members["[Content_Types].xml"].decode()
+    members["[Content_Types].xml"] = types.replace(
+        "</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS_TYPE}"/></Types>'
+    ).encode()
+    if isinstance(member, bytes):
+        return edited_zip(content, {"xl/sharedStrings.xml": member, "[Content_Types].xml": members["[Content_Types].xml"]})
+    return raw_zip({**{name: deflated(data) for name, data in members.items()}, "xl/sharedStrings.xml": member})
+
+
 def snapshot():
     return sorted(Update.objects.values_list("fiche__key", "period", "status", "progress", "comment", "difficulties")), sorted(
         IndicatorValue.objects.values_list("indicator__key", "update__period", "value")
