@@ -2,7 +2,10 @@
 
 import itertools
 
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Trim
 
 from actions.models import (
     Axis,
@@ -14,6 +17,7 @@ from actions.models import (
     Update,
     refresh_current_flags,
 )
+from conventions.enums import ConventionStatus
 from conventions.models import (
     Article,
     Avenant,
@@ -27,10 +31,11 @@ from conventions.models import (
     Organisation,
     Signatory,
     SppeRow,
+    StatusChange,
     Visa,
 )
 from ctg.history import IMPORT_REASON, acting
-from evaluation.models import Milestone
+from evaluation.models import Bilan, Milestone
 from governance.models import (
     AgendaItem,
     Body,
@@ -45,6 +50,7 @@ from .checks import Validator
 from .fields import (
     ARTICLE_FIELDS,
     AVENANT_FIELDS,
+    BILAN_FIELDS,
     BODY_FIELDS,
     COMMUNE_FIELDS,
     DELIBERATION_FIELDS,
@@ -117,6 +123,9 @@ class _Writer:
         self.fiches = {}  # key -> Fiche
         self.equipment = {}  # key -> Equipment
         self.equipment_positions = itertools.count()  # base annexe 3 first, then avenants' additions
+        self.avenants = {}  # number -> Avenant
+        self.users = {}  # name -> User or None
+        self.previous_fiches = {}  # convention slug -> {key: Fiche}
 
     def save(self, instance):
         if self.by is not None:
@@ -137,6 +146,31 @@ class _Writer:
             self.organisations[identity] = self.parties[organisation.code] = organisation
         return self.organisations[identity]
 
+    def user(self, name):
+        """The account a person's name designates in this instance: its login, else the one
+        account of that full name; None when no account (or several) answers to it."""
+        if not name:
+            return None
+        if name not in self.users:
+            User = get_user_model()
+            found = User.objects.filter(**{User.USERNAME_FIELD: name}).first()
+            if found is None:
+                named = list(User.objects.annotate(
+                    full_name=Trim(Concat("first_name", Value(" "), "last_name"))
+                ).filter(full_name=name)[:2])
+                found = named[0] if len(named) == 1 else None
+            self.users[name] = found
+        return self.users[name]
+
+    def continued(self, continues):
+        """The fiche of the previous CTG this one carries on, when that CTG is in the instance."""
+        if continues is None:
+            return None
+        slug = continues["convention"]
+        if slug not in self.previous_fiches:
+            self.previous_fiches[slug] = {f.key: f for f in Fiche.objects.filter(convention__slug=slug)}
+        return self.previous_fiches[slug].get(continues["key"])
+
     def positioned(self, model, items, fields=None, text=None, **extra):
         """Bulk-create one row per item, keeping the list order in `position`."""
         rows = [
@@ -155,6 +189,7 @@ class _Writer:
             status=c["status"], signed_on=c["signed_on"], signed_at=c["signed_at"], preamble=c["preamble"],
             caf_validation_body=(c["caf_validation"] or {}).get("body", ""),
             caf_validation_on=(c["caf_validation"] or {}).get("date"),
+            predecessor=Convention.objects.filter(slug=c["previous"]).first() if c["previous"] else None,
             previous_evaluation=annexes["previous_evaluation"],
             diagnosis_summary=annexes["diagnosis"]["summary"],
             governance_text=annexes["governance_text"], evaluation_text=annexes["evaluation_text"],
@@ -178,6 +213,7 @@ class _Writer:
             self.write_avenant(avenant)
         self.write_annexes(annexes)
         self.write_governance(governance, c["milestones"])
+        self.write_lifecycle(c["status_history"], c["bilans"])
         return convention
 
     def write_axes(self, axes):
@@ -192,7 +228,8 @@ class _Writer:
         fiche = self.save(Fiche(
             convention=self.convention, avenant=avenant, previous_version=previous,
             axis=self.axes[data["axis"]], objective=self.objectives.get((data["axis"], data["objective"])),
-            commune=self.communes.get(data["commune"]), **take(data, FICHE_FIELDS),
+            commune=self.communes.get(data["commune"]), renewed_from=self.continued(data["continues"]),
+            **take(data, FICHE_FIELDS),
         ))
         self.positioned(FicheTheme, data["themes"], text="theme", fiche=fiche)
         leads = Fiche.lead_organisations.through
@@ -220,6 +257,7 @@ class _Writer:
         avenant = Avenant.objects.create(
             convention=self.convention, **take(data, AVENANT_FIELDS), **_prefecture(data["prefecture"])
         )
+        self.avenants[avenant.number] = avenant
         self.positioned(Visa, data["visas"], text="text", convention=self.convention, avenant=avenant)
         self.positioned(Article, data["articles"], ARTICLE_FIELDS, convention=self.convention, avenant=avenant)
         for position, item in enumerate(data["operations"]):
@@ -250,25 +288,60 @@ class _Writer:
 
     def write_governance(self, governance, milestones):
         convention = self.convention
-        bodies = {}
+        bodies, members = {}, {}
         for position, data in enumerate(governance["bodies"]):
             body = Body.objects.create(convention=convention, position=position, **take(data, BODY_FIELDS))
-            self.positioned(Member, data["members"], MEMBER_FIELDS, body=body)
+            members[body.key] = self.positioned(Member, data["members"], MEMBER_FIELDS, body=body)
             bodies[body.key] = body
-        fiche_links = Meeting.fiches.through
+        # Milestones first: agenda items present them.
+        milestones = [
+            Milestone.objects.create(
+                convention=convention, position=position, body=bodies.get(data["body"]),
+                done_by=self.user(data["done_by"]), generated_key=data["generated"], **take(data, MILESTONE_FIELDS),
+            )
+            for position, data in enumerate(milestones)
+        ]
+        fiche_links, agenda_fiches, agenda_milestones = (
+            Meeting.fiches.through, AgendaItem.fiches.through, AgendaItem.milestones.through
+        )
         for data in governance["meetings"]:
             meeting = Meeting.objects.create(convention=convention, body=bodies[data["body"]], **take(data, MEETING_FIELDS))
-            self.positioned(AgendaItem, data["agenda"], text="text", meeting=meeting)
-            self.positioned(Participant, data["participants"], PARTICIPANT_FIELDS, meeting=meeting)
-            self.positioned(Decision, data["decisions"], text="text", meeting=meeting)
+            items = zip(self.positioned(AgendaItem, data["agenda"], ("text",), meeting=meeting), data["agenda"], strict=True)
+            for item, item_data in items:
+                agenda_fiches.objects.bulk_create(agenda_fiches(agendaitem=item, fiche=self.fiches[key]) for key in item_data["fiches"])
+                agenda_milestones.objects.bulk_create(
+                    agenda_milestones(agendaitem=item, milestone=milestones[index]) for index in item_data["milestones"]
+                )
+            Participant.objects.bulk_create(
+                Participant(meeting=meeting, position=position, **take(p, PARTICIPANT_FIELDS),
+                            member=members[p["member"]["body"]][p["member"]["index"]] if p["member"] else None)
+                for position, p in enumerate(data["participants"])
+            )
+            Decision.objects.bulk_create(
+                Decision(meeting=meeting, position=position, text=d["text"], fiche=self.fiches.get(d["fiche"]),
+                         requires_avenant=bool(d["calls_for_avenant"]),
+                         avenant=None if isinstance(d["calls_for_avenant"], bool) else self.avenants[d["calls_for_avenant"]])
+                for position, d in enumerate(data["decisions"])
+            )
             fiche_links.objects.bulk_create(fiche_links(meeting=meeting, fiche=self.fiches[key]) for key in data["fiches"])
         for position, data in enumerate(governance["cooperation_officers"]):
             CooperationOfficer.objects.create(
                 convention=convention, position=position, organisation=self.parties.get(data["organisation"]),
                 **take(data, OFFICER_FIELDS),
             )
-        for position, data in enumerate(milestones):
-            Milestone.objects.create(
-                convention=convention, position=position, body=bodies.get(data["body"]),
-                **take(data, MILESTONE_FIELDS),
-            )
+
+    def write_lifecycle(self, status_history, bilans):
+        """The status changes (each from the status before it; the first from « en préparation »,
+        where every convention starts) and the written bilans."""
+        previous = ConventionStatus.PREPARATION
+        for change in status_history:
+            self.save(StatusChange(convention=self.convention, from_status=previous, to_status=change["status"],
+                                   at=change["at"], by=self.user(change["by"]), note=change["note"]))
+            previous = change["status"]
+        for data in bilans:
+            bilan = self.save(Bilan(
+                convention=self.convention, start=data["period"]["start"], end=data["period"]["end"],
+                updated_by=self.user(data["updated_by"]), **take(data, BILAN_FIELDS),
+            ))
+            if data["updated_at"]:  # auto_now: set after the save
+                Bilan.objects.filter(pk=bilan.pk).update(updated_at=data["updated_at"])

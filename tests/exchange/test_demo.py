@@ -14,6 +14,7 @@ from actions.models import Fiche
 from conventions.models import Convention
 from exchange.exporter import export_document
 from exchange.importer import import_document
+from exchange.management.commands.loaddemo import ACCOUNTS, Command
 from exchange.reading import load_json
 from tests.exchange.helpers import normalised
 
@@ -72,6 +73,9 @@ def test_demo_folder_holds_the_five_conventions():
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.name)
 def test_demo_document_imports_and_exports_back_equal(path):
+    # The people the documents name (who wrote a bilan) are accounts of the demo instance.
+    for account in ACCOUNTS:
+        Command().account(*account)
     data = load_json(path)
     convention = import_document(data)
     found = list(differences(normalised(data), normalised(export_document(convention))))
