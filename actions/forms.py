@@ -4,12 +4,10 @@ from django import forms
 from django.db.models import Q
 from django.forms import inlineformset_factory
 
-from conventions.enums import OrganisationKind
-from conventions.models import Organisation
 from ctg.forms import NormalizedNewlinesMixin
 
 from .enums import Nature, Theme, UpdateStatus
-from .models import Axis, Fiche, Indicator, Objective
+from .models import Axis, Fiche, Indicator, Objective, pilot_organisations
 from .tracking import RowValues, format_number
 
 NO_UPDATE = "aucun"
@@ -119,10 +117,7 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
         self.fields["objective"].queryset = Objective.objects.filter(axis__convention=convention).select_related("axis")
         self.fields["commune"].queryset = convention.communes.all()
         self.fields["commune"].empty_label = "Plan intercommunal"
-        self.fields["lead_organisations"].queryset = (
-            Organisation.objects.filter(Q(signatures__convention=convention) | Q(pk=convention.caf_id))
-            .exclude(kind=OrganisationKind.AUTRE).distinct()
-        )
+        self.fields["lead_organisations"].queryset = pilot_organisations(convention)
         if self.instance.pk:
             self.initial.setdefault("themes", self.instance.theme_slugs)
             self.initial.setdefault("version", self.instance.version)
@@ -224,8 +219,19 @@ class UpdateForm(NormalizedNewlinesMixin, forms.Form):
         )
 
 
+XLSX_INPUT = {"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
 class TrackingImportForm(forms.Form):
     workbook = forms.FileField(
         label="Classeur Excel (.xlsx)", help_text="Le classeur exporté depuis cette page, complété : 5 Mo au plus.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+        widget=forms.ClearableFileInput(attrs=XLSX_INPUT),
+    )
+
+
+class PlanImportForm(forms.Form):
+    workbook = forms.FileField(
+        label="Classeur Excel (.xlsx)",
+        help_text="Le modèle ou l'export du plan d'actions, complété : 5 Mo au plus.",
+        widget=forms.ClearableFileInput(attrs=XLSX_INPUT),
     )

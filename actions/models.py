@@ -6,6 +6,7 @@ from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from conventions.enums import OrganisationKind
 from conventions.in_force import InForceQuerySet
 from conventions.models import Commune, Convention, Organisation, slug_validator
 from ctg.errors import DomainError, check_same_convention
@@ -82,6 +83,14 @@ def next_fiche_number(convention):
     (by any version, proposed or replaced, so that a number never designates two actions)."""
     highest = Fiche.objects.filter(convention=convention).aggregate(number=models.Max("number"))["number"]
     return (highest or 0) + 1
+
+
+def pilot_organisations(convention):
+    """The organisations that may lead an action of the convention: its parties and its Caf."""
+    return (
+        Organisation.objects.filter(Q(signatures__convention=convention) | Q(pk=convention.caf_id))
+        .exclude(kind=OrganisationKind.AUTRE).distinct()
+    )
 
 
 def fiche_key(convention, text):

@@ -7,18 +7,30 @@ the fiches a draft avenant proposes are written. The quarterly tracking stays op
 
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from conventions.models import Convention
 from ctg.errors import DomainError
-from ctg.history import authored
+from ctg.history import acting, authored
 from ctg.keys import unique_slug
 
 from .enums import Theme
 from .history import changes_since, indicators_snapshot
-from .models import Axis, Fiche, FicheTheme, IndicatorValue, Objective, Update, fiche_key
+from .models import (
+    RESERVED_KEYS,
+    Axis,
+    Fiche,
+    FicheTheme,
+    Indicator,
+    IndicatorValue,
+    Objective,
+    Update,
+    fiche_key,
+)
+from .plan_import import MISSING
 from .tracking import row_changes, tracking_fiches
 
 
@@ -345,3 +357,72 @@ def tracking_import(convention, rows, period, *, by):
         bulk_update_with_history(changed, Update, UPDATE_FIELDS, default_user=by)
         _save_indicator_values(*indicator_values, by)
     return ImportReport(period=period, changes=changes, unchanged=len(rows) - len(changes))
+
+
+PLAN_IMPORT_REASON = "Import du classeur du plan d'actions"
+PLAN_CHANGED = "Le plan d'actions a changé pendant l'import : importez de nouveau le classeur pour voir ce qu'il modifie."
+
+
+def plan_import(convention, changes, *, by):
+    """Apply the `changes` of a plan workbook (`plan_workbook.read_plan_workbook`, prepared outside
+    any transaction) in one short transaction: axes and objectives, then actions and indicators.
+    The convention must still be in préparation and each action as it was read (its edit version);
+    otherwise nothing is written and the DomainError says why."""
+    try:
+        with transaction.atomic(), acting(by, reason=PLAN_IMPORT_REASON):
+            Convention.objects.select_for_update().get(pk=convention.pk).require_contract_editable()
+            for axis in changes.new_axes:
+                axis.row = Axis.objects.create(convention=convention, number=axis.number, title=axis.title)
+            for objective in changes.new_objectives:
+                objective.row = Objective.objects.create(axis=objective.parent.row, number=objective.number,
+                                                         title=objective.title)
+            for target in changes.renamed_axes + changes.renamed_objectives:
+                target.row.title = target.title
+                target.row.save(update_fields=["title"])
+            for row in changes.updated:
+                fiche = row.fiche
+                if not Fiche.objects.filter(pk=fiche.pk, version=fiche.version).update(version=F("version") + 1):
+                    raise DomainError(PLAN_CHANGED)
+                fiche.version += 1
+                _write_fiche(fiche, row, themes_changed=row.themes is not None and row.themes != fiche.theme_slugs)
+            taken = set(convention.fiches.values_list("key", flat=True)) | RESERVED_KEYS
+            for row in changes.created:
+                row.fiche = Fiche(convention=convention, key=unique_slug(row.title, taken, fallback="fiche"), is_current=True)
+                taken.add(row.fiche.key)
+                _write_fiche(row.fiche, row, themes_changed=True)
+            _write_indicators(changes)
+    except IntegrityError:  # a number taken meanwhile
+        raise DomainError(PLAN_CHANGED) from None
+
+
+def _write_fiche(fiche, row, *, themes_changed):
+    fiche.number = row.number
+    fiche.axis = row.axis.row
+    if row.objective is not MISSING:
+        fiche.objective = row.objective.row if row.objective else None
+    for name, value in row.values.items():
+        setattr(fiche, name, value)
+    fiche.save()
+    if themes_changed:
+        FicheTheme.objects.filter(fiche=fiche).delete()
+        FicheTheme.objects.bulk_create(FicheTheme(fiche=fiche, theme=theme, position=i) for i, theme in enumerate(row.themes))
+    if row.pilots is not None:
+        fiche.lead_organisations.set(row.pilots)
+
+
+def _write_indicators(changes):
+    keys, positions = {}, {}
+    for row in changes.new_indicators:
+        fiche_row = row.fiche_row
+        if fiche_row.line not in keys:
+            existing = list(fiche_row.fiche.indicators.all())  # prefetched for the fiches read
+            keys[fiche_row.line] = {i.key for i in existing}
+            positions[fiche_row.line] = max((i.position for i in existing), default=-1) + 1
+        key = unique_slug(row.values["name"], keys[fiche_row.line], fallback="indicateur")
+        keys[fiche_row.line].add(key)
+        Indicator.objects.create(fiche=fiche_row.fiche, key=key, position=positions[fiche_row.line], **row.values)
+        positions[fiche_row.line] += 1
+    for row in changes.changed_indicators:
+        for name, value in row.values.items():
+            setattr(row.indicator, name, value)
+        row.indicator.save(update_fields=list(row.values))

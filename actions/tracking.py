@@ -64,8 +64,8 @@ def row_changes(fiche, update, values):
         old = update.progress if update else None
         if old != values.progress:
             changes.append(f"avancement : {'—' if old is None else f'{old} %'} → {'—' if values.progress is None else f'{values.progress} %'}")
-    compare("commentaire", update.comment if update else "", values.comment, _excerpt)
-    compare("difficultés", update.difficulties if update else "", values.difficulties, _excerpt)
+    compare("commentaire", update.comment if update else "", values.comment, excerpt)
+    compare("difficultés", update.difficulties if update else "", values.difficulties, excerpt)
     stored = {v.indicator_id: v.value for v in update.indicator_values.all()} if update else {}
     names = {i.pk: i.name for i in fiche.indicators.all()}
     for pk, value in values.indicators.items():
@@ -74,7 +74,8 @@ def row_changes(fiche, update, values):
     return changes
 
 
-def _excerpt(text, size=60):
+def excerpt(text, size=60):
+    """A text on one line, quoted, cut at `size` characters: for a change report."""
     text = " ".join(str(text).split())
     return f"« {text if len(text) <= size else text[: size - 1] + '…'} »"
 
@@ -137,7 +138,7 @@ def tracking_history(fiches, limit=30):
                 if name == "progress":
                     old, new = (f"{v} %" if v is not None else v for v in (old, new))
                 if (old or "") != (new or ""):
-                    changes.append(f"{label} : {old or '—'} → {_excerpt(new) if name in ('comment', 'difficulties') else new or '—'}")
+                    changes.append(f"{label} : {old or '—'} → {excerpt(new) if name in ('comment', 'difficulties') else new or '—'}")
             if changes:
                 entries.append({"record": record, "created": previous is None, "changes": changes})
     entries.sort(key=lambda e: (e["record"].history_date, e["record"].history_id), reverse=True)

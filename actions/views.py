@@ -13,8 +13,10 @@ from conventions.shortcuts import convention_context, get_convention
 from ctg.errors import DomainError
 from ctg.forms import formset_total, with_added_rows
 from ctg.markdown import render_markdown
+from ctg.pending import PendingUploads
 from ctg.responses import file_response
-from ctg.shortcuts import run_and_report
+from ctg.shortcuts import requested_date, run_and_report
+from ctg.zips import ZipRefused, read_upload
 
 from . import services
 from .coverage import theme_coverage
@@ -24,14 +26,17 @@ from .forms import (
     IndicatorFormSet,
     ObjectiveForm,
     PlanFilterForm,
+    PlanImportForm,
     TrackingImportForm,
     UpdateForm,
 )
 from .history import compare_versions, edit_history
 from .models import Axis, Fiche, Objective, Update, next_fiche_number
 from .periods import Period, periods_between
+from .plan_import import read_plan_workbook
+from .plan_workbook import PlanWorkbook
 from .tracking import needs_update, tracking_fiches, tracking_history, with_latest_values
-from .workbook import TrackingWorkbook, WorkbookError, read_tracking_workbook
+from .workbook import MAX_BYTES, TrackingWorkbook, WorkbookError, read_tracking_workbook
 
 
 def plan(request, slug):
@@ -54,6 +59,94 @@ def plan(request, slug):
     )
     template = "actions/plan.html#results" if request.htmx else "actions/plan.html"
     return render(request, template, context)
+
+
+@require_GET
+def plan_template(request, slug):
+    """The empty plan workbook, to fill offline and import."""
+    convention = get_convention(request, slug)
+    filename, mimetype, content = PlanWorkbook().generate(convention)
+    return file_response(content, filename, mimetype)
+
+
+@require_GET
+def plan_export(request, slug):
+    """The plan workbook of the convention as in force on the chosen date (`?date=`)."""
+    convention = get_convention(request, slug)
+    on, _ = requested_date(request)
+    filename, mimetype, content = PlanWorkbook(on).generate(convention)
+    return file_response(content, filename, mimetype)
+
+
+# An uploaded plan workbook waits here between its preview and its confirmation.
+PENDING_PLANS = PendingUploads("imports-plan")
+
+
+def pending_owner(request, convention):
+    """A kept workbook opens only for the user who uploaded it, on this convention."""
+    return f"{convention.pk}-{request.user.pk}"
+
+
+def plan_import_page(request, convention, *, form=None, errors=None, changes=None, token=None, notice=None, status=200):
+    context = convention_context(request, convention, "plan")
+    context.update(form=form or PlanImportForm(), errors=errors, changes=changes, token=token, notice=notice,
+                   unchanged=changes is not None and not changes)
+    return render(request, "actions/plan_import.html", context, status=status)
+
+
+def plan_import(request, slug):
+    """Upload a plan workbook: what it would create or change is shown first, with every error by
+    cell; nothing is written before the user confirms (`plan_import_confirm`)."""
+    convention = get_convention(request, slug, contract=True)
+    if request.method != "POST":
+        return plan_import_page(request, convention)
+    form = PlanImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return plan_import_page(request, convention, form=form, status=400)
+    try:
+        content = read_upload(form.cleaned_data["workbook"], MAX_BYTES)
+        changes = read_plan_workbook(convention, content)
+    except ZipRefused as error:
+        return plan_import_page(request, convention, form=form, errors=[error.message], status=400)
+    except WorkbookError as error:
+        return plan_import_page(request, convention, form=form, errors=error.errors, status=400)
+    token = PENDING_PLANS.keep(content, pending_owner(request, convention)) if changes else None
+    return plan_import_page(request, convention, changes=changes, token=token)
+
+
+@require_POST
+def plan_import_confirm(request, slug, token):
+    """Apply the workbook kept under `token`, if it still changes what its preview showed."""
+    convention = get_convention(request, slug, contract=True)
+    owner = pending_owner(request, convention)
+    if "annuler" in request.POST:
+        PENDING_PLANS.forget(owner, token)
+        messages.info(request, "Import annulé : le plan d'actions n'est pas modifié.")
+        return redirect("actions:plan", slug=convention.slug)
+    content = PENDING_PLANS.read(owner, token)
+    if content is None:
+        messages.error(request, "Cet aperçu a expiré ou a déjà servi : importez de nouveau le classeur.")
+        return redirect("actions:plan_import", slug=convention.slug)
+    try:
+        changes = read_plan_workbook(convention, content)
+    except WorkbookError as error:  # the plan changed meanwhile (an axis renumbered…)
+        PENDING_PLANS.forget(owner, token)
+        return plan_import_page(request, convention, errors=error.errors, status=400)
+    if changes.digest != request.POST.get("digest"):
+        if not changes:
+            PENDING_PLANS.forget(owner, token)
+        return plan_import_page(
+            request, convention, changes=changes, token=token if changes else None, status=409,
+            notice="Le plan d'actions a changé depuis l'aperçu : voici ce que le classeur y modifierait maintenant.",
+        )
+    try:
+        services.plan_import(convention, changes, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("actions:plan_import", slug=convention.slug)
+    PENDING_PLANS.forget(owner, token)
+    messages.success(request, f"Classeur importé : {changes.summary}.")
+    return redirect("actions:plan", slug=convention.slug)
 
 
 def fiche_detail(request, slug, key):

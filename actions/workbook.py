@@ -4,7 +4,6 @@ write-only mode, import with its read-only mode, every error addressed by cell."
 import itertools
 
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from ctg.xlsx import (
     XLSX,
@@ -12,7 +11,9 @@ from ctg.xlsx import (
     UnreadableWorkbook,
     XlsxLimits,
     add_sheet,
+    add_validation,
     append_row,
+    inline_list,
     new_workbook,
     open_workbook,
     workbook_bytes,
@@ -69,18 +70,10 @@ class TrackingWorkbook:
                 update.comment if update else None, update.difficulties if update else None,
             ])
         last = len(fiches) + 1
-        statuses = DataValidation(
-            type="list", formula1='"' + ",".join(UpdateStatus.labels) + '"', allow_blank=True,
-            error="Choisissez un statut de la liste.", errorTitle="Statut inconnu",
-        )
-        statuses.add(f"G2:G{last}")
-        progress = DataValidation(
-            type="whole", operator="between", formula1="0", formula2="100", allow_blank=True,
-            error="Un nombre entier de 0 à 100.", errorTitle="Avancement invalide",
-        )
-        progress.add(f"H2:H{last}")
-        suivi.data_validations.append(statuses)
-        suivi.data_validations.append(progress)
+        add_validation(suivi, f"G2:G{last}", type="list", formula1=inline_list(UpdateStatus.labels),
+                       title="Statut inconnu", message="Choisissez un statut de la liste.")
+        add_validation(suivi, f"H2:H{last}", type="whole", operator="between", formula1="0", formula2="100",
+                       title="Avancement invalide", message="Un nombre entier de 0 à 100.")
 
         indicateurs = add_sheet(workbook, INDICATEURS, INDICATEURS_COLUMNS)
         for fiche in fiches:
@@ -95,9 +88,15 @@ class TrackingWorkbook:
 def read_tracking_workbook(convention, upload):
     """Check a whole workbook against `convention`; returns (period, [(fiche, RowValues)]) or raises
     WorkbookError with every problem found."""
+    return read_workbook(upload, lambda workbook: _Reader(convention, workbook).read())
+
+
+def read_workbook(upload, read):
+    """`read(workbook)` on the workbook of `upload` (bytes or a file), closed afterwards; a file
+    that is no readable workbook, or a sheet too large or broken, raises WorkbookError."""
     workbook = _open(upload)
     try:
-        return _Reader(convention, workbook).read()
+        return read(workbook)
     except ZipRefused as error:  # a sheet too large or broken, found while reading it
         raise WorkbookError([error.message]) from None
     finally:
@@ -131,9 +130,9 @@ def _peek(upload):
     return head
 
 
-class _Sheet:
+class ColumnSheet:
     """One sheet's rows, with the columns found by header text (trimmed, case-insensitive); cells
-    that cannot be read are in `errors`, by cell."""
+    that cannot be read are handed to the `CellErrors` reading it, by cell."""
 
     def __init__(self, sheet, title, required):
         self.reader = SheetRows(sheet, LIMITS)
@@ -180,35 +179,56 @@ class _Sheet:
         self.report_unreadable(reader)
 
 
-class _Reader:
-    def __init__(self, convention, workbook):
-        self.convention = convention
-        self.workbook = workbook
+class CellErrors:
+    """Every problem found in a workbook, as `Feuille!Cellule : message`; a cell openpyxl could not
+    read is reported once, as such."""
+
+    def __init__(self):
         self.errors = []
         self.unreadable_cells = set()
-        self.period = None
 
     def error(self, cell, message):
-        if cell not in self.unreadable_cells:  # an unreadable cell is reported once, as such
+        if cell not in self.unreadable_cells:
             self.errors.append(f"{cell} : {message}")
 
     def unreadable(self, cell, message):
         self.unreadable_cells.add(cell)
         self.errors.append(f"{cell} : {message}")
 
+    def raise_errors(self):
+        if self.errors:
+            raise WorkbookError(self.errors)
+
+
+def parse_number(raw):
+    """A number from a numeric cell, or from text with a decimal comma and spaces (`1 234,5`);
+    None for an empty cell; ValueError otherwise."""
+    if clean_text(raw) == "":
+        return None
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return float(raw)
+    return float("".join(clean_text(raw).split()).replace(",", "."))  # any space, non-breaking too
+
+
+class _Reader(CellErrors):
+    def __init__(self, convention, workbook):
+        super().__init__()
+        self.convention = convention
+        self.workbook = workbook
+        self.period = None
+
     def read(self):
         if SUIVI not in self.workbook.sheetnames:
             raise WorkbookError([f"Le classeur n'a pas de feuille « {SUIVI} »."])
-        suivi = _Sheet(self.workbook[SUIVI], SUIVI, SUIVI_REQUIRED)
+        suivi = ColumnSheet(self.workbook[SUIVI], SUIVI, SUIVI_REQUIRED)
         indicateurs = None
         if INDICATEURS in self.workbook.sheetnames:
-            indicateurs = _Sheet(self.workbook[INDICATEURS], INDICATEURS, INDICATEURS_REQUIRED)
+            indicateurs = ColumnSheet(self.workbook[INDICATEURS], INDICATEURS, INDICATEURS_REQUIRED)
         fiches = {f.key: f for f in Fiche.objects.filter(convention=self.convention).prefetch_related("indicators")}
         rows = self.read_suivi(suivi, fiches)
         if indicateurs is not None:
             self.read_indicateurs(indicateurs, rows)
-        if self.errors:
-            raise WorkbookError(self.errors)
+        self.raise_errors()
         if not rows:
             raise WorkbookError([f"La feuille « {SUIVI} » ne contient aucune ligne d'action."])
         in_force = set(
@@ -231,8 +251,7 @@ class _Reader:
                     self.error(suivi.cell("Statut", number), "statut manquant pour un premier suivi de la période")
             else:
                 checked.append((fiche, values))
-        if self.errors:
-            raise WorkbookError(self.errors)
+        self.raise_errors()
         return self.period, checked
 
     def read_period(self, sheet, values, number):
@@ -318,12 +337,8 @@ class _Reader:
 
     def read_value(self, sheet, values, number):
         raw = sheet.get(values, "Valeur")
-        if clean_text(raw) == "":
-            return None
-        if isinstance(raw, int | float) and not isinstance(raw, bool):
-            return float(raw)
         try:
-            return float(clean_text(raw).replace(" ", "").replace(",", "."))
+            return parse_number(raw)
         except ValueError:
             self.error(sheet.cell("Valeur", number), f"valeur « {raw} » invalide : nombre attendu")
             return None

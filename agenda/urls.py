@@ -10,6 +10,7 @@ app_name = "agenda"
 urlpatterns = [
     path("conventions/<slug:slug>/gouvernance/calendrier/", views.calendar_view, name="calendar"),
     path("agenda/", views.subscription, name="subscription"),
+    path("agenda/calendrier/", views.overview, name="overview"),
     path("agenda/nouvelle-adresse/", views.subscription_reset, name="reset"),
     path("agenda/<str:token>.ics", views.feed, name="feed"),
 ]

@@ -89,6 +89,34 @@ def month_groups(meetings, milestones):
     return groups
 
 
+# Months the calendar of all the user's CTGs shows at once.
+OVERVIEW_MONTHS = 3
+
+
+@require_safe
+def overview(request):
+    """Séances and jalons of every CTG the user may see, three months at a time."""
+    today = timezone.localdate()
+    first, month_error = requested_month(request, today)
+    until = month_start(first, OVERVIEW_MONTHS)
+    conventions = Convention.objects.for_user(request.user)
+    meetings = (
+        Meeting.objects.filter(convention__in=conventions, date__gte=first, date__lt=until)
+        .select_related("body", "convention").order_by("date", "time")
+    )
+    milestones = (
+        Milestone.objects.filter(convention__in=conventions, end__gte=first, end__lt=until)
+        .select_related("convention").order_by("end", "position")
+        .prefetch_related(Prefetch("agenda_items", queryset=AgendaItem.objects.select_related("meeting__convention")
+                                   .order_by("meeting__date")))
+    )
+    return render(request, "agenda/overview.html", {
+        "months": month_groups(list(meetings), list(milestones)), "first": first,
+        "last": month_start(until, -1), "month_error": month_error, "today": today,
+        "previous": month_start(first, -OVERVIEW_MONTHS), "next": until,
+    })
+
+
 # ---------------------------------------------------------------------------------------------
 # Calendar subscription (per user, across conventions)
 

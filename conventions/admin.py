@@ -191,7 +191,7 @@ class AvenantRowsMixin:
 
 class MembershipInline(CtgTabularInline):
     model = Membership
-    fields = ["user", "role"]
+    fields = ["user", "role", "referent"]
 
 
 @admin.register(Organisation)
@@ -204,7 +204,7 @@ class OrganisationAdmin(CtgAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(CtgAdmin):
-    list_display = ["user", "role", "organisation"]
+    list_display = ["user", "role", "referent", "organisation"]
     list_filter = ["role", "organisation__kind"]
     list_select_related = ["user", "organisation"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "organisation__name"]

@@ -83,6 +83,10 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name="organisation"
     )
     role = models.CharField("rôle", max_length=20, choices=Role.choices)
+    # A Caf's référent invites and removes people (`people.rules`); other roles ignore it.
+    referent = models.BooleanField(
+        "référent", default=False, help_text="Pour la Caf : invite les personnes de la Caf et des collectivités."
+    )
 
     class Meta:
         verbose_name = "rôle d'un utilisateur"

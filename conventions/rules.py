@@ -94,6 +94,14 @@ def fiche_open(user, fiche):
     return fiche is not None and not fiche.edit_refusal()
 
 
+def may_invite(user):
+    """Whether the user holds a role that may invite people (Caf staff, a coordinator): the
+    header's « Personnes » link; `people.rules` decides, organisation by organisation."""
+    return _active(user) and (
+        user.is_superuser or any(role in (Role.CAF, Role.COORDINATEUR) for _, role in _memberships(user))
+    )
+
+
 def has_caf_membership(user):
     return _active(user) and (user.is_superuser or any(role == Role.CAF for _, role in _memberships(user)))
 

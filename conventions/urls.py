@@ -7,7 +7,8 @@ app_name = "conventions"
 urlpatterns = [
     path("", views.convention_list, name="list"),
     path("nouvelle/", editor_views.convention_create, name="create"),
-    path("<slug:slug>/", views.convention_detail, name="detail"),
+    # The convention's home (`/conventions/<slug>/`) is the portfolio's; its legal text is here.
+    path("<slug:slug>/texte/", views.convention_detail, name="detail"),
     path("<slug:slug>/annexes/", views.annexes, name="annexes"),
     path("<slug:slug>/journal/", views.journal, name="journal"),
     path("<slug:slug>/signer/", views.signature, name="signature"),

@@ -6,4 +6,4 @@ class CtgConfig(AppConfig):
     verbose_name = "CTG"
 
     def ready(self):
-        from . import history  # noqa: F401 — connects the history author signal
+        from . import history, middleware  # noqa: F401 — connect the history author and session signals

@@ -1,7 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from ctg.login import AdminLoginForm, LoginForm
 
@@ -11,9 +10,14 @@ admin.site.site_title = "CTG"
 admin.site.index_title = "Administration des conventions territoriales globales"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="conventions:list", permanent=False)),
     path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    # « Mot de passe oublié » : Django's views, French templates in templates/registration/.
+    path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("mot-de-passe/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("mot-de-passe/nouveau/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
+         name="password_reset_confirm"),
+    path("mot-de-passe/change/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
     path("conventions/", include("conventions.urls")),
     path("conventions/", include("actions.urls")),
@@ -21,4 +25,6 @@ urlpatterns = [
     path("conventions/", include("evaluation.urls")),
     path("conventions/", include("documents.urls")),
     path("", include("agenda.urls")),
+    path("", include("people.urls")),
+    path("", include("portfolio.urls")),
 ]

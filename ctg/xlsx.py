@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import coordinate_to_tuple, get_column_letter
 from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.worksheet._reader import VALUE_TAG, WorkSheetParser, _cast_number
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.constants import (
     ARC_CONTENT_TYPES,
     ARC_CORE,
@@ -61,6 +62,22 @@ def append_row(sheet, values):
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         cells.append(cell)
     sheet.append(cells)
+
+
+def add_validation(sheet, cells, *, title, message, **rule):
+    """A data validation on `cells` ("G2:G40", or several ranges separated by spaces), empty cells
+    allowed. openpyxl leaves the error alert off by default: here Excel shows it (`title`,
+    `message`) and refuses the value."""
+    validation = DataValidation(
+        allow_blank=True, showErrorMessage=True, errorStyle="stop", errorTitle=title, error=message, **rule
+    )
+    validation.add(cells)
+    sheet.data_validations.append(validation)
+
+
+def inline_list(values):
+    """The `formula1` of a list validation written in the rule itself (255 characters at most)."""
+    return '"' + ",".join(values) + '"'
 
 
 def workbook_bytes(workbook):

@@ -6,7 +6,8 @@ of queries whatever the size of the plan."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 
 from actions.enums import Theme, UpdateStatus
 from actions.models import Fiche, IndicatorValue, Update
@@ -77,6 +78,17 @@ class PlanFigures:
     @property
     def in_progress(self):
         return sum(1 for f in self.fiches if f.status == UpdateStatus.EN_COURS)
+
+
+def latest_status(period):
+    """The expression of an action's status as `plan_figures` reads it, for the fiche
+    `OuterRef("pk")`: its latest update up to `period`, else its predecessor's (an action an avenant
+    replaced continues its predecessor's tracking). For lists of many conventions at once."""
+    def latest(fiche):
+        updates = Update.objects.filter(fiche=fiche, period__lte=str(period)).order_by("-period")
+        return Subquery(updates.values("status")[:1])
+
+    return Coalesce(latest(OuterRef("pk")), latest(OuterRef("previous_version")))
 
 
 def plan_figures(fiches, period):

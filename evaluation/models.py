@@ -11,6 +11,12 @@ from ctg.errors import check_same_convention
 from .enums import BilanKind, MilestoneKind, MilestoneStatus
 
 
+class MilestoneQuerySet(models.QuerySet):
+    def late(self, today):
+        """Planned and past due: `Milestone.is_late`, in the database."""
+        return self.filter(status=MilestoneStatus.PREVU, end__lt=today)
+
+
 class Milestone(models.Model):
     """An evaluation or renewal step: point d'étape, bilan intermédiaire, bilan final, diagnostic…"""
 
@@ -39,6 +45,8 @@ class Milestone(models.Model):
 
     history = HistoricalRecords()
 
+    objects = MilestoneQuerySet.as_manager()
+
     class Meta:
         verbose_name = "jalon"
         ordering = ["end", "position", "id"]
@@ -59,6 +67,7 @@ class Milestone(models.Model):
         check_same_convention(self.convention_id, body=self.body)
 
     def is_late(self, today=None):
+        # The same rule as `MilestoneQuerySet.late`.
         return self.status == MilestoneStatus.PREVU and self.end < (today or timezone.localdate())
 
     def mark_done(self, *, by):

@@ -192,10 +192,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "demo")
 
 
-def user_with_role(role, organisation, **kwargs):
+def user_with_role(role, organisation, referent=False, **kwargs):
     user = UserFactory(**kwargs)
     user.save()
-    Membership.objects.create(user=user, organisation=organisation, role=role)
+    Membership.objects.create(user=user, organisation=organisation, role=role, referent=referent)
     return user
 
 

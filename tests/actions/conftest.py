@@ -4,9 +4,9 @@ import datetime
 
 import pytest
 
-from actions.models import IndicatorValue
-from conventions.enums import OperationKind
-from conventions.models import Operation
+from actions.models import IndicatorValue, Objective
+from conventions.enums import ConventionStatus, OperationKind
+from conventions.models import Commune, Operation
 from tests.factories import (
     AvenantFactory,
     AxisFactory,
@@ -14,6 +14,7 @@ from tests.factories import (
     FicheFactory,
     IndicatorFactory,
     UpdateFactory,
+    collectivite_of,
 )
 
 
@@ -33,3 +34,23 @@ def tracking_plan():
     Operation.objects.create(avenant=avenant, position=0, op=OperationKind.ABROGATE_FICHE, target_fiche=parents)
     Operation.objects.create(avenant=avenant, position=1, op=OperationKind.ADD_FICHE, fiche=passerelles)
     return convention, accueil, parents, passerelles
+
+
+@pytest.fixture
+def preparation_plan():
+    """A plan in préparation: « accueil » (axis 1, objective 1.1, two themes, two natures, a commune,
+    a pilot, an indicator) and « parents » (axis 2, intercommunal)."""
+    convention = ConventionFactory(slug="vexin", status=ConventionStatus.PREPARATION, signed_on=None)
+    commune = Commune.objects.create(convention=convention, name="Bourg-Achard", insee="27107")
+    axis = AxisFactory(convention=convention, number=1, title="Petite enfance")
+    objective = Objective.objects.create(axis=axis, number=1, title="Accueillir tous les enfants")
+    accueil = FicheFactory(
+        axis=axis, objective=objective, number=1, key="accueil", title="Développer l'accueil",
+        themes=["petite_enfance", "parentalite"], nature=["phare", "nouvelle"], commune=commune,
+        coordination_between_collectivities=True,
+    )
+    accueil.lead_organisations.add(collectivite_of(convention))
+    IndicatorFactory(fiche=accueil, key="places", name="Places ouvertes", unit="places", baseline=10, target=30)
+    parents = FicheFactory(axis=AxisFactory(convention=convention, number=2, title="Parentalité"), number=2,
+                           key="parents", title="Soutenir les parents", themes=["parentalite"])
+    return convention, accueil, parents

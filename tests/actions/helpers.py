@@ -82,3 +82,18 @@ def upload(client, convention, content, name="suivi.xlsx"):
     file = io.BytesIO(content)
     file.name = name
     return client.post(reverse("actions:tracking_import", args=[convention.slug, str(T1)]), {"workbook": file})
+
+
+def plan_bytes(convention, on=None, edit=None):
+    """The plan workbook (the model when `on` is None), optionally edited by `edit(workbook)` in
+    openpyxl, as a user would in Excel."""
+    from actions.plan_workbook import PlanWorkbook
+
+    content = PlanWorkbook(on).generate(convention)[2]
+    if edit is None:
+        return content
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    edit(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -35,3 +35,23 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def assert_accessible():
+    """`assert_accessible(page)`: axe-core finds no « serious » or « critical » violation on the
+    page as it is now (WCAG 2.x A and AA rules); the failure lists each violation and its elements."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page):
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+                                         "resultTypes": ["violations"]})
+        grave = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert not grave, f"{page.url} :\n" + "\n".join(
+            f"- {v['id']} ({v['impact']}) : {v['help']} — " + " ; ".join(", ".join(n["target"]) for n in v["nodes"])
+            for v in grave
+        )
+
+    return check

@@ -15,7 +15,7 @@ def test_log_in_open_a_convention_and_read_a_fiche(live_server, page):
     user = users_for(convention)["coordinateur"]
 
     log_in(page, live_server, user.username)
-    expect(page.get_by_role("heading", name="Conventions")).to_be_visible()
+    expect(page.get_by_role("heading", name="Portefeuille des CTG")).to_be_visible()
     page.get_by_role("link", name="CTG Roumois Seine").click()
     page.get_by_role("link", name="Plan d'actions").click()
     page.get_by_role("link", name="Développer les passerelles").click()
@@ -73,7 +73,7 @@ def test_write_an_avenant_with_one_operation_and_sign_it(live_server, page):
     FicheFactory(axis__convention=convention, number=5, title="Aller vers les familles éloignées des services")
     user = users_for(convention)["caf"]  # coordinators draft avenants; only the Caf signs them
     log_in(page, live_server, user.username)
-    page.goto(f"{live_server.url}/conventions/{convention.slug}/")
+    page.goto(f"{live_server.url}/conventions/{convention.slug}/texte/")
     page.get_by_role("link", name="Rédiger un avenant").click()
     page.get_by_label("Prend effet le").fill("2025-12-15")
     page.get_by_role("button", name="Enregistrer le brouillon").click()

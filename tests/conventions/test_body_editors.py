@@ -53,7 +53,7 @@ def test_per_role(client, prepared, roles, part):
 def test_the_modifier_buttons_show_only_to_those_who_may_prepare(client, prepared, roles):
     for role, shown in [("caf", True), ("coordinateur", True), ("elu", False)]:
         client.force_login(roles[role])
-        page = client.get(f"/conventions/{prepared.slug}/").content.decode()
+        page = client.get(f"/conventions/{prepared.slug}/texte/").content.decode()
         assert ("Modifier le texte" in page) is shown, role
         assert ("Modifier les parties" in page) is shown, role
         annexes = client.get(f"/conventions/{prepared.slug}/annexes/").content.decode()
@@ -70,7 +70,7 @@ def test_a_convention_out_of_preparation_is_not_edited_in_place(client, prepared
     assert response.status_code == 403
     assert "son texte, ses annexes et son plan d&#x27;actions ne changent plus que par avenant" in response.content.decode()
     assert client.post(url(prepared, "texte"), data).status_code == 403
-    page = client.get(f"/conventions/{prepared.slug}/").content.decode()
+    page = client.get(f"/conventions/{prepared.slug}/texte/").content.decode()
     assert "Modifier le texte" not in page and "Convention en préparation." not in page
 
 
@@ -89,7 +89,7 @@ def test_edit_a_visa_and_an_article(client, prepared, roles):
     data["articles-1-body"] = "La Caf et la Communauté de communes Roumois Seine s'engagent ensemble."
     data["signed_on"] = "2027-03-15"
     response = client.post(url(prepared, "texte"), data)
-    assert response.status_code == 302 and response["Location"] == f"/conventions/{prepared.slug}/#visas"
+    assert response.status_code == 302 and response["Location"] == f"/conventions/{prepared.slug}/texte/#visas"
     page = client.get(response["Location"]).content.decode()
     assert "Texte de la convention : modifications enregistrées." in page
     assert "Vu les articles L. 263-1 et suivants du Code de la sécurité sociale ;" in page
@@ -228,7 +228,7 @@ def test_add_a_new_collectivite_as_signatory(client, prepared, roles):
     assert client.post(url(prepared, "parties"), data).status_code == 302
     commune = Organisation.objects.get(kind=OrganisationKind.COMMUNE, code="27103")
     assert list(prepared.signatories.values_list("organisation__name", "capacity"))[-1] == ("Commune de Bourg-Achard", "Maire")
-    page = client.get(f"/conventions/{prepared.slug}/").content.decode()
+    page = client.get(f"/conventions/{prepared.slug}/texte/").content.decode()
     assert "<strong>Commune de Bourg-Achard</strong>, représentée par Mme Claire DUVAL, maire" in page
     assert commune.name == "Commune de Bourg-Achard"
 

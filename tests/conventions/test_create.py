@@ -102,7 +102,7 @@ def test_create_a_convention_with_two_collectivites_and_pasted_communes(client, 
     client.force_login(caf_user)
     response = client.post(URL, filled(caf))
     convention = Convention.objects.get()
-    assert response.status_code == 302 and response["Location"] == f"/conventions/{convention.slug}/"
+    assert response.status_code == 302 and response["Location"] == f"/conventions/{convention.slug}/texte/"
     assert convention.slug == "convention-territoriale-globale-roumois-seine-2027-2031"
     assert convention.status == ConventionStatus.PREPARATION and convention.signed_at == "Bourg-Achard"
     assert [(s.organisation.name, s.representative) for s in convention.signatories.select_related("organisation")] == [

@@ -14,6 +14,7 @@ from conventions.models import Convention, Operation
 from documents.models import GeneratedDocument
 from evaluation.models import Milestone
 from governance.models import Decision
+from people.models import AccessEvent, Invitation
 from tests import scenarios
 from tests.factories import AxisFactory, BodyFactory, ConventionFactory, FicheFactory
 from tests.helpers import admin_url, count_queries
@@ -57,6 +58,8 @@ CHANGELIST_BUDGETS = {
     "governance.meeting": 8,
     "governance.member": 5,
     "governance.reminder": 5,
+    "people.accessevent": 6,
+    "people.invitation": 5,
 }
 
 
@@ -87,9 +90,9 @@ def test_index_lists_every_registered_model(staff_client):
 def test_every_admin_page_answers_with_data(staff_client, full_convention):
     for model in admin.site._registry:
         assert staff_client.get(admin_url(model, "changelist")).status_code == 200, model
-        # Generated documents are made by the application only, failed logins by the login page:
-        # nothing to add by hand.
-        expected = 403 if model in (GeneratedDocument, AccessAttempt) else 200
+        # Generated documents are made by the application only, failed logins by the login page,
+        # invitations and access events by « Personnes »: nothing to add by hand.
+        expected = 403 if model in (GeneratedDocument, AccessAttempt, Invitation, AccessEvent) else 200
         assert staff_client.get(admin_url(model, "add")).status_code == expected, model
         obj = model.objects.first()
         if obj is not None:

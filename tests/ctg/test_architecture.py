@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["ctg", "conventions", "actions", "governance", "evaluation", "documents", "agenda", "exchange"]
+APPS = ["ctg", "conventions", "actions", "governance", "evaluation", "documents", "agenda", "exchange", "people", "portfolio"]
 
 # What each app may import, bottom to top (besides itself, Django and third-party libraries).
 # `conventions` reaches `actions.models` only: an avenant's operations act on fiches.
@@ -20,6 +20,8 @@ MAY_IMPORT = {
     "documents": {"ctg", "conventions", "actions", "governance", "evaluation"},
     "agenda": {"ctg", "conventions", "actions", "governance", "evaluation"},
     "exchange": {"ctg", "conventions", "actions", "governance", "evaluation", "documents"},
+    "people": {"ctg", "conventions"},
+    "portfolio": {"ctg", "conventions", "actions", "governance", "evaluation"},
 }
 
 

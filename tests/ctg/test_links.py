@@ -39,7 +39,9 @@ def crawl(client, start, limit=400):
             parts = urlsplit(link)
             if parts.netloc not in ("", "testserver") or SKIPPED.search(parts.path):
                 continue
-            if parts.path.startswith("/conventions/roumois-seine-2022/") or parts.path in ("/conventions/", "/agenda/"):
+            if parts.path.startswith(("/conventions/roumois-seine-2022/", "/personnes/")) or parts.path in (
+                "/", "/conventions/", "/agenda/", "/agenda/calendrier/", "/portefeuille/renouvellements/",
+            ):
                 queue.append(parts.path)  # query strings (dates, months, filters) are variants of a page
     return seen
 
@@ -49,7 +51,7 @@ def crawl(client, start, limit=400):
 @pytest.mark.parametrize("username", ["caf.eure", "elu.roumois"])
 def test_every_page_of_the_demo_answers(client, demo, username):
     client.force_login(get_user_model().objects.get(username=username))
-    seen = crawl(client, "/conventions/roumois-seine-2022/")
+    seen = crawl(client, "/")
     broken = {url: status for url, status in seen.items() if status not in (200, 302)}
     assert len(seen) > 40 and broken == {}
 

@@ -76,7 +76,7 @@ def test_login_page_is_french_and_logs_in(client, users):
     page = client.get(reverse("login")).content.decode()
     assert "Connexion" in page and "Mot de passe" in page
     response = client.post(reverse("login"), {"username": users["caf"].username, "password": "demo"})
-    assert response.status_code == 302 and response.url == reverse("conventions:list")
+    assert response.status_code == 302 and response.url == reverse("portfolio:home")
     bad = client.post(reverse("login"), {"username": users["caf"].username, "password": "faux"})
     assert "Saisissez un nom d’utilisateur et un mot de passe valides" in bad.content.decode()
 

@@ -43,7 +43,7 @@ ACCOUNTS = [
         None,
         "administrateur : toutes les conventions, administration Django",
     ),
-    ("caf.eure", "Claire", "Martin", Role.CAF, CAF_EURE, "Caf de l'Eure : CTG Roumois Seine"),
+    ("caf.eure", "Claire", "Martin", Role.CAF, CAF_EURE, "Caf de l'Eure : CTG Roumois Seine ; référente, invite les personnes"),
     (
         "caf.loire-atlantique",
         "Katell",
@@ -147,5 +147,8 @@ class Command(BaseCommand):
             kind=kind, code=code, defaults={"name": name}
         )
         user.memberships.exclude(organisation=organisation, role=role).delete()
-        Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
+        # The demo's Caf officers are their Caf's référents: they invite people (`people`).
+        Membership.objects.update_or_create(
+            user=user, organisation=organisation, role=role, defaults={"referent": role == Role.CAF}
+        )
         return user

@@ -1,0 +1,323 @@
+"""Benchmark at national scale, on PostgreSQL (issue 16).
+
+Builds a national dataset with bulk inserts — 101 Cafs, 1,500 CTGs (10 to 60 per Caf, mostly
+intercommunal), 45,000 fiches, 720,000 quarterly updates, 20,000 séances, 15,000 users — then
+serves it with gunicorn (2 workers) and measures, with 16 concurrent clients, the p50/p95 of the
+portfolio of the largest Caf, a plan, a fiche, a tracking quarter, a dashboard and a search.
+Also prints each page's number of SQL queries at that scale.
+
+Run (the database is emptied first; it must be a throwaway one):
+    DATABASE_URL=postgres://postgres@127.0.0.1:54330/ctgscale .venv/bin/python bench/scale.py
+Options: --scale 0.1 (a tenth of the dataset, to try it), --requests 20 (per client and page),
+--keep (reuse the data of a previous run).
+"""
+
+import argparse
+import datetime
+import http.client
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ctg.settings")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
+from django.contrib.auth.hashers import make_password  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from actions.enums import UpdateStatus  # noqa: E402
+from actions.models import Axis, Fiche, FicheTheme, Update  # noqa: E402
+from conventions.enums import ConventionStatus, OrganisationKind, Role  # noqa: E402
+from conventions.models import Commune, Convention, Membership, Organisation, Signatory  # noqa: E402
+from evaluation.enums import MilestoneKind  # noqa: E402
+from evaluation.models import Milestone  # noqa: E402
+from governance.enums import BodyKind  # noqa: E402
+from governance.models import Body, Meeting  # noqa: E402
+
+CAFS, CTGS, FICHES, UPDATES, MEETINGS, USERS = 101, 1500, 45_000, 720_000, 20_000, 15_000
+CLIENTS, WORKERS, PORT = 16, 2, 8021
+BATCH = 5000
+THEMES = ["petite_enfance", "enfance", "jeunesse", "parentalite", "acces_aux_droits", "animation_vie_sociale"]
+STATUSES = [UpdateStatus.REALISEE, UpdateStatus.EN_COURS, UpdateStatus.EN_COURS, UpdateStatus.NON_DEMARREE]
+TEXT = ("Développer l'accueil des familles du territoire, en lien avec les partenaires, les communes et "
+        "les associations ; ")
+
+
+def quarters(start_year, count):
+    return [f"{start_year + q // 4}-T{q % 4 + 1}" for q in range(count)]
+
+
+def ctgs_per_caf(total, cafs, rng):
+    """`total` CTGs shared out between `cafs` Cafs, 10 to 60 each (the largest first)."""
+    counts = [10] * cafs
+    rest = total - sum(counts)
+    while rest > 0:
+        index = rng.randrange(cafs)
+        if counts[index] < 60:
+            counts[index] += 1
+            rest -= 1
+    return sorted(counts, reverse=True)
+
+
+def build(scale, rng):
+    started = time.perf_counter()
+    cafs_count = max(2, round(CAFS * scale))
+    ctgs = max(cafs_count * 10, round(CTGS * scale))
+    fiches_per_ctg = FICHES // CTGS
+    quarters_per_fiche = UPDATES // FICHES
+    meetings_per_ctg = MEETINGS // CTGS
+    users_total = round(USERS * scale)
+    password = make_password("bench-Motdepasse-2026")
+
+    with transaction.atomic():
+        cafs = Organisation.objects.bulk_create(
+            Organisation(name=f"Caf n°{n:03d}", kind=OrganisationKind.CAF, code=f"B{n:03d}") for n in range(cafs_count)
+        )
+        counts = ctgs_per_caf(ctgs, cafs_count, rng)
+        epcis = Organisation.objects.bulk_create(
+            Organisation(name=f"Communauté de communes n°{n:04d}", kind=OrganisationKind.EPCI, code=f"2{n:08d}",
+                         population=rng.randrange(5_000, 80_000))
+            for n in range(ctgs)
+        )
+        conventions, owner = [], []
+        today = datetime.date.today()
+        for caf, count in zip(cafs, counts, strict=True):
+            for _ in range(count):
+                index = len(conventions)
+                start = datetime.date(today.year - rng.randrange(0, 5), 1, 1)
+                conventions.append(Convention(
+                    slug=f"ctg-{index:04d}", title=f"CTG de la {epcis[index].name}", caf=caf, start=start,
+                    end=datetime.date(start.year + 4, 12, 31), status=ConventionStatus.SIGNEE, signed_on=start,
+                    signed_at="Évreux", preamble=TEXT * 3,
+                ))
+                owner.append(epcis[index])
+        conventions = Convention.objects.bulk_create(conventions, batch_size=BATCH)
+        Signatory.objects.bulk_create(
+            [Signatory(convention=c, organisation=c.caf, representative="La directrice", capacity="Directrice",
+                       position=0) for c in conventions]
+            + [Signatory(convention=c, organisation=o, representative="Le président", capacity="Président",
+                         position=1) for c, o in zip(conventions, owner, strict=True)],
+            batch_size=BATCH,
+        )
+        Commune.objects.bulk_create(
+            (Commune(convention=c, insee=f"{(i * 7 + k) % 95000 + 1000:05d}", name=f"Commune {i}-{k}",
+                     population=rng.randrange(200, 9000), position=k)
+             for i, c in enumerate(conventions) for k in range(rng.randrange(3, 25))),
+            batch_size=BATCH,
+        )
+        axes = Axis.objects.bulk_create(
+            (Axis(convention=c, number=n, title=f"Axe {n} : accompagner les familles") for c in conventions
+             for n in range(1, 4)),
+            batch_size=BATCH,
+        )
+        fiches = Fiche.objects.bulk_create(
+            (Fiche(convention=axis.convention, axis=axis, number=n, key=f"action-{n}",
+                   title=f"Développer l'action {n} pour les familles", is_current=True,
+                   initial_diagnosis=TEXT * 2, target_public="Familles du territoire", operational_objectives=TEXT,
+                   implementation=TEXT * 2, partners="Caf, communes, associations", start_year=axis.convention.start.year,
+                   end_year=axis.convention.end.year)
+             for i, axis in enumerate(axes) for n in range(i % 3 * 10 + 1, i % 3 * 10 + 1 + fiches_per_ctg // 3)),
+            batch_size=BATCH,
+        )
+        FicheTheme.objects.bulk_create(
+            (FicheTheme(fiche=f, theme=THEMES[i % len(THEMES)]) for i, f in enumerate(fiches)), batch_size=BATCH
+        )
+        print(f"  organisations, {len(conventions)} CTG, {len(fiches)} fiches: {time.perf_counter() - started:.0f} s",
+              flush=True)
+        for chunk in range(0, len(fiches), 2000):
+            Update.objects.bulk_create(
+                (Update(fiche=f, period=period, status=rng.choice(STATUSES), progress=rng.randrange(0, 101),
+                        comment="Avancement conforme au calendrier.", author="Coordinatrice CTG")
+                 for f in fiches[chunk:chunk + 2000]
+                 for period in quarters(f.start_year, quarters_per_fiche)),
+                batch_size=BATCH,
+            )
+        print(f"  updates: {time.perf_counter() - started:.0f} s", flush=True)
+        bodies = Body.objects.bulk_create(
+            (Body(convention=c, key=key, kind=kind, name=name, expected_per_year=per_year)
+             for c in conventions for key, kind, name, per_year in (
+                 ("copil", BodyKind.COPIL, "Comité de pilotage CTG", 2),
+                 ("cotech", BodyKind.COTECH, "Comité technique CTG", 3),
+                 ("commission", BodyKind.COMMISSION, "Commission enfance-jeunesse", 2))),
+            batch_size=BATCH,
+        )
+        Meeting.objects.bulk_create(
+            (Meeting(convention=b.convention, body=b, date=b.convention.start + datetime.timedelta(days=60 + 120 * k),
+                     title=f"{b.name} n°{k + 1}", place="Siège de la communauté", minutes=TEXT)
+             for i, b in enumerate(bodies) for k in range(meetings_per_ctg // 3 + (i % 3 == 0) * (meetings_per_ctg % 3))),
+            batch_size=BATCH,
+        )
+        Milestone.objects.bulk_create(
+            (Milestone(convention=c, kind=kind, title=title, end=datetime.date(c.start.year + year, 6, 30))
+             for c in conventions for kind, title, year in (
+                 (MilestoneKind.BILAN_INTERMEDIAIRE, "Bilan intermédiaire", 2),
+                 (MilestoneKind.BILAN_FINAL, "Bilan final", 4), (MilestoneKind.DIAGNOSTIC, "Diagnostic partagé", 4))),
+            batch_size=BATCH,
+        )
+        User = get_user_model()
+        users = User.objects.bulk_create(
+            (User(username=f"agent{n:05d}", password=password, first_name="Agent", last_name=f"{n:05d}",
+                  email=f"agent{n:05d}@bench.invalid") for n in range(users_total)),
+            batch_size=BATCH,
+        )
+        memberships = []
+        for n, user in enumerate(users):
+            if n % 5 == 0:  # one user in five is Caf staff, the others a collectivité's coordinator or élu
+                memberships.append(Membership(user=user, organisation=cafs[n % len(cafs)], role=Role.CAF))
+            else:
+                memberships.append(Membership(user=user, organisation=owner[n % len(owner)],
+                                              role=Role.COORDINATEUR if n % 2 else Role.ELU))
+        Membership.objects.bulk_create(memberships, batch_size=BATCH)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"  users, séances, milestones: {time.perf_counter() - started:.0f} s", flush=True)
+    return time.perf_counter() - started
+
+
+def counts():
+    return {
+        "Cafs": Organisation.objects.filter(kind=OrganisationKind.CAF).count(),
+        "CTG": Convention.objects.count(), "fiches": Fiche.objects.count(), "mises à jour": Update.objects.count(),
+        "séances": Meeting.objects.count(), "utilisateurs": get_user_model().objects.count(),
+    }
+
+
+def pages():
+    """(name, URL) of each measured page, and the Caf user who reads them."""
+    largest = Organisation.objects.filter(kind=OrganisationKind.CAF).annotate(n=Count("caf_conventions")) \
+        .order_by("-n").first()
+    user = Membership.objects.filter(organisation=largest, role=Role.CAF).select_related("user").first().user
+    convention = Convention.objects.filter(caf=largest).order_by("slug").first()
+    fiche = convention.fiches.order_by("number").first()
+    period = Update.objects.filter(fiche__convention=convention).order_by("-period").values_list("period", flat=True)[0]
+    return user, largest.n, [
+        ("portefeuille de la plus grande Caf", "/"),
+        ("plan d'actions", f"/conventions/{convention.slug}/plan/"),
+        ("fiche action", f"/conventions/{convention.slug}/fiches/{fiche.key}/"),
+        ("suivi d'un trimestre", f"/conventions/{convention.slug}/suivi/{period}/"),
+        ("tableau de bord", f"/conventions/{convention.slug}/tableau-de-bord/"),
+        ("recherche", "/recherche/?q=accueil+familles"),
+    ]
+
+
+def session_cookie(user):
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session["ctg_seen"] = time.time() + 3600  # no session write during the run
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def query_counts(user, urls):
+    client = Client()
+    client.force_login(user)
+    result = {}
+    for name, url in urls:
+        with CaptureQueriesContext(connection) as ctx:
+            status = client.get(url, HTTP_HOST="127.0.0.1").status_code
+        result[name] = (status, len(ctx.captured_queries))
+    return result
+
+
+def measure(url, cookie, requests):
+    """p50 and p95 in ms of `requests` GETs by each of CLIENTS concurrent clients, and the statuses."""
+    timings, statuses, lock = [], {}, threading.Lock()
+
+    def client():
+        connection_ = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+        for _ in range(requests):
+            began = time.perf_counter()
+            connection_.request("GET", url, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+            response = connection_.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - began) * 1000
+            with lock:
+                timings.append(elapsed)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+        connection_.close()
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], statuses
+
+
+def serve():
+    env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "ctg.wsgi", f"--workers={WORKERS}", f"--bind=127.0.0.1:{PORT}",
+         "--log-level=warning"], cwd=ROOT, env=env, start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/connexion/")
+            return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn ne démarre pas.")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        raise SystemExit("bench/scale.py mesure PostgreSQL : donnez DATABASE_URL=postgres://… (une base jetable).")
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    if not args.keep:
+        call_command("flush", interactive=False, verbosity=0)
+        print(f"Chargement du jeu national (échelle {args.scale:g})…", flush=True)
+        seconds = build(args.scale, random.Random(2026))
+        print(f"Chargé en {seconds / 60:.1f} min")
+    print(", ".join(f"{n:,} {label}".replace(",", "\u202f") for label, n in counts().items()))
+    user, largest, urls = pages()
+    print(f"Plus grande Caf : {largest} CTG")
+    queries = query_counts(user, urls)
+    cookie = session_cookie(user)
+    process = serve()
+    try:
+        measure(urls[0][1], cookie, 2)  # warm-up: workers import, caches fill
+        print(f"\n{'page':38} {'requêtes SQL':>12} {'p50 (ms)':>9} {'p95 (ms)':>9}  statuts")
+        for name, url in urls:
+            status, count = queries[name]
+            p50, p95, statuses = measure(url, cookie, args.requests)
+            print(f"{name:38} {count:>12} {p50:>9.0f} {p95:>9.0f}  {statuses}")
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait()
+    print(f"\n{CLIENTS} clients simultanés, gunicorn {WORKERS} travailleurs, {args.requests} requêtes par client et par page.")
+
+
+if __name__ == "__main__":
+    main()
