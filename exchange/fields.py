@@ -61,7 +61,7 @@ def out(value):
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, datetime):
-        return timezone.localtime(value).isoformat(timespec="seconds")
+        return timezone.localtime(value).isoformat()  # microseconds only when there are some
     if isinstance(value, time):
         return value.strftime("%H:%M")
     if isinstance(value, date):

@@ -18,6 +18,7 @@ from actions.models import (
     refresh_current_flags,
 )
 from conventions.enums import ConventionStatus
+from conventions.lifecycle import COMES_FROM
 from conventions.models import (
     Article,
     Avenant,
@@ -331,11 +332,12 @@ class _Writer:
             )
 
     def write_lifecycle(self, status_history, bilans):
-        """The status changes (each from the status before it; the first from « en préparation »,
-        where every convention starts) and the written bilans."""
+        """The status changes (each from the one status its transition starts from, else from the
+        status before it) and the written bilans."""
         previous = ConventionStatus.PREPARATION
         for change in status_history:
-            self.save(StatusChange(convention=self.convention, from_status=previous, to_status=change["status"],
+            source = COMES_FROM.get(change["status"], previous)
+            self.save(StatusChange(convention=self.convention, from_status=source, to_status=change["status"],
                                    at=change["at"], by=self.user(change["by"]), note=change["note"]))
             previous = change["status"]
         for data in bilans:
