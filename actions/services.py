@@ -46,12 +46,26 @@ class FicheConflict(DomainError):
         self.changes = changes
 
 
+class FicheVanished(DomainError):
+    """The fiche being saved no longer exists: replaced by an import (`import_convention --replace`)
+    or deleted while the form was open."""
+
+    def __init__(self):
+        super().__init__(
+            "Cette fiche a été remplacée entre-temps (la convention a été réimportée, ou la fiche supprimée) : "
+            "votre saisie n'a pas été enregistrée. La voici ci-dessous, pour que vous puissiez la copier."
+        )
+
+
 def fiche_save(form, indicators, *, by):
     """Save a fiche from its form and its indicators formset, refusing to overwrite a concurrent edit."""
     fiche = form.instance
     with transaction.atomic():
         if fiche.pk:
-            Fiche.objects.select_related("avenant", "convention").get(pk=fiche.pk).require_editable()
+            stored = Fiche.objects.select_related("avenant", "convention").filter(pk=fiche.pk).first()
+            if stored is None:
+                raise FicheVanished
+            stored.require_editable()
         else:
             form.convention.require_contract_editable()
         if fiche.pk:

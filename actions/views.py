@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -192,6 +193,8 @@ def fiche_form_page(request, convention, fiche):
     elif data is not None and form.is_valid() and indicators.is_valid():
         try:
             saved = services.fiche_save(form, indicators, by=request.user)
+        except services.FicheVanished as error:
+            return fiche_vanished(request, convention, fiche.key, error)
         except services.FicheConflict as error:
             conflict = error
             refreshed = data.copy()
@@ -210,6 +213,19 @@ def fiche_form_page(request, convention, fiche):
     return render(request, "actions/fiche_form.html", context, status=200 if data is None or conflict is None else 409)
 
 
+def fiche_vanished(request, convention, key, error):
+    """The user saved a fiche that no longer exists: their typing, to copy, and the fiche now
+    under the same key if there is one (409: nothing is saved)."""
+    form = FicheForm(request.POST, convention=convention)
+    typed = [(field.label, field.value()) for field in form
+             if isinstance(field.field.widget, forms.TextInput | forms.Textarea) and field.value()]
+    typed += [(f"Indicateur « {value} »", value) for name, value in request.POST.items()
+              if name.startswith("indicators-") and name.endswith("-name") and value]
+    context = convention_context(request, convention, "plan")
+    context.update(message=error.message, typed=typed, current=convention.fiches.filter(key=key).first())
+    return render(request, "actions/fiche_vanished.html", context, status=409)
+
+
 def fiche_create(request, slug):
     """A new fiche of the plan in préparation; a signed plan gains fiches through an avenant."""
     convention = get_convention(request, slug, contract=True)
@@ -224,7 +240,11 @@ def fiche_edit(request, slug, key):
     (`Fiche.edit_refusal`). A signed fiche is contractual: it changes through an avenant
     (« Proposer dans un avenant »); versions that signed avenants replaced are history."""
     convention = get_convention(request, slug, edit=True)
-    fiche = get_object_or_404(convention.fiches.select_related("avenant"), key=key)
+    fiche = convention.fiches.select_related("avenant").filter(key=key).first()
+    if fiche is None:
+        if request.method == "POST":  # opened before the fiche went: keep what was typed
+            return fiche_vanished(request, convention, key, services.FicheVanished())
+        raise Http404("Aucune fiche de cette clé.")
     fiche.convention = convention
     if refusal := fiche.edit_refusal():
         raise PermissionDenied(refusal)

@@ -4,7 +4,7 @@ in force. `Validator.run` also runs the schema (first pass) and collects every e
 from collections import defaultdict
 
 from conventions.enums import AvenantStatus, OrganisationKind
-from conventions.models import Convention
+from conventions.models import Convention, SignedOriginal
 
 from .schema import DOCUMENT, EQUIPMENT_OPERATIONS, FICHE_OPERATIONS
 from .types import INVALID, join_path
@@ -111,6 +111,12 @@ class Validator:
             self.error("convention.previous", "une convention ne peut pas renouveler elle-même")
         if slug and not self.replace and Convention.objects.filter(slug=slug).exists():
             self.error("convention.slug", f"une convention « {slug} » existe déjà (utilisez --replace)")
+        if slug and self.replace:
+            # A deposited original is never deleted: the avenant it belongs to must stay.
+            numbers = {a.get("number") for a in c.get("amendments", [])}
+            signed = SignedOriginal.objects.filter(convention__slug=slug, avenant__isnull=False)
+            for number in sorted(set(signed.values_list("avenant__number", flat=True)) - numbers):
+                self.error("convention.amendments", f"l'avenant n°{number} a un original signé déposé : le document doit le contenir pour remplacer la convention")
 
     def check_parties(self, c):
         """One description per organisation; references by code resolve among the parties."""

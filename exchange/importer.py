@@ -72,40 +72,43 @@ from .fields import (
     take,
 )
 from .reading import ExchangeError
+from .replacing import Replacement
 from .schema import EQUIPMENT_OPERATIONS, FICHE_OPERATIONS
+
+
+def check_document(data, *, replace=False):
+    """The document cleaned, ready to write; `ExchangeError` listing every problem otherwise."""
+    validator = Validator(replace=replace)
+    document = validator.run(data)
+    if validator.errors:
+        raise ExchangeError(validator.errors)
+    return document
 
 
 def import_document(data, *, replace=False, by=None):
     """Create the convention a document describes and return it; all or nothing.
 
     Raises `ExchangeError` listing every problem, with nothing written. With `replace`, an
-    existing convention of the same slug is deleted in the same transaction. `by` (a user) is
-    recorded as the author of the history entries, all marked as an import.
+    existing convention of the same slug takes the document's content in the same transaction,
+    keeping what the format does not carry (`exchange.replacing`). `by` (a user) is recorded as
+    the author of the history entries, all marked as an import.
     """
-    validator = Validator(replace=replace)
-    document = validator.run(data)
-    if validator.errors:
-        raise ExchangeError(validator.errors)
+    document = check_document(data, replace=replace)
     try:
         with transaction.atomic(), acting(by, reason=IMPORT_REASON):
-            if replace:
-                _delete_convention(document["convention"]["slug"])
-            convention = _Writer(by).write(document["convention"])
+            replacement = Replacement.of(data) if replace else None
+            if replacement:
+                replacement.clear()
+            writer = _Writer(by, replacement)
+            convention = writer.write(document["convention"])
+            if replacement:
+                replacement.restore(writer)
             refresh_current_flags(convention)
             return convention
     except DatabaseError as error:
         raise ExchangeError(
             [f"convention: enregistrement refusé par la base de données, rien n'a été importé ({error})"]
         ) from error
-
-
-def _delete_convention(slug):
-    convention = Convention.objects.filter(slug=slug).first()
-    if convention is None:
-        return
-    # Fiche.axis and Fiche.commune are PROTECT: fiches must go before their axes and communes.
-    Fiche.objects.filter(convention=convention).delete()
-    convention.delete()
 
 
 def _prefecture(stamp):
@@ -117,8 +120,9 @@ def _prefecture(stamp):
 class _Writer:
     """Writes a validated, cleaned convention; every reference is known to resolve."""
 
-    def __init__(self, by=None):
+    def __init__(self, by=None, replacement=None):
         self.by = by
+        self.replacement = replacement  # an existing convention to write into, or None
         self.organisations = {}  # (kind, code) -> Organisation
         self.parties = {}  # code -> Organisation (a code used as a reference is unambiguous)
         self.fiches = {}  # key -> Fiche
@@ -127,6 +131,10 @@ class _Writer:
         self.avenants = {}  # number -> Avenant
         self.users = {}  # name -> User or None
         self.previous_fiches = {}  # convention slug -> {key: Fiche}
+
+    def reused(self, kind, key):
+        """The id a replaced convention's row of `kind` and natural `key` had (None: a new row)."""
+        return self.replacement.reused(kind, key) if self.replacement else None
 
     def save(self, instance):
         if self.by is not None:
@@ -185,7 +193,7 @@ class _Writer:
         caf = self.organisation(c["caf"])
         for signatory in c["signatories"]:
             self.organisation(signatory["organisation"])
-        self.convention = convention = self.save(Convention(
+        values = dict(
             slug=c["slug"], title=c["title"], caf=caf, start=c["period"]["start"], end=c["period"]["end"],
             status=c["status"], signed_on=c["signed_on"], signed_at=c["signed_at"], preamble=c["preamble"],
             caf_validation_body=(c["caf_validation"] or {}).get("body", ""),
@@ -195,13 +203,23 @@ class _Writer:
             diagnosis_summary=annexes["diagnosis"]["summary"],
             governance_text=annexes["governance_text"], evaluation_text=annexes["evaluation_text"],
             **_prefecture(c["prefecture"]),
-        ))
+        )
+        convention = self.replacement.convention if self.replacement else Convention()
+        kept = self.replacement.kept_columns if self.replacement else set()
+        for column, value in values.items():
+            if column not in kept:
+                setattr(convention, column, value)
+        self.convention = convention = self.save(convention)
         Signatory.objects.bulk_create(
             Signatory(convention=convention, organisation=self.organisation(s["organisation"]), position=position,
                       **take(s, SIGNATORY_FIELDS))
             for position, s in enumerate(c["signatories"])
         )
-        self.positioned(Commune, c["communes"], COMMUNE_FIELDS, convention=convention)
+        Commune.objects.bulk_create(
+            Commune(pk=self.reused("commune", data["insee"]), convention=convention, position=position,
+                    **take(data, COMMUNE_FIELDS))
+            for position, data in enumerate(c["communes"])
+        )
         self.communes = {commune.insee: commune for commune in convention.communes.all()}
         self.positioned(Visa, c["visas"], text="text", convention=convention)
         self.positioned(Article, c["articles"], ARTICLE_FIELDS, convention=convention)
@@ -220,13 +238,18 @@ class _Writer:
     def write_axes(self, axes):
         self.axes, self.objectives = {}, {}
         for data in axes:
-            axis = Axis.objects.create(convention=self.convention, number=data["number"], title=data["title"])
+            axis = Axis.objects.create(pk=self.reused("axis", data["number"]), convention=self.convention,
+                                       number=data["number"], title=data["title"])
             self.axes[axis.number] = axis
             for number, title in enumerate(data["objectives"], start=1):
-                self.objectives[axis.number, number] = Objective.objects.create(axis=axis, number=number, title=title)
+                self.objectives[axis.number, number] = Objective.objects.create(
+                    pk=self.reused("objective", (axis.number, number)), axis=axis, number=number, title=title,
+                )
 
     def write_fiche(self, data, avenant=None, previous=None):
+        key = data["key"]
         fiche = self.save(Fiche(
+            pk=self.reused("fiche", key), version=self.replacement.fiche_version(key) if self.replacement else 1,
             convention=self.convention, avenant=avenant, previous_version=previous,
             axis=self.axes[data["axis"]], objective=self.objectives.get((data["axis"], data["objective"])),
             commune=self.communes.get(data["commune"]), renewed_from=self.continued(data["continues"]),
@@ -236,7 +259,8 @@ class _Writer:
         leads = Fiche.lead_organisations.through
         leads.objects.bulk_create(leads(fiche=fiche, organisation=self.parties.get(code)) for code in data["lead_organisations"])
         indicators = {
-            item["key"]: Indicator.objects.create(fiche=fiche, position=position, **take(item, INDICATOR_FIELDS))
+            item["key"]: Indicator.objects.create(pk=self.reused("indicator", (key, item["key"])), fiche=fiche,
+                                                  position=position, **take(item, INDICATOR_FIELDS))
             for position, item in enumerate(data["indicators"])
         }
         for item in data["updates"]:
