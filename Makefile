@@ -34,6 +34,7 @@ lint: install
 bench: install
 	$(PY) bench/suivi.py
 	$(PY) bench/pdf.py
+	$(PY) bench/docx_import.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles var

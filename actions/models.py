@@ -174,8 +174,6 @@ class Fiche(models.Model):
     # has replaced or abrogated. Kept by `refresh_current_flags`; lets the database guarantee that
     # the current plan never numbers two actions alike.
     is_current = models.BooleanField("version courante", default=False, editable=False)
-    # Incremented on every save through the app, so a concurrent edit is detected, not lost.
-    version = models.PositiveIntegerField("version d'édition", default=1)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     objects = FicheQuerySet.as_manager()

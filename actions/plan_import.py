@@ -9,6 +9,8 @@ import re
 
 from django.utils.text import capfirst
 
+from ctg.concurrency import with_version
+
 from .enums import Nature, Theme
 from .models import Fiche, Indicator, next_fiche_number, pilot_organisations
 from .plan_workbook import (
@@ -243,7 +245,7 @@ class _PlanReader(CellErrors):
         self.workbook = workbook
         self.axes = Targets("axe", convention.axes.prefetch_related("objectives"))
         self.fiches = list(
-            convention.fiches.filter(is_current=True)
+            with_version(convention.fiches.filter(is_current=True))
             .select_related("axis", "objective__axis", "commune")
             .prefetch_related("theme_links", "lead_organisations", "indicators")
         )

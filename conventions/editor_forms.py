@@ -14,7 +14,9 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
-from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin
+from ctg import concurrency
+from ctg.concurrency import BaseInputs
+from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin, with_added_rows
 
 from .enums import OrganisationKind
 from .models import (
@@ -41,7 +43,7 @@ def model_choices(queryset, label=str, blank=None):
 # Rows
 
 
-class RowMixin:
+class RowMixin(BaseInputs):
     """A form showing one row of a list. `significant`: the fields whose filling makes a new row count."""
 
     significant = ()
@@ -68,6 +70,15 @@ class RowMixin:
 
     def row(self):
         return {name: self.cleaned_data.get(name) for name in self.fields if name != "DELETE"}
+
+    def initial_for(self, obj):
+        return self.initial_of(obj)
+
+    def label_of(self, name):
+        """A field's label in a clash, after the row's first significant value as the page showed it."""
+        label = super().label_of(name)
+        shown = self.data.get(self.add_initial_prefix(self.significant[0])) if self.significant else None
+        return f"« {shown} » — {label}" if shown else label
 
 
 class RowsFormSet(forms.BaseFormSet):
@@ -107,6 +118,24 @@ class RowsFormSet(forms.BaseFormSet):
 
     def rows(self):
         return [form.row() for form in self.kept]
+
+    def rebase(self, stored, result):
+        """Rebase the submitted rows on the `stored` ones (`ctg.concurrency`): each row on its stored
+        row by id; a row deleted meanwhile is ticked « Supprimer » (a clash if the user had changed
+        it); the rows added meanwhile are appended."""
+        by_id = {obj.pk: obj for obj in stored}
+        for form in self.forms:
+            pk = form["id"].value()
+            if pk in (None, ""):
+                continue  # a row the user added
+            obj = by_id.pop(int(pk), None) if str(pk).isdigit() else None
+            concurrency.rebase_form(form, obj or concurrency.REMOVED, result)
+            if obj is None:
+                result.data[form.add_prefix("DELETE")] = "on"
+        if by_id:
+            added = [self.form.initial_of(obj) for obj in by_id.values()]
+            result.data = with_added_rows(result.data, self.prefix, added)
+            result.taken.append(f"{len(added)} ligne{'s' if len(added) > 1 else ''} ajoutée{'s' if len(added) > 1 else ''}")
 
 
 def rows_formset(form):
@@ -395,7 +424,7 @@ class EditedSectionForm(forms.Form):
     opened_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
 
-class ConventionTextForm(NormalizedNewlinesMixin, forms.ModelForm):
+class ConventionTextForm(BaseInputs, NormalizedNewlinesMixin, forms.ModelForm):
     class Meta:
         model = Convention
         fields = ["preamble", "signed_at", "signed_on"]

@@ -62,10 +62,10 @@ KINDS = {
     "depot": "dépôt",
 }
 
-# Fields whose change says nothing to a reader: edit counters, timestamps and authors already
-# shown by the line itself.
+# Fields whose change says nothing to a reader: timestamps and authors already shown by the line
+# itself.
 IGNORED_FIELDS = {
-    "version", "updated_at", "updated_on", "saved_at", "author", "updated_by", "copied_from",
+    "updated_at", "updated_on", "saved_at", "author", "updated_by", "copied_from",
     "signed_by", "signature_recorded_at", "done_at", "done_by",
 }
 

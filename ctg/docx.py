@@ -5,9 +5,9 @@ The HTML is written with Word's own styles: `h1`–`h4` become Titre 1–4 (Head
 navigation pane and a table of contents work in Word and LibreOffice), lists become real Word
 lists (numbered lists restart at 1), tables become Word tables whose `thead` rows repeat on each
 page, `rowspan`/`colspan` become merged cells. A `nav.toc` becomes a table-of-contents field
-(Word fills it on opening, LibreOffice with « Mettre à jour »); `.cover`, `.new-page` and
-`.fiche` start a new page as in the PDF; the running title (`.doc-title`) goes in the page
-header; what is `aria-hidden` (a watermark) is left out.
+(Word fills it on opening, LibreOffice with « Mettre à jour »); the classes that start a new
+page in the PDF (`ctg.pdf.NEW_PAGE_CLASSES`) start one in Word; the running title (`.doc-title`)
+goes in the page header; what is `aria-hidden` (a watermark) is left out.
 
 A document class adds Word to a PDF document (`ctg.pdf.PdfDocument`) with `WordVersion`:
 `class ConventionWord(WordVersion, ConventionPdf)`; `generate(obj)` keeps the one exporter shape."""
@@ -22,6 +22,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from .pdf import NEW_PAGE_CLASSES
+
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 HEADING_STYLES = {"h1": "Heading 1", "h2": "Heading 2", "h3": "Heading 3", "h4": "Heading 4",
@@ -29,7 +31,6 @@ HEADING_STYLES = {"h1": "Heading 1", "h2": "Heading 2", "h3": "Heading 3", "h4":
 BLOCK_TAGS = {"p", "div", "section", "article", "nav", "header", "footer", "main", "aside", "figure",
               "blockquote", "ul", "ol", "table", "dl", "hr", *HEADING_STYLES}
 SKIPPED_TAGS = {"script", "style", "svg", "img", "head", "title", "meta", "link", "button", "form", "input"}
-PAGE_BREAK_CLASSES = {"new-page", "fiche", "cover"}
 SPACES = re.compile(r"\s+")
 
 
@@ -115,7 +116,7 @@ class DocxWriter:
 
     def block(self, element, container, level):
         tag, classes = element.tag, _classes(element)
-        if container is self.document and classes & PAGE_BREAK_CLASSES and self.started:
+        if container is self.document and classes & NEW_PAGE_CLASSES and self.started:
             self.page_break()
         if "doc-title" in classes:
             self.running_title(element)

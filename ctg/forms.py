@@ -54,23 +54,24 @@ def with_added_rows(data, prefix, rows=None):
 
 def with_swapped_rows(data, prefix, index, other):
     """The submitted data with rows `index` and `other` of formset `prefix` exchanged (every field,
-    the row's id and « Supprimer » box included): how « monter » and « descendre » work before a
-    save, with or without JavaScript."""
+    the row's id, « Supprimer » box and base values included): how « monter » and « descendre »
+    work before a save, with or without JavaScript."""
     data = data.copy()
     total = formset_total(data, prefix)
     if not (0 <= index < total and 0 <= other < total) or index == other:
         return data
-    first, second = f"{prefix}-{index}-", f"{prefix}-{other}-"
-    names = {key[len(first):] for key in data if key.startswith(first)} | {
-        key[len(second):] for key in data if key.startswith(second)
-    }
-    for name in names:
-        a, b = first + name, second + name
-        values_a = data.getlist(a) if a in data else None
-        values_b = data.getlist(b) if b in data else None
-        for key, values in ((a, values_b), (b, values_a)):
-            if values is None:
-                data.pop(key, None)
-            else:
-                data.setlist(key, values)
+    for family in (prefix, f"initial-{prefix}"):  # the row's fields, and what the page showed (ctg.concurrency)
+        first, second = f"{family}-{index}-", f"{family}-{other}-"
+        names = {key[len(first):] for key in data if key.startswith(first)} | {
+            key[len(second):] for key in data if key.startswith(second)
+        }
+        for name in names:
+            a, b = first + name, second + name
+            values_a = data.getlist(a) if a in data else None
+            values_b = data.getlist(b) if b in data else None
+            for key, values in ((a, values_b), (b, values_a)):
+                if values is None:
+                    data.pop(key, None)
+                else:
+                    data.setlist(key, values)
     return data

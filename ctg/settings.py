@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "exchange",
     "people",
     "portfolio",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,10 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # Large PDFs are laid out by a separate `manage.py render_document` process ("process"), or in
 # the requesting process ("inline": tests).
 DOCUMENT_WORKER = os.environ.get("DOCUMENT_WORKER", "process")
+# Limits of each worker process (`documents.workers`): wall-clock seconds per document, and the
+# address space of the process (a layout of 300 pages needs about 300 Mo).
+DOCUMENT_TIME_LIMIT = int(os.environ.get("DOCUMENT_TIME_LIMIT_SECONDS", "600"))
+DOCUMENT_MEMORY_LIMIT = int(os.environ.get("DOCUMENT_MEMORY_LIMIT_MB", "1024")) * 1024 * 1024
 # The largest signed original (a scanned PDF) accepted, in bytes; SIGNED_ORIGINAL_MAX_MB in Mo.
 SIGNED_ORIGINAL_MAX_SIZE = int(os.environ.get("SIGNED_ORIGINAL_MAX_MB", "20")) * 1024 * 1024
 

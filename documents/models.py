@@ -17,14 +17,31 @@ DOCUMENT_WAIT_LIMIT = datetime.timedelta(minutes=30)
 # A document being laid out whose worker gave no sign of life for this long lost it (a crash, a
 # restart): the worker beats at least every few seconds while it lays out pages.
 DOCUMENT_SILENCE_LIMIT = datetime.timedelta(minutes=5)
+# A worker stops its own layout at settings.DOCUMENT_TIME_LIMIT; one still at it this much later is
+# stuck where its alarm cannot reach it.
+DOCUMENT_OVERRUN_GRACE = datetime.timedelta(seconds=30)
+
+
+def running_since(now):
+    """(last heartbeat, start) no older than these: a document "en cours" is still followed by a
+    worker that beats and is within its time limit (one rule for the queryset and the instance)."""
+    overrun = datetime.timedelta(seconds=settings.DOCUMENT_TIME_LIMIT) + DOCUMENT_OVERRUN_GRACE
+    return now - DOCUMENT_SILENCE_LIMIT, now - overrun
+
+
+def still_running(now):
+    beat, start = running_since(now)
+    return Q(status=DocumentStatus.EN_COURS, heartbeat_at__gte=beat, started_at__gte=start)
 
 
 class GeneratedDocumentQuerySet(models.QuerySet):
     def running(self):
         """Documents a live worker is laying out."""
-        return self.filter(
-            status=DocumentStatus.EN_COURS, heartbeat_at__gte=timezone.now() - DOCUMENT_SILENCE_LIMIT
-        )
+        return self.filter(still_running(timezone.now()))
+
+    def lost(self):
+        """Documents still marked "en cours" whose worker fell silent or overran its time limit."""
+        return self.filter(status=DocumentStatus.EN_COURS).exclude(still_running(timezone.now()))
 
     def waiting(self):
         """Documents waiting for a worker, oldest first."""
@@ -36,8 +53,7 @@ class GeneratedDocumentQuerySet(models.QuerySet):
         """Waiting or running: a new request for the same content follows one of these."""
         now = timezone.now()
         return self.filter(
-            Q(status=DocumentStatus.EN_COURS, heartbeat_at__gte=now - DOCUMENT_SILENCE_LIMIT)
-            | Q(status=DocumentStatus.EN_ATTENTE, created_at__gte=now - DOCUMENT_WAIT_LIMIT)
+            still_running(now) | Q(status=DocumentStatus.EN_ATTENTE, created_at__gte=now - DOCUMENT_WAIT_LIMIT)
         )
 
 
@@ -52,6 +68,7 @@ class GeneratedDocument(models.Model):
     key = models.CharField("empreinte du contenu", max_length=64, db_index=True)
     status = models.CharField("état", max_length=12, choices=DocumentStatus.choices, default=DocumentStatus.EN_ATTENTE)
     html_bytes = models.PositiveIntegerField("taille du HTML", default=0)
+    page_breaks = models.PositiveIntegerField("sauts de page imposés", default=0)
     pages = models.PositiveIntegerField("pages", null=True, blank=True)
     pages_done = models.PositiveIntegerField("pages mises en page", default=0)
     error = models.TextField("erreur", blank=True)
@@ -64,6 +81,9 @@ class GeneratedDocument(models.Model):
     started_at = models.DateTimeField("commencé le", null=True, blank=True)
     heartbeat_at = models.DateTimeField("dernier signe du processus", null=True, blank=True)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    # The process laying it out (`documents.workers.token`), kept when that process lost it: a lost
+    # worker that could not be stopped still takes a place among the running ones.
+    worker = models.CharField("processus", max_length=100, blank=True)
 
     objects = GeneratedDocumentQuerySet.as_manager()
 
@@ -85,6 +105,7 @@ class GeneratedDocument(models.Model):
         if self.status == DocumentStatus.EN_ATTENTE:
             return self.created_at < now - DOCUMENT_WAIT_LIMIT
         if self.status == DocumentStatus.EN_COURS:
-            return (self.heartbeat_at or self.started_at or self.created_at) < now - DOCUMENT_SILENCE_LIMIT
+            beat, start = running_since(now)
+            return (self.heartbeat_at or self.created_at) < beat or (self.started_at or self.created_at) < start
         return False
 

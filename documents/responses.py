@@ -30,7 +30,7 @@ def document_response(request, convention, document, obj):
     if len(referer) > 500 or not url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}):
         referer = ""
     back = referer or convention.get_absolute_url()
-    if queue.estimated_pages(len(html.encode())) <= queue.INLINE_MAX_PAGES:
+    if queue.estimated_seconds(len(html.encode())) <= queue.INLINE_MAX_SECONDS:
         try:
             storage.keep(key, render_pdf(html))
         except Exception:

@@ -1,15 +1,16 @@
-"""The milestone form of the « Suivi et évaluation » pages."""
+"""The milestone and bilan forms of the « Suivi et évaluation » pages, and « Préparer le renouvellement »."""
 
 from django import forms
 
 from actions.enums import UpdateStatus
+from ctg.concurrency import EditForm
 from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin
 from governance.models import Body
 
 from .models import Bilan, Milestone
 
 
-class MilestoneForm(NormalizedNewlinesMixin, forms.ModelForm):
+class MilestoneForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["kind", "title", "start", "end", "status", "body", "notes"]
@@ -36,7 +37,7 @@ class MilestoneForm(NormalizedNewlinesMixin, forms.ModelForm):
         return cleaned
 
 
-class BilanForm(NormalizedNewlinesMixin, forms.ModelForm):
+class BilanForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
     """The bilan's period and its written parts; its figures are computed, never typed."""
 
     class Meta:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from conventions.enums import AvenantStatus, OrganisationKind
 from conventions.models import Convention, SignedOriginal
 
+from .fields import organisation_identity
 from .schema import DOCUMENT, EQUIPMENT_OPERATIONS, FICHE_OPERATIONS
 from .types import INVALID, join_path
 
@@ -129,14 +130,15 @@ class Validator:
         described = {}
         self.parties = defaultdict(set)
         for org in organisations:
-            if "kind" not in org or "code" not in org:
+            if "kind" not in org or "name" not in org:
                 continue
-            identity = (org["kind"], org["code"])
-            self.parties[org["code"]].add(org["kind"])
+            identity = organisation_identity(org)
+            if org.get("code"):
+                self.parties[org["code"]].add(org["kind"])
             first = described.setdefault(identity, org)
             for field in ("name", "population"):
                 if field in org and field in first and org[field] != first[field]:
-                    self.error(join_path(org["_path"], field), f"l'organisation {org['kind']} « {org['code']} » est décrite autrement en {first['_path']}")
+                    self.error(join_path(org["_path"], field), f"l'organisation {org['kind']} « {org.get('code') or org['name']} » est décrite autrement en {first['_path']}")
 
     def check_plan(self, c):
         self.communes = self.unique(c.get("communes", []), "insee", "commune « {value} » en double (déjà en {first})")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from actions.models import Fiche
+from ctg.text import fold
 
 from .schema import SPPE_ROW
 
@@ -45,6 +46,12 @@ OFFICER_FIELDS = ("name", "scope", "themes", "fte", "caf_funded", "missions")
 MILESTONE_FIELDS = ("kind", "title", "start", "end", "status", "notes", "done_at")
 BILAN_FIELDS = ("kind", "realisations", "territorial_changes", "approach", "early_childhood")
 OPERATION_FIELDS = {"article": "article_number", "annex": "annex", "mode": "mode", "body": "body"}
+
+
+def organisation_identity(data):
+    """What identifies an organisation across the instance: its kind and code, or, without a code
+    (one read from a Word document), its kind and name as a reader compares them."""
+    return (data["kind"], data["code"]) if data.get("code") else (data["kind"], "", fold(data.get("name") or ""))
 
 
 def take(data, fields):

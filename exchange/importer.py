@@ -69,6 +69,7 @@ from .fields import (
     SIGNATORY_FIELDS,
     SPPE_FIELDS,
     UPDATE_FIELDS,
+    organisation_identity,
     take,
 )
 from .reading import ExchangeError
@@ -143,16 +144,27 @@ class _Writer:
         return instance
 
     def organisation(self, data):
-        identity = (data["kind"], data["code"])
+        identity = organisation_identity(data)
         if identity not in self.organisations:
-            organisation, created = Organisation.objects.get_or_create(
-                kind=data["kind"], code=data["code"],
-                defaults={"name": data["name"], "population": data["population"]},
-            )
+            if data["code"]:
+                organisation, created = Organisation.objects.get_or_create(
+                    kind=data["kind"], code=data["code"],
+                    defaults={"name": data["name"], "population": data["population"]},
+                )
+            else:
+                named = (o for o in Organisation.objects.filter(kind=data["kind"], code="")
+                         if organisation_identity({"kind": o.kind, "name": o.name}) == identity)
+                organisation = next(named, None)
+                created = organisation is None
+                if created:
+                    organisation = Organisation.objects.create(kind=data["kind"], name=data["name"],
+                                                               population=data["population"])
             if not created and (organisation.name, organisation.population) != (data["name"], data["population"]):
                 organisation.name, organisation.population = data["name"], data["population"]
                 organisation.save(update_fields=["name", "population"])
-            self.organisations[identity] = self.parties[organisation.code] = organisation
+            self.organisations[identity] = organisation
+            if organisation.code:
+                self.parties[organisation.code] = organisation
         return self.organisations[identity]
 
     def user(self, name):
@@ -249,7 +261,7 @@ class _Writer:
     def write_fiche(self, data, avenant=None, previous=None):
         key = data["key"]
         fiche = self.save(Fiche(
-            pk=self.reused("fiche", key), version=self.replacement.fiche_version(key) if self.replacement else 1,
+            pk=self.reused("fiche", key),
             convention=self.convention, avenant=avenant, previous_version=previous,
             axis=self.axes[data["axis"]], objective=self.objectives.get((data["axis"], data["objective"])),
             commune=self.communes.get(data["commune"]), renewed_from=self.continued(data["continues"]),

@@ -10,9 +10,10 @@ Links from outside to the rewritten content are set again by natural key: an ave
 originals by its number (a document without that avenant is refused: `checks`), the actions
 another CTG carries on by their key. The plan's rows are written again under their former ids
 (fiches by key, their indicators, axes and objectives by number, communes by INSEE code), so that
-a form opened before the import still designates them, and a fiche written again counts as one
-more edit of it (its history goes on): saving that form is an ordinary conflict, never a silent
-overwrite nor an error; a fiche the document no longer has answers that it was replaced.
+a form opened before the import still designates them, and a fiche written again is one more edit
+of it (its history goes on): saving that form merges with the import or clashes like any save made
+meanwhile (`ctg.concurrency`), never a silent overwrite nor an error; a fiche the document no
+longer has answers that it was replaced.
 """
 
 from dataclasses import dataclass, field
@@ -50,7 +51,6 @@ class Replacement:
     convention: Convention
     carried: set  # the keys of the document's `convention`
     ids: dict = field(default_factory=dict)  # kind -> {natural key: former id} (`reused`)
-    versions: dict = field(default_factory=dict)  # fiche key -> edit version before
     originals: dict = field(default_factory=dict)  # signed original id -> avenant number
     renewals: dict = field(default_factory=dict)  # fiche of another CTG -> key of the fiche it carries on
 
@@ -131,7 +131,6 @@ class Replacement:
                           Objective.objects.filter(axis__convention=c).values_list("axis__number", "number", "pk")},
             "commune": dict(c.communes.values_list("insee", "pk")),
         }
-        self.versions = dict(c.fiches.values_list("key", "version"))
         self.renewals = dict(
             Fiche.objects.filter(renewed_from__convention=c).values_list("pk", "renewed_from__key")
         )
@@ -148,10 +147,6 @@ class Replacement:
     def reused(self, kind, key):
         """The former id of the row of `kind` the writer writes again under natural `key` (None: a new row)."""
         return self.ids.get(kind, {}).get(key)
-
-    def fiche_version(self, key):
-        """A fiche written again is one more edit of the former one; a new fiche starts at 1."""
-        return self.versions[key] + 1 if key in self.versions else 1
 
     def restore(self, writer):
         """Set back the links from outside to the content the writer wrote again."""

@@ -70,7 +70,7 @@ ORG_CODE = Char(Organisation, "code")
 ORGANISATION = Obj({
     "name": req(Char(Organisation, "name")),
     "kind": req(Choice(OrganisationKind, "type d'organisation inconnu")),
-    "code": req(ORG_CODE),
+    "code": opt(ORG_CODE),  # version 1 addition: absent, the organisation is known by its kind and name
     "population": opt(Int(min=0)),
 })
 PREFECTURE = Obj({

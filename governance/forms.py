@@ -12,6 +12,7 @@ from actions.enums import Theme
 from actions.models import Fiche
 from conventions.enums import OrganisationKind
 from conventions.models import Convention, Organisation
+from ctg.concurrency import BaseInputs, EditForm, RemovedRowsMixin
 from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin, TimeInput
 
 from .models import AgendaItem, Body, CooperationOfficer, Decision, Meeting, Member, Participant
@@ -40,8 +41,9 @@ def model_choices(queryset, label=str, blank=None):
     return choices + [(obj.pk, label(obj)) for obj in queryset]
 
 
-class RowsFormSet(BaseInlineFormSet):
-    """An inline formset whose rows belong to a convention's page, with an "add a row" helper."""
+class RowsFormSet(RemovedRowsMixin, BaseInlineFormSet):
+    """An inline formset whose rows belong to a convention's page, with an "add a row" helper; a
+    row deleted meanwhile by someone else is left out (`ctg.concurrency`)."""
 
     def __init__(self, *args, convention, **kwargs):
         self.convention = convention
@@ -98,7 +100,7 @@ def fiche_choices(formset, blank=None):
 # Instances
 
 
-class BodyForm(NormalizedNewlinesMixin, forms.ModelForm):
+class BodyForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
     class Meta:
         model = Body
         fields = ["kind", "name", "frequency", "expected_per_year", "animators", "composition"]
@@ -119,7 +121,7 @@ class BodyForm(NormalizedNewlinesMixin, forms.ModelForm):
         return value
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(BaseInputs, forms.ModelForm):
     class Meta:
         model = Member
         fields = ["name", "organisation", "role", "email"]
@@ -133,7 +135,7 @@ MemberFormSet = inlineformset_factory(Body, Member, form=MemberForm, formset=Row
 # Séances
 
 
-class MeetingForm(NormalizedNewlinesMixin, forms.ModelForm):
+class MeetingForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
     title = forms.CharField(
         label="Intitulé", max_length=300, required=False,
         help_text="Laissé vide : le nom de l'instance et la date (« Comité de pilotage CTG du 12/03/2026 »).",
@@ -174,7 +176,7 @@ class MeetingForm(NormalizedNewlinesMixin, forms.ModelForm):
         return cleaned
 
 
-class AgendaItemForm(forms.ModelForm):
+class AgendaItemForm(BaseInputs, forms.ModelForm):
     class Meta:
         model = AgendaItem
         fields = ["text", "fiches", "milestones"]
@@ -196,7 +198,7 @@ AgendaFormSet = inlineformset_factory(
 )
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(BaseInputs, forms.ModelForm):
     class Meta:
         model = Participant
         fields = ["name", "organisation", "email", "member"]
@@ -216,7 +218,7 @@ ParticipantFormSet = inlineformset_factory(
 PRESENCE_CHOICES = [("", "Non renseigné"), ("True", "Présent"), ("False", "Excusé ou absent")]
 
 
-class PresenceForm(forms.ModelForm):
+class PresenceForm(BaseInputs, forms.ModelForm):
     present = forms.NullBooleanField(label="Présence", required=False, widget=forms.Select(choices=PRESENCE_CHOICES))
 
     class Meta:
@@ -230,7 +232,7 @@ PresenceFormSet = inlineformset_factory(
 )
 
 
-class DecisionForm(NormalizedNewlinesMixin, forms.ModelForm):
+class DecisionForm(BaseInputs, NormalizedNewlinesMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["text", "fiche", "requires_avenant", "avenant"]
@@ -259,7 +261,7 @@ DecisionFormSet = inlineformset_factory(
 )
 
 
-class MinutesForm(NormalizedNewlinesMixin, forms.ModelForm):
+class MinutesForm(EditForm, NormalizedNewlinesMixin, forms.ModelForm):
     class Meta:
         model = Meeting
         fields = ["minutes"]
@@ -287,7 +289,7 @@ def officer_organisations(formset):
     return queryset, model_choices(queryset, blank="—")
 
 
-class OfficerForm(NormalizedNewlinesMixin, forms.ModelForm):
+class OfficerForm(BaseInputs, NormalizedNewlinesMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques suivies", choices=Theme.choices, required=False, widget=forms.CheckboxSelectMultiple,
     )

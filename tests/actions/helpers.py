@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from actions.models import Axis, IndicatorValue, Update
 from actions.periods import Period
+from ctg.concurrency import version_of
 
 T1 = Period(2026, 1)
 
@@ -23,7 +24,7 @@ def form_data(fiche=None, **overrides):
         "target_public": "Enfants de 3 à 11 ans", "operational_objectives": "- Tester", "implementation": "PEDT",
         "schedule": "2026", "start_year": "2026", "end_year": "2026", "lead": "Service enfance",
         "partners": "Caf", "expected_results": "", "evaluation_indicators": "", "funding": "", "referents": "",
-        "version": str(fiche.version if fiche else 0),
+        "version": str(version_of(fiche) if fiche else 0),
         "indicators-TOTAL_FORMS": "0", "indicators-INITIAL_FORMS": "0",
         "indicators-MIN_NUM_FORMS": "0", "indicators-MAX_NUM_FORMS": "1000",
     }

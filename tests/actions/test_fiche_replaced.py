@@ -10,9 +10,8 @@ from actions import services
 from actions.models import Fiche
 from exchange.importer import import_document
 from exchange.reading import load_json
-from tests.actions.helpers import form_data
 from tests.factories import users_for
-from tests.helpers import EXAMPLE_PATH, text
+from tests.helpers import EXAMPLE_PATH, page_form, text
 
 pytestmark = pytest.mark.django_db
 TYPED = "Texte tapé pendant l'import, à ne pas perdre."
@@ -28,13 +27,12 @@ def document():
 
 @pytest.fixture
 def opened(client, document):
-    """The coordinator has the form of « aller-vers » open: its data, as the form would post it."""
+    """The coordinator has the form of « aller-vers » open and has typed in it: what it will post."""
     convention = import_document(copy.deepcopy(document))
     client.force_login(users_for(convention)["coordinateur"])
-    fiche = convention.fiches.get(key="aller-vers")
-    url = reverse("actions:fiche_edit", args=[convention.slug, fiche.key])
-    assert client.get(url).status_code == 200
-    return url, form_data(fiche, title="Aller vers les familles", target_public=TYPED)
+    url = reverse("actions:fiche_edit", args=[convention.slug, "aller-vers"])
+    return url, {**page_form(client.get(url), "target_public"), "title": "Aller vers les familles",
+                 "target_public": TYPED}
 
 
 def test_a_fiche_the_import_took_away_answers_with_the_typing(client, document, opened):
@@ -64,12 +62,24 @@ def test_a_fiche_that_vanishes_while_saving_answers_with_the_typing(client, open
     assert "Cette fiche a été remplacée entre-temps" in text(response) and TYPED in text(response)
 
 
-def test_a_fiche_written_again_under_its_key_is_a_conflict_not_an_overwrite(client, document, opened):
+def aller_vers(document):
+    return next(f for f in document["convention"]["fiches"] if f["key"] == "aller-vers")
+
+
+def test_a_fiche_the_import_wrote_again_clashes_like_any_save_made_meanwhile(client, document, opened):
     url, data = opened
+    aller_vers(document)["target_public"] = "Public écrit par l'import"
     import_document(document, replace=True)
     response = client.post(url, data)
     assert response.status_code == 409
-    assert "modifiée par quelqu'un d'autre" in text(response) and TYPED in text(response)
+    assert "Modifié entre-temps" in text(response) and TYPED in text(response)
+    assert Fiche.objects.get(key="aller-vers").target_public == "Public écrit par l'import"
+
+
+def test_what_the_import_left_alone_merges_with_the_typing(client, document, opened):
+    url, data = opened
+    aller_vers(document)["funding"] = "Caf : 80 %"
+    import_document(document, replace=True)
+    assert client.post(url, data).status_code == 302
     fiche = Fiche.objects.get(key="aller-vers")
-    assert fiche.target_public != TYPED
-    assert "Ouvrir la fiche actuelle" not in text(response)  # the ordinary conflict page: confirm to save
+    assert (fiche.target_public, fiche.funding) == (TYPED, "Caf : 80 %")

@@ -1,10 +1,13 @@
 """A fiche action alone in PDF, read back with pypdf."""
 
+import time
+
 import pytest
 
 from actions.pdf import FichePdf
 from conventions.enums import AvenantStatus
-from tests.helpers import outline_titles, pdf_text
+from tests.factories import FicheFactory, IndicatorFactory
+from tests.helpers import outline_titles, pdf_lines, pdf_text
 from tests.scenarios import sign_avenant_2_with_its_text
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +41,22 @@ def test_fiche_of_a_draft_avenant_is_a_projet(plan_002_amends):
     _, _, data = FichePdf().generate(avenant.added_fiches.get(key="observatoire-alsh"))
     _, text = pdf_text(data)
     assert "Projet" in text and "Aucun point de suivi" in text
+
+
+def test_a_5000_character_word_wraps_in_bounded_time():
+    """A word longer than any line (a pasted code, a hostile input): cut over lines inside its
+    column, in its box, in a title, in an automatic table, and laid out in a few seconds (the time
+    WeasyPrint spends on a word grows with the square of its length)."""
+    word, title_word, name_word = "x" * 5000, "m" * 250, "n" * 300
+    fiche = FicheFactory(title=title_word, implementation=f"Début {word} fin.")
+    IndicatorFactory(fiche=fiche, name=name_word)
+    start = time.monotonic()
+    _, _, data = FichePdf().generate(fiche)
+    assert time.monotonic() - start < 20
+    reader, text = pdf_lines(data)
+    joined = text.replace("\n", "")
+    assert title_word in joined and name_word in joined
+    assert text.count("x") - text.count("Axe") == 5000 and "Début" in text and "fin." in text  # over pages, between page headers
+    # Each line holds what fits in its column: nothing runs off the page.
+    assert max(len(line) for line in text.splitlines()) < 100
+    assert len(reader.pages) <= 6

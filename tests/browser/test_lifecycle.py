@@ -88,7 +88,7 @@ def test_a_caf_officer_creates_prepares_signs_a_ctg_and_downloads_its_pdf(live_s
         assert_accessible(page)
 
     # The signature, refused: each collectivité's deliberation and the Caf's validation are missing.
-    tab(page, "Convention")
+    tab(page, "Texte")
     page.get_by_role("link", name="Signer la convention…").click()
     expect(page.get_by_role("heading", name="Signer la convention")).to_be_visible()
     assert_accessible(page)
@@ -119,7 +119,7 @@ def test_a_caf_officer_creates_prepares_signs_a_ctg_and_downloads_its_pdf(live_s
     assert_accessible(page)
 
     # The Caf's validation, on the signing page, then the signature.
-    tab(page, "Convention")
+    tab(page, "Texte")
     page.get_by_role("link", name="Signer la convention…").click()
     page.get_by_label("Validée par (instance de la Caf)").fill("Commission d'action sociale")
     page.get_by_label("Validée par la Caf le").fill(VALIDATED.isoformat())

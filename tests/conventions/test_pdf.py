@@ -11,11 +11,11 @@ from pypdf import PdfReader
 
 from conventions.enums import AvenantStatus, OperationKind
 from conventions.models import Equipment, Operation, Organisation
-from conventions.pdf import AvenantPdf
+from conventions.pdf import AvenantPdf, ConventionPdf
 from exchange.importer import import_document
 from exchange.reading import load_json
 from tests.factories import users_for
-from tests.helpers import EXAMPLE_PATH, outline_titles, pdf_lines, pdf_text
+from tests.helpers import DEMO_ROUMOIS, EXAMPLE_PATH, html_text, outline_titles, pdf_lines, pdf_text
 from tests.scenarios import sign_avenant_2_with_its_text
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,21 @@ def test_full_document_as_in_force_after_the_avenant(roumois, tmp_path):
     assert any(t.startswith("Action 3 — Développer les passerelles") for t in titles)
     assert reader.metadata.title == roumois.title
     assert reader.metadata.author == "Caisse d'allocations familiales de l'Eure"
+
+
+def test_the_consolidated_articles_name_the_avenant_that_wrote_them(client):
+    """The demo's avenant n°2 rewrites articles 3 and 5 saying « le présent avenant »: in the
+    convention in force that is « l'avenant n°2 »; the cover names both avenants applied."""
+    demo = import_document(load_json(DEMO_ROUMOIS))
+    html = html_text(ConventionPdf(datetime.date(2025, 12, 16)).html(demo))
+    articles = html[html.index('id="articles"'):html.index('id="signatures"')]
+    assert "présent avenant" not in articles
+    assert "L'avenant n°2 est conclu dans le cadre des orientations de la Convention d'objectifs et de gestion" in articles
+    assert "Convention en vigueur au 16/12/2025, modifiée par l'avenant n°1 du " in html
+    assert " et l'avenant n°2 du 15/12/2025." in html
+    client.force_login(users_for(demo)["elu"])
+    page = html_text(client.get(reverse("conventions:detail", args=[demo.slug]), {"date": "2025-12-16"}).content.decode())
+    assert "L'avenant n°2 est conclu dans le cadre" in page and "Le présent avenant est conclu" not in page
 
 
 def test_before_the_avenant_the_abrogated_fiche_is_there(roumois):
@@ -135,7 +150,14 @@ def test_avenant_002_alone(plan_002_amends):
     assert reader.trailer["/Root"]["/Lang"] == "fr"
     assert "Projet" not in text
     # Parties, visas, préambule, its own articles.
-    assert "représentée par Philippe CHARPIN" in text and "dûment autorisé(e)s à signer le présent avenant" in text
+    # Without a civility, the capacities say who the representatives are (« président », « directrice »).
+    assert ("représentée par Philippe CHARPIN, président du conseil d'administration, et par Aurore VERNIEUWE, "
+            "directrice, dûment autorisés à signer le présent avenant ;") in text
+    epci = pij.funded_by.name  # « Communauté de communes n°… »
+    assert (f"La {epci}, représentée par Sylvain BONENFANT, président, dûment autorisé à signer le présent avenant "
+            f"par délibération de son conseil communautaire ; Ci-après dénommée « {epci} ».") in text
+    assert (f"Équipement « Point information jeunesse » (Accueil de jeunes), soutenu par la {epci} : retiré de "
+            "l'annexe 3 de la convention.") in text
     assert "Vu la loi du 18 décembre 2023 pour le plein emploi" in text
     assert "Afin de tenir compte du nouveau cadre réglementaire" in text
     assert "Article 4 — Suivi, bilan et évaluation" in text and "Un tableau de suivi partagé" in text
@@ -200,3 +222,54 @@ def test_french_dates_and_counts_of_the_signature_block(plan_002_amends):
     assert "le 1er novembre 2022, en 1 exemplaire." in html
     html = Template('{% include "pdf/_signatures.html" %}').render(Context({"act": convention, "parties": []}))
     assert "le 1er novembre 2022." in html and "exemplaire" not in html
+
+
+def text_heights(data):
+    """Each line of text of the first page, and how far from the top of the page it is (mm)."""
+    heights = {}
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            heights.setdefault(text.strip(), tm[5] * 0.75 * 25.4 / 72)  # CSS pixels, from the top
+
+    PdfReader(io.BytesIO(data)).pages[0].extract_text(visitor_text=visit)
+    return heights
+
+
+def test_each_signatory_has_room_to_sign_and_stamp(plan_002_amends):
+    from django.template import Context, Template
+
+    from ctg.pdf import render_pdf
+
+    convention, _, _ = plan_002_amends
+    html = Template('<html><head><link rel="stylesheet" href="css/print.css"></head><body>'
+                    '{% include "pdf/_signatures.html" %}<p>Suite du document.</p></body></html>').render(Context({
+                        "act": convention, "parties": [("Caf", [1]), ("Commune", [1])],
+                        "signatories": [{"capacity": "Directrice", "representative": "Aurore VERNIEUWE"},
+                                        {"capacity": "Maire", "representative": "Sylvain BONENFANT"}],
+                    }))
+    heights = text_heights(render_pdf(html))
+    # A signature (about 20 mm) and a 40 mm seal fit under each name.
+    assert heights["Suite du document."] - heights["Aurore VERNIEUWE"] >= 60
+    assert heights["Suite du document."] - heights["Sylvain BONENFANT"] >= 60
+
+
+def test_the_sppe_schema_is_on_landscape_pages(roumois):
+    """Seven columns: turned pages of their own, between the fiches and annexe 5 on upright ones."""
+    from conventions.models import SppeRow
+    from conventions.pdf import ConventionPdf
+
+    for n in range(30):  # more structures than a page holds
+        SppeRow.objects.create(convention=roumois, kind="mam", name=f"Maison d'assistants maternels n°{n}",
+                               current_places=12, supported_places=0, staffing_needs="Départ à la retraite en 2027.")
+    _, _, data = ConventionPdf(datetime.date(2025, 12, 16)).generate(roumois)
+    reader = PdfReader(io.BytesIO(data))
+    turned = [n for n, page in enumerate(reader.pages) if page.mediabox.width > page.mediabox.height]
+    assert len(turned) >= 2 and turned == list(range(turned[0], turned[-1] + 1))
+    texts = [page.extract_text() for page in reader.pages]
+    assert "Schéma de maintien et de développement de l'offre d'accueil du jeune enfant (SPPE)" in texts[turned[0]]
+    assert all("Places soutenues" in texts[n] for n in turned)  # the header on each of them
+    assert "Maison d'assistants maternels n°29" in texts[turned[-1]]
+    assert texts[turned[-1] + 1].startswith("Annexe 5") or "Annexe 5 —" in texts[turned[-1] + 1]
+    assert reader.pages[turned[-1] + 1].mediabox.height > reader.pages[turned[-1] + 1].mediabox.width
+    assert reader.pages[turned[0] - 1].mediabox.height > reader.pages[turned[0] - 1].mediabox.width

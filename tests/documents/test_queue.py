@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def long_documents(monkeypatch):
     """Every document counts as long: laid out by the worker, with a progress page."""
-    monkeypatch.setattr(documents, "INLINE_MAX_PAGES", 0)
+    monkeypatch.setattr(documents, "INLINE_MAX_SECONDS", 0)
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def worker_starts(settings, monkeypatch, django_capture_on_commit_callbacks):
     settings.DOCUMENT_WORKER = "process"
     started = []
     monkeypatch.setattr(documents.subprocess, "Popen", lambda args, **kwargs: started.append(args))
-    monkeypatch.setattr(documents, "INLINE_MAX_PAGES", 0)
+    monkeypatch.setattr(documents, "INLINE_MAX_SECONDS", 0)
     return started
 
 
@@ -120,27 +120,52 @@ def test_asking_twice_while_it_renders_waits_for_the_same_document(client, conve
     assert "Télécharger le PDF" in region
 
 
-def test_progress_counts_the_pages_laid_out(convention):
+def page_log(number, message="Step 5 - Creating layout - Page %d"):
+    return logging.LogRecord("weasyprint.progress", logging.INFO, "", 0, message, (number,), None)
+
+
+def test_progress_follows_the_pace_of_the_last_documents(convention, monkeypatch):
+    """The demo Roumois Seine convention (89 kB of HTML, 22 forced page breaks: cover, contents,
+    annexes, fiches) was announced at 22 pages and 184 s, for 37 pages made in 26 s."""
+    monkeypatch.setattr(documents, "PROGRESS_EVERY", 0)
     now = timezone.now()
-    document = GeneratedDocument.objects.create(convention=convention, title="Document", filename="d.pdf", key="k" * 64,
-                                                html_bytes=400_000, status=DocumentStatus.EN_COURS,
-                                                started_at=now - datetime.timedelta(seconds=30))
-    assert documents.progress(document, now)[2] == "Mise en page du document…"
+
+    def laid_out_since(seconds, **fields):
+        fields = {"status": DocumentStatus.EN_COURS, **fields}
+        return GeneratedDocument.objects.create(
+            convention=convention, title="Document complet", filename="d.pdf", key="k" * 64, html_bytes=89_382,
+            page_breaks=22, started_at=now - datetime.timedelta(seconds=seconds), heartbeat_at=now, **fields,
+        )
+
+    # Nothing made here yet: the pace measured on the demo documents (22 + 89,382 / 5,000 pages;
+    # 0.25 s per kB, 22 s, 5 of them gone).
+    document = laid_out_since(5)
+    assert documents.progress(document, now) == (0, 17, "Mise en page du document…")
+    # Pages come; when WeasyPrint goes over them again for the page numbers, the count stays.
     handler = documents.PageCounter(document.pk)
-    handler.emit(logging.LogRecord("weasyprint.progress", logging.INFO, "", 0, "Step 5 - Creating layout - Page %d", (25,), None))
+    handler.emit(page_log(10))
+    handler.emit(page_log(1, "Step 5 - Creating layout - Page %d (up-to-date)"))
+    handler.emit(page_log(2))
     document.refresh_from_db()
-    percent, seconds_left, phase = documents.progress(document, now)
-    # 400 kB at 4,000 bytes a page: about 100 pages; 25 done in 30 s leaves about 90 s.
-    assert (percent, seconds_left, phase) == (22, 90, "Mise en page : page 25 sur environ 100…")
-    document.pages = 104
-    assert documents.progress(document, now)[2] == "Écriture du PDF (104 pages)…"
+    assert documents.progress(document, now) == (22, 17, "Mise en page : page 10 sur environ 40…")
+    # Three such documents were made here, 37 pages in 26 s each: the next one is announced so.
+    for _ in range(3):
+        laid_out_since(26, status=DocumentStatus.PRET, pages=37, finished_at=now)
+    document = laid_out_since(6, pages_done=10)
+    assert documents.progress(document, now) == (24, 20, "Mise en page : page 10 sur environ 37…")
+    # Slower than the pace: no figure rather than a wrong one.
+    document = laid_out_since(40, pages_done=30)
+    assert documents.progress(document, now) == (73, None, "Mise en page : page 30 sur environ 37…")
+    document.pages = 37
+    assert documents.progress(document, now)[2] == "Écriture du PDF (37 pages)…"
     # Its worker fell silent (a crash): the page stops waiting.
     document.pages, document.heartbeat_at = None, timezone.now() - datetime.timedelta(minutes=6)
     assert documents.progress(document, now) == (None, None, "La génération n'a pas abouti.")
-    # A long wait in the queue is not a failure, as long as the worker beats.
-    document.created_at = document.heartbeat_at = timezone.now() - datetime.timedelta(hours=1)
-    document.heartbeat_at = timezone.now()
-    assert documents.progress(document, now)[2] == "Mise en page : page 25 sur environ 100…"
+
+
+def test_a_document_estimated_at_a_few_seconds_is_made_in_the_request(convention):
+    """Not the Roumois Seine demo convention: 22 s at the pace measured here; it is queued."""
+    assert documents.estimated_seconds(17_000) < documents.INLINE_MAX_SECONDS < documents.estimated_seconds(89_382)
 
 
 def test_a_failed_rendering_says_so(client, convention):

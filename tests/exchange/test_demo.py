@@ -21,6 +21,7 @@ from tests.exchange.helpers import differences, normalised
 DEMO_DIR = Path(exchange.__file__).resolve().parent / "demo"
 DOCUMENTS = sorted(DEMO_DIR.glob("*.json"))
 SLUGS = {"roumois-seine-2022", "pornic-agglo-2025", "ecouen-2020", "ecouen-2027", "landerneau-daoulas-2022"}
+WORD_SLUG = "lieuvin-pays-d-auge-2023"  # taken up from exchange/demo/lieuvin-pays-d-auge-2023.docx
 DOMAIN_APPS = ("conventions", "actions", "governance", "evaluation", "auth")
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +71,7 @@ def test_loaddemo_twice_gives_the_same_database():
     loaddemo()
     assert row_counts() == first
     assert {c.slug: export_document(c) for c in Convention.objects.all()} == exported
-    assert set(Convention.objects.values_list("slug", flat=True)) == SLUGS
+    assert set(Convention.objects.values_list("slug", flat=True)) == SLUGS | {WORD_SLUG}
     assert "Comptes de démonstration (mot de passe « demo »)" in output
     assert "http://127.0.0.1:8000/" in output
     for username in ("admin", "caf.eure", "caf.loire-atlantique", "coord.roumois", "elu.roumois"):
@@ -87,8 +88,8 @@ def test_loaddemo_refuses_when_debug_is_off(settings):
 def test_demo_accounts_log_in_and_see_their_conventions():
     loaddemo()
     expected = {
-        "admin": SLUGS,
-        "caf.eure": {"roumois-seine-2022"},
+        "admin": SLUGS | {WORD_SLUG},
+        "caf.eure": {"roumois-seine-2022", WORD_SLUG},
         "caf.loire-atlantique": {"pornic-agglo-2025"},
         "caf.val-d-oise": {"ecouen-2020", "ecouen-2027"},
         "caf.finistere": {"landerneau-daoulas-2022"},
@@ -107,6 +108,14 @@ def test_demo_accounts_log_in_and_see_their_conventions():
     assert not caf_eure.is_staff
     assert not Convention.objects.for_user(caf_eure).filter(slug="pornic-agglo-2025").exists()
     assert authenticate(username="caf.eure", password="wrong") is None
+
+
+def test_the_ctg_taken_up_from_its_word_document():
+    loaddemo()
+    convention = Convention.objects.get(slug=WORD_SLUG)
+    assert convention.is_signed and convention.signed_on == datetime.date(2022, 12, 12)
+    assert convention.caf.code == "27" and convention.fiches.count() == 4
+    assert "Communauté de communes Lieuvin Pays d'Auge" in {s.organisation.name for s in convention.signatories.all()}
 
 
 def test_the_ctg_in_preparation_shows_what_its_signature_still_lacks(client):

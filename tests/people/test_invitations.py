@@ -208,3 +208,15 @@ def test_the_token_is_not_stored(client, people):
     invite(client, people["referent"], people["local"])
     token = link_in(mail.outbox[0]).split("/")[2]
     assert not Invitation.objects.filter(token_hash=token).exists()
+
+
+def test_login_throttling_holds_for_invited_accounts(client, people):
+    invite(client, people["referent"], people["local"])
+    link = link_in(mail.outbox[0])
+    client.logout()
+    client.post(link, {"first_name": "Nadia", "last_name": "Benali", "password1": STRONG, "password2": STRONG})
+    client.logout()
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "nadia.benali@roumois.example", "password": "faux"})
+    locked = client.post(reverse("login"), {"username": "nadia.benali@roumois.example", "password": STRONG})
+    assert locked.status_code == 429 and "_auth_user_id" not in client.session

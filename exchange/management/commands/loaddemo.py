@@ -2,7 +2,8 @@
 
 Every document of `exchange/demo/` (exchange format) is imported with `replace=True`, so
 running the command again gives the same database: the conventions are replaced, the accounts
-updated, nothing is duplicated. Everything happens in one transaction: on any error nothing is
+updated, nothing is duplicated. Its Word documents (.docx, written from the seeds' text) are taken
+up as a Caf would (`exchange.docx_import`), signed on the date they give, named by their file. Everything happens in one transaction: on any error nothing is
 written. Refused when DEBUG is off, because the accounts share a known password.
 """
 
@@ -15,6 +16,9 @@ from django.db import transaction
 
 from conventions.enums import OrganisationKind, Role
 from conventions.models import Membership, Organisation
+from ctg.errors import DomainError
+from exchange.docx_import import docx_import, recognised_caf
+from exchange.docx_reader import read_docx
 from exchange.importer import import_document
 from exchange.reading import ExchangeError, load_json
 
@@ -43,7 +47,8 @@ ACCOUNTS = [
         None,
         "administrateur : toutes les conventions, administration Django",
     ),
-    ("caf.eure", "Claire", "Martin", Role.CAF, CAF_EURE, "Caf de l'Eure : CTG Roumois Seine ; référente, invite les personnes"),
+    ("caf.eure", "Claire", "Martin", Role.CAF, CAF_EURE,
+     "Caf de l'Eure : CTG Roumois Seine, et Lieuvin Pays d'Auge reprise depuis Word ; référente, invite les personnes"),
     (
         "caf.loire-atlantique",
         "Katell",
@@ -107,6 +112,7 @@ class Command(BaseCommand):
             # Accounts first: the documents name some of them (who wrote a bilan).
             users = [self.account(*account) for account in ACCOUNTS]
             conventions = [self.load(path) for path in paths]
+            conventions += [self.take_up(path) for path in sorted(DEMO_DIR.glob("*.docx"))]
 
         self.stdout.write(
             self.style.SUCCESS(f"{len(conventions)} conventions de démonstration chargées :")
@@ -129,6 +135,14 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Le document de démonstration {path.name} est invalide :\n{details}"
             ) from None
+
+    def take_up(self, path):
+        reading = read_docx(path.read_bytes())
+        try:
+            return docx_import(reading, by=None, caf=recognised_caf(reading), slug=path.stem, signed=True,
+                               replace=True).convention
+        except DomainError as error:
+            raise CommandError(f"Le document de démonstration {path.name} est refusé : {error.message}") from None
 
     def account(self, username, first_name, last_name, role, organisation, _description):
         user, _ = get_user_model().objects.get_or_create(username=username)
