@@ -35,13 +35,26 @@ from .plan_import import MISSING
 from .tracking import row_changes, tracking_fiches
 
 
+class FicheVanished(DomainError):
+    """The fiche being saved no longer exists: replaced by an import (`import_convention --replace`)
+    or deleted while the form was open."""
+
+    def __init__(self):
+        super().__init__(
+            "Cette fiche a été remplacée entre-temps (la convention a été réimportée, ou la fiche supprimée) : "
+            "votre saisie n'a pas été enregistrée. La voici ci-dessous, pour que vous puissiez la copier."
+        )
+
+
 def fiche_save(form, indicators, *, by):
     """Save a fiche from its form and its indicators formset; a concurrent edit is merged or
     refused (`ctg.concurrency.EditConflict`), never overwritten."""
     fiche = form.instance
     with transaction.atomic():
         if fiche.pk:
-            current = Fiche.objects.select_for_update().select_related("avenant", "convention").get(pk=fiche.pk)
+            current = Fiche.objects.select_for_update().select_related("avenant", "convention").filter(pk=fiche.pk).first()
+            if current is None:
+                raise FicheVanished
             current.require_editable()
             concurrency.check(current.history.all(), form, [(form, current), *concurrency.rows(indicators)])
         else:

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -207,6 +208,8 @@ def fiche_form_page(request, convention, fiche):
         try:
             saved, (form, indicators), conflict = save_rebasing(
                 (form, indicators), lambda f, i: services.fiche_save(f, i, by=request.user), build)
+        except services.FicheVanished as error:
+            return fiche_vanished(request, convention, fiche.key, error)
         except DomainError as error:  # signed meanwhile
             raise PermissionDenied(error.message) from error
         if saved is not None:
@@ -219,6 +222,19 @@ def fiche_form_page(request, convention, fiche):
     context = convention_context(request, convention, "plan")
     context.update(form=form, indicators=indicators, fiche=fiche, conflict=conflict)
     return render(request, "actions/fiche_form.html", context, status=409 if conflict else 200)
+
+
+def fiche_vanished(request, convention, key, error):
+    """The user saved a fiche that no longer exists: their typing, to copy, and the fiche now
+    under the same key if there is one (409: nothing is saved)."""
+    form = FicheForm(request.POST, convention=convention)
+    typed = [(field.label, field.value()) for field in form
+             if isinstance(field.field.widget, forms.TextInput | forms.Textarea) and field.value()]
+    typed += [(f"Indicateur « {value} »", value) for name, value in request.POST.items()
+              if name.startswith("indicators-") and name.endswith("-name") and value]
+    context = convention_context(request, convention, "plan")
+    context.update(message=error.message, typed=typed, current=convention.fiches.filter(key=key).first())
+    return render(request, "actions/fiche_vanished.html", context, status=409)
 
 
 def fiche_create(request, slug):
@@ -235,7 +251,11 @@ def fiche_edit(request, slug, key):
     (`Fiche.edit_refusal`). A signed fiche is contractual: it changes through an avenant
     (« Proposer dans un avenant »); versions that signed avenants replaced are history."""
     convention = get_convention(request, slug, edit=True)
-    fiche = get_object_or_404(with_version(convention.fiches.select_related("avenant")), key=key)
+    fiche = with_version(convention.fiches.select_related("avenant")).filter(key=key).first()
+    if fiche is None:
+        if request.method == "POST":  # opened before the fiche went: keep what was typed
+            return fiche_vanished(request, convention, key, services.FicheVanished())
+        raise Http404("Aucune fiche de cette clé.")
     fiche.convention = convention
     if refusal := fiche.edit_refusal():
         raise PermissionDenied(refusal)

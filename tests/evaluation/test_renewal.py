@@ -15,7 +15,6 @@ from ctg.errors import DomainError
 from evaluation.enums import BilanKind
 from evaluation.models import Milestone
 from evaluation.renewal import continued_nature, convention_renew, renewable_fiches
-from evaluation.services import bilan_create
 from exchange.importer import import_document
 from exchange.reading import load_json
 from tests.factories import ConventionFactory, FicheFactory, users_for
@@ -30,7 +29,7 @@ NEW_START, NEW_END = datetime.date(2027, 1, 1), datetime.date(2031, 12, 31)
 @pytest.fixture
 def roumois():
     convention = import_document(load_json(ROUMOIS))
-    bilan = bilan_create(convention, BilanKind.FINAL, by=None)
+    bilan = convention.bilans.get(kind=BilanKind.FINAL)  # written in the demo document
     bilan.realisations = "Les ateliers d'éveil itinérants touchent les quarante communes."
     bilan.approach = "Le tableau de suivi partagé a nourri chaque comité de pilotage."
     bilan.save()

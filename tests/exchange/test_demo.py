@@ -14,8 +14,9 @@ from actions.models import Fiche
 from conventions.models import Convention
 from exchange.exporter import export_document
 from exchange.importer import import_document
+from exchange.management.commands.loaddemo import ACCOUNTS, Command
 from exchange.reading import load_json
-from tests.exchange.helpers import normalised
+from tests.exchange.helpers import differences, normalised
 
 DEMO_DIR = Path(exchange.__file__).resolve().parent / "demo"
 DOCUMENTS = sorted(DEMO_DIR.glob("*.json"))
@@ -30,25 +31,6 @@ pytestmark = pytest.mark.django_db
 def _debug(settings):
     # pytest-django runs tests with DEBUG off; loaddemo is a development command.
     settings.DEBUG = True
-
-
-def differences(expected, actual, path="$"):
-    """Every JSON path where two documents differ, for a readable failure."""
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        for key in sorted(expected.keys() | actual.keys()):
-            if key not in actual:
-                yield f"{path}.{key}: absent de l'export"
-            elif key not in expected:
-                yield f"{path}.{key}: en trop dans l'export ({actual[key]!r:.80})"
-            else:
-                yield from differences(expected[key], actual[key], f"{path}.{key}")
-    elif isinstance(expected, list) and isinstance(actual, list):
-        if len(expected) != len(actual):
-            yield f"{path}: {len(expected)} éléments attendus, {len(actual)} exportés"
-        for index, (left, right) in enumerate(zip(expected, actual, strict=False)):
-            yield from differences(left, right, f"{path}[{index}]")
-    elif expected != actual:
-        yield f"{path}: {expected!r:.80} attendu, {actual!r:.80} exporté"
 
 
 def loaddemo():
@@ -73,6 +55,9 @@ def test_demo_folder_holds_the_five_conventions():
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.name)
 def test_demo_document_imports_and_exports_back_equal(path):
+    # The people the documents name (who wrote a bilan) are accounts of the demo instance.
+    for account in ACCOUNTS:
+        Command().account(*account)
     data = load_json(path)
     convention = import_document(data)
     found = list(differences(normalised(data), normalised(export_document(convention))))

@@ -102,7 +102,7 @@ def test_existing_slug_needs_replace_which_swaps_the_content(example):
     del example["convention"]["amendments"][0]["operations"][0]
     replaced = import_document(example, replace=True)
     assert Convention.objects.filter(slug=SLUG).count() == 1
-    assert not Convention.objects.filter(pk=original.pk).exists()
+    assert replaced.pk == original.pk  # the same convention, its content replaced
     assert replaced.title == "CTG Roumois Seine, version corrigée"
     assert sorted(replaced.fiches.values_list("key", flat=True)) == [
         "gouvernance-ctg", "observatoire-alsh", "passerelles-2026", "passerelles-structures"
