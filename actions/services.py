@@ -52,7 +52,7 @@ def fiche_save(form, indicators, *, by):
     fiche = form.instance
     with transaction.atomic():
         if fiche.pk:
-            current = Fiche.objects.select_for_update().select_related("avenant", "convention").filter(pk=fiche.pk).first()
+            current = Fiche.objects.select_for_update(of=("self",)).select_related("avenant", "convention").filter(pk=fiche.pk).first()
             if current is None:
                 raise FicheVanished
             current.require_editable()
