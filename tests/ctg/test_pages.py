@@ -117,3 +117,10 @@ def test_pages_send_a_strict_content_security_policy(client, convention, users):
     client.force_login(users["caf"])
     policy = client.get(reverse("conventions:detail", args=[convention.slug]))["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_no_template_comment_leaks_into_a_page(client, convention, users):
+    # A Django comment `{# … #}` holds on one line; one spread over two shows as text on every page.
+    client.force_login(users["caf"])
+    for url in ("/", reverse("conventions:detail", args=[convention.slug]), reverse("login")):
+        assert "{#" not in client.get(url, follow=True).content.decode(), url
