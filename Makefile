@@ -5,7 +5,7 @@ PYTHON ?= python3
 export DEBUG ?= 1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint check-migrations bench clean
+.PHONY: run test install migrate demo lint check-migrations bench bench-abuse clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ lint: install
 bench: install
 	$(PY) bench/suivi.py
 	$(PY) bench/pdf.py
+	$(PY) bench/docx_import.py
+
+# Crafted inputs against gunicorn (issue 14), a few minutes; DATABASE_URL=… for a throwaway PostgreSQL.
+bench-abuse: install
+	$(PY) bench/abuse.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles var

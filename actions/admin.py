@@ -9,6 +9,7 @@ from ctg.admin import (
     CtgHistoryAdmin,
     CtgTabularInline,
 )
+from ctg.forms import CleanInputMixin
 
 from .enums import Nature
 from .models import Axis, Fiche, FicheTheme, Indicator, IndicatorValue, Objective, Update
@@ -85,7 +86,7 @@ class UpdateInline(CtgTabularInline):
         return super().get_queryset(request).select_related("fiche")
 
 
-class FicheForm(forms.ModelForm):
+class FicheForm(CleanInputMixin, forms.ModelForm):
     nature = forms.MultipleChoiceField(
         label="nature", choices=Nature.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -106,7 +107,7 @@ class FicheAdmin(FrozenContractMixin, ConventionChildAdmin, CtgHistoryAdmin):
     search_fields = ["title", "key", "convention__title"]
     ordering = ["convention", "number"]
     prepopulated_fields = {"key": ["title"]}
-    readonly_fields = ["version", "updated_at"]
+    readonly_fields = ["updated_at"]
     fieldsets = [
         (None, {"fields": [
             "convention", ("number", "key"), "title", ("axis", "objective"), "nature", "commune",
@@ -118,17 +119,12 @@ class FicheAdmin(FrozenContractMixin, ConventionChildAdmin, CtgHistoryAdmin):
             ("schedule", "start_year", "end_year"), "expected_results", "evaluation_indicators",
         ]}),
         ("Pilotage", {"fields": ["lead", "lead_organisations", "partners", "funding", "referents"]}),
-        ("Suivi des modifications", {"fields": [("version", "updated_at")]}),
+        ("Suivi des modifications", {"fields": ["updated_at"]}),
     ]
     inlines = [FicheThemeInline, IndicatorInline, UpdateInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("theme_links")
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            obj.version += 1  # so the app's concurrent-edit check also sees edits made here
-        super().save_model(request, obj, form, change)
 
     @admin.display(description="thématiques")
     def themes(self, obj):

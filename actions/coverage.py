@@ -22,13 +22,15 @@ def theme_coverage(fiches):
         for row in rows if row["mandatory"] and not row["count"]
     ]
     problems = list(mandatory)
-    others = [Theme(t).label for t in counts if t not in MANDATORY_THEMES]
+    # « Autre » names no thématique: it neither widens the CTG nor shows as one.
+    widening = [t for t in counts if t not in MANDATORY_THEMES and t != Theme.AUTRE]
+    others = [Theme(t).label for t in widening if t not in COMPLEMENTARY_THEMES]  # those without a row
     if not any(counts.get(t) for t in COMPLEMENTARY_THEMES):
         problems.append(
             "Aucune thématique complémentaire : l'accès aux droits ou l'animation de la vie sociale est fortement "
             "recommandé."
         )
-    if not others:
+    if not widening:
         problems.append(
             "La CTG ne couvre que les 4 thématiques obligatoires : elle doit s'élargir à au moins une autre "
             "thématique en cours de CTG."

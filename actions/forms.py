@@ -4,17 +4,18 @@ from django import forms
 from django.db.models import Q
 from django.forms import inlineformset_factory
 
-from ctg.forms import NormalizedNewlinesMixin
+from ctg.concurrency import BaseInputs, EditForm
+from ctg.forms import CleanInputMixin
 
 from .enums import Nature, Theme, UpdateStatus
-from .models import Axis, Fiche, Indicator, Objective, pilot_organisations
-from .tracking import RowValues, format_number
+from .models import Axis, Fiche, Indicator, Objective, Update, pilot_organisations
+from .tracking import RowValues, excerpt, format_number
 
 NO_UPDATE = "aucun"
 INTERCOMMUNAL = "intercommunal"
 
 
-class PlanFilterForm(forms.Form):
+class PlanFilterForm(CleanInputMixin, forms.Form):
     """The plan's filters; they live in the query string so a filtered plan can be shared."""
 
     q = forms.CharField(label="Recherche", required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "Intitulé, pilote, partenaires…"}))
@@ -78,7 +79,7 @@ def title_hint(title):
     return None
 
 
-class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
+class FicheForm(EditForm, CleanInputMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques", choices=Theme.choices, widget=forms.CheckboxSelectMultiple,
         help_text="Au moins une. Les 4 thématiques obligatoires d'une CTG : petite enfance, enfance, jeunesse, parentalité.",
@@ -87,7 +88,6 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
         label="Nature de l'action", choices=Nature.choices, widget=forms.CheckboxSelectMultiple, required=False,
         help_text="Une fiche est requise au moins pour les projets phares, expérimentaux et les nouvelles actions.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
         model = Fiche
@@ -120,9 +120,9 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
         self.fields["lead_organisations"].queryset = pilot_organisations(convention)
         if self.instance.pk:
             self.initial.setdefault("themes", self.instance.theme_slugs)
-            self.initial.setdefault("version", self.instance.version)
-        else:
-            self.initial.setdefault("version", 0)
+
+    def initial_for(self, obj):
+        return {**super().initial_for(obj), "themes": obj.theme_slugs}
 
     def clean_number(self):
         number = self.cleaned_data["number"]
@@ -147,7 +147,7 @@ class FicheForm(NormalizedNewlinesMixin, forms.ModelForm):
         return title_hint(self["title"].value())
 
 
-class IndicatorForm(forms.ModelForm):
+class IndicatorForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Indicator
         fields = ["name", "unit", "baseline", "target"]
@@ -165,22 +165,23 @@ IndicatorFormSet = inlineformset_factory(
 )
 
 
-class AxisForm(forms.ModelForm):
+class AxisForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Axis
         fields = ["title"]
         labels = {"title": "Intitulé de l'axe"}
 
 
-class ObjectiveForm(forms.ModelForm):
+class ObjectiveForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Objective
         fields = ["title"]
         labels = {"title": "Intitulé de l'objectif"}
 
 
-class UpdateForm(NormalizedNewlinesMixin, forms.Form):
-    """One row of the tracking table; prefixed by the fiche's key so every row's fields are unique."""
+class UpdateForm(EditForm, CleanInputMixin, forms.Form):
+    """One row of the tracking table; prefixed by the fiche's key so every row's fields are unique.
+    Its version is that of the fiche's update for `period` (0 before the first one)."""
 
     status = forms.ChoiceField(label="Statut", choices=[("", "—")] + UpdateStatus.choices)
     progress = forms.IntegerField(
@@ -190,22 +191,46 @@ class UpdateForm(NormalizedNewlinesMixin, forms.Form):
     comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     difficulties = forms.CharField(label="Difficultés", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, fiche, **kwargs):
-        update = fiche.period_update
-        initial = {}
-        if update:
-            initial = {"status": update.status, "progress": update.progress, "comment": update.comment,
-                       "difficulties": update.difficulties}
-        super().__init__(*args, prefix=fiche.key, initial=initial, **kwargs)
+    def __init__(self, *args, fiche, period, previous=None, **kwargs):
+        """`previous`: the update of the quarter before (`tracking.previous_update`), shown beside
+        each input, to write this quarter's from it."""
+        self.fiche, self.period = fiche, period
+        super().__init__(*args, prefix=fiche.key, **kwargs)
+        if previous is not None:
+            said = f"En {previous.period} : "
+            self.fields["status"].help_text = said + previous.get_status_display()
+            if previous.progress is not None:
+                self.fields["progress"].help_text = f"{said}{previous.progress} %"
+            for name in ("comment", "difficulties"):
+                if getattr(previous, name):
+                    self.fields[name].help_text = said + excerpt(getattr(previous, name))
         self.indicators = list(fiche.indicators.all())
         for indicator in self.indicators:
             label = f"{indicator.name} ({indicator.unit})" if indicator.unit else indicator.name
+            hints = [f"Cible : {format_number(indicator.target)}"] if indicator.target is not None else []
+            before = previous.values_by_key.get(indicator.key) if previous is not None else None
+            if before is not None:
+                hints.append(f"en {previous.period} : {format_number(before)}")
             self.fields[f"indicator_{indicator.pk}"] = forms.FloatField(
                 label=label, required=False, localize=True,
-                initial=None if indicator.period_value is None else format_number(indicator.period_value),
-                help_text=f"Cible : {indicator.target:g}" if indicator.target is not None else "",
+                help_text=(hint := " · ".join(hints))[:1].upper() + hint[1:],
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"}),
             )
+        self.initial = self.initial_for(fiche.period_update)
+
+    @property
+    def versioned(self):
+        return Update.history.filter(fiche_id=self.fiche.pk, period=str(self.period))
+
+    def initial_for(self, update):
+        """The row's values as `update` (None: no update yet) says them."""
+        values = {v.indicator_id: v.value for v in update.indicator_values.all()} if update else {}
+        initial = {f"indicator_{i.pk}": None if values.get(i.pk) is None else format_number(values[i.pk])
+                   for i in self.indicators}
+        if update:
+            initial.update(status=update.status, progress=update.progress, comment=update.comment,
+                           difficulties=update.difficulties)
+        return initial
 
     def indicator_fields(self):
         return [self[f"indicator_{indicator.pk}"] for indicator in self.indicators]
@@ -222,14 +247,14 @@ class UpdateForm(NormalizedNewlinesMixin, forms.Form):
 XLSX_INPUT = {"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-class TrackingImportForm(forms.Form):
+class TrackingImportForm(CleanInputMixin, forms.Form):
     workbook = forms.FileField(
         label="Classeur Excel (.xlsx)", help_text="Le classeur exporté depuis cette page, complété : 5 Mo au plus.",
         widget=forms.ClearableFileInput(attrs=XLSX_INPUT),
     )
 
 
-class PlanImportForm(forms.Form):
+class PlanImportForm(CleanInputMixin, forms.Form):
     workbook = forms.FileField(
         label="Classeur Excel (.xlsx)",
         help_text="Le modèle ou l'export du plan d'actions, complété : 5 Mo au plus.",

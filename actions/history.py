@@ -1,5 +1,5 @@
-"""What changed in a fiche action: its edit history (who, when, each field's old and new value),
-the changes a concurrent edit made, and the comparison of two versions across avenants."""
+"""What changed in a fiche action: its edit history (who, when, each field's old and new value)
+and the comparison of two versions across avenants."""
 
 from dataclasses import dataclass
 
@@ -44,14 +44,6 @@ def indicators_snapshot(fiche):
         f"{i.name}{f' ({i.unit})' if i.unit else ''} : départ {format_number(i.baseline)}, cible {format_number(i.target)}"
         for i in fiche.indicators.order_by("position", "id")
     )
-
-
-def changes_since(fiche, version):
-    """What changed on the fiche since the edit version `version` the user started from."""
-    seen = fiche.history.filter(version=version).order_by("-history_date").first()
-    if seen is None:
-        return []
-    return record_changes(fiche.history.order_by("-history_date").first(), seen)
 
 
 def edit_history(fiche):

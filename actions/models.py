@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 from conventions.enums import OrganisationKind
 from conventions.in_force import InForceQuerySet
 from conventions.models import Commune, Convention, Organisation, slug_validator
+from ctg.dates import YEAR_VALIDATORS
 from ctg.errors import DomainError, check_same_convention
 from ctg.keys import unique_slug
 
@@ -21,7 +22,7 @@ class Axis(models.Model):
     """An axe stratégique (orientation) of the plan d'actions."""
 
     convention = models.ForeignKey(Convention, on_delete=models.CASCADE, related_name="axes")
-    number = models.PositiveIntegerField("numéro")
+    number = models.PositiveIntegerField("numéro", validators=[MinValueValidator(1)])
     title = models.CharField("intitulé", max_length=300)
 
     history = HistoricalRecords()
@@ -38,7 +39,9 @@ class Axis(models.Model):
 
 class Objective(models.Model):
     axis = models.ForeignKey(Axis, on_delete=models.CASCADE, related_name="objectives", verbose_name="axe")
-    number = models.PositiveIntegerField("numéro", help_text="Rang de l'objectif dans l'axe, à partir de 1.")
+    number = models.PositiveIntegerField(
+        "numéro", help_text="Rang de l'objectif dans l'axe, à partir de 1.", validators=[MinValueValidator(1)]
+    )
     title = models.CharField("intitulé", max_length=300)
 
     history = HistoricalRecords()
@@ -146,7 +149,7 @@ class Fiche(models.Model):
         verbose_name="reconduite de l'action",
     )
     key = models.CharField("clé", max_length=100, validators=[slug_validator])
-    number = models.PositiveIntegerField("numéro")
+    number = models.PositiveIntegerField("numéro", validators=[MinValueValidator(1)])
     axis = models.ForeignKey(Axis, on_delete=models.PROTECT, related_name="fiches", verbose_name="axe")
     objective = models.ForeignKey(
         Objective, on_delete=models.SET_NULL, null=True, blank=True, related_name="fiches", verbose_name="objectif"
@@ -163,8 +166,8 @@ class Fiche(models.Model):
     operational_objectives = models.TextField("objectifs opérationnels", blank=True)
     implementation = models.TextField("modalités de mise en œuvre", blank=True)
     schedule = models.CharField("échéances de réalisation", max_length=100, blank=True)
-    start_year = models.PositiveIntegerField("année de début", null=True, blank=True)
-    end_year = models.PositiveIntegerField("année de fin", null=True, blank=True)
+    start_year = models.PositiveIntegerField("année de début", null=True, blank=True, validators=YEAR_VALIDATORS)
+    end_year = models.PositiveIntegerField("année de fin", null=True, blank=True, validators=YEAR_VALIDATORS)
     lead = models.TextField("services mobilisés et responsable de l'action", blank=True)
     lead_organisations = models.ManyToManyField(
         Organisation, blank=True, related_name="led_fiches", verbose_name="organisations pilotes"
@@ -178,8 +181,6 @@ class Fiche(models.Model):
     # has replaced or abrogated. Kept by `refresh_current_flags`; lets the database guarantee that
     # the current plan never numbers two actions alike.
     is_current = models.BooleanField("version courante", default=False, editable=False)
-    # Incremented on every save through the app, so a concurrent edit is detected, not lost.
-    version = models.PositiveIntegerField("version d'édition", default=1)
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     objects = FicheQuerySet.as_manager()

@@ -30,7 +30,10 @@ class FichePdf(PdfDocument):
             update = confirmed.filter(fiche=fiche.previous_version_id).first()
             inherited = update is not None
         if update is not None:
-            update.period_label = Period.parse(update.period).label
+            try:
+                update.period_label = Period.parse(update.period).label
+            except ValueError:  # a row written out of range by other means: shown as stored
+                update.period_label = update.period
         return {
             "convention": fiche.convention,
             "fiche": fiche,

@@ -4,6 +4,8 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from ctg.dates import FIRST_YEAR, LAST_YEAR, bounded
+
 PERIOD_RE = re.compile(r"^(\d{4})-T([1-4])$")
 ORDINALS = {1: "1er", 2: "2e", 3: "3e", 4: "4e"}
 
@@ -15,10 +17,13 @@ class Period:
 
     @classmethod
     def parse(cls, text):
-        """The period written `text`; ValueError with a French message otherwise."""
+        """The period written `text`, in the years `ctg.dates` accepts; ValueError with a French
+        message otherwise."""
         match = PERIOD_RE.match(str(text or "").strip())
         if not match:
             raise ValueError(f"période « {text} » invalide : attendu AAAA-Tn, par exemple 2026-T1")
+        if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+            raise ValueError(f"période « {text} » hors limites : années {FIRST_YEAR} à {LAST_YEAR}")
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
@@ -48,8 +53,9 @@ class Period:
 
 
 def periods_between(start, end):
-    """Every quarter from the one holding `start` to the one holding `end`, in order."""
-    period, last = Period.containing(start), Period.containing(end)
+    """Every quarter from the one holding `start` to the one holding `end`, in order (within the
+    years `ctg.dates` accepts, whatever the stored dates)."""
+    period, last = Period.containing(bounded(start)), Period.containing(bounded(end))
     periods = []
     while period <= last:
         periods.append(period)

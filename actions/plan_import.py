@@ -7,7 +7,12 @@ else by their title; what the workbook does not name is kept."""
 import hashlib
 import re
 
+from django.db import models
 from django.utils.text import capfirst
+
+from ctg.concurrency import with_version
+from ctg.dates import FIRST_YEAR, LAST_YEAR
+from ctg.text import LONG_TEXT, one_line
 
 from .enums import Nature, Theme
 from .models import Fiche, Indicator, next_fiche_number, pilot_organisations
@@ -243,7 +248,7 @@ class _PlanReader(CellErrors):
         self.workbook = workbook
         self.axes = Targets("axe", convention.axes.prefetch_related("objectives"))
         self.fiches = list(
-            convention.fiches.filter(is_current=True)
+            with_version(convention.fiches.filter(is_current=True))
             .select_related("axis", "objective__axis", "commune")
             .prefetch_related("theme_links", "lead_organisations", "indicators")
         )
@@ -283,13 +288,15 @@ class _PlanReader(CellErrors):
 
     # The cells of one row
 
-    def text(self, sheet, values, header, number, limit=None):
+    def text(self, sheet, values, header, number, limit=LONG_TEXT, single_line=False):
+        """A cell's text as the forms take it (`ctg.text`): `single_line` for a model's CharField."""
         value = clean_text(sheet.get(values, header))
-        if limit and len(value) > limit:
+        value = one_line(value) if single_line else value
+        if len(value) > limit:
             self.error(sheet.cell(header, number), f"texte de {len(value)} caractères : {limit} au plus")
         return value
 
-    def whole(self, sheet, values, header, number, what, minimum=1):
+    def whole(self, sheet, values, header, number, what, minimum=1, maximum=2_147_483_647):
         raw = sheet.get(values, header)
         if clean_text(raw) == "":
             return None
@@ -297,8 +304,11 @@ class _PlanReader(CellErrors):
             value = float(raw) if isinstance(raw, int | float) and not isinstance(raw, bool) else float(clean_text(raw))
         except ValueError:
             value = None
-        if value is None or not value.is_integer() or value < minimum:
+        if value is None or not value.is_integer():
             self.error(sheet.cell(header, number), f"{what} « {clean_text(raw)} » invalide : nombre entier attendu")
+            return None
+        if not minimum <= value <= maximum:
+            self.error(sheet.cell(header, number), f"{what} {int(value)} hors limites : de {minimum} à {maximum}")
             return None
         return int(value)
 
@@ -316,7 +326,7 @@ class _PlanReader(CellErrors):
         return found
 
     def read_row(self, sheet, values, number):
-        row_values = {"title": self.text(sheet, values, TITLE, number, limit=300)}
+        row_values = {"title": self.text(sheet, values, TITLE, number, limit=300, single_line=True)}
         if not row_values["title"]:
             self.error(sheet.cell(TITLE, number), "intitulé manquant")
         fiche_number = self.whole(sheet, values, NUMERO, number, "numéro")
@@ -333,11 +343,12 @@ class _PlanReader(CellErrors):
             row_values["coordination_between_collectivities"] = self.read_boolean(sheet, values, COORDINATION, number)
         for name in TEXT_FIELDS:
             if sheet.has(label(Fiche, name)):
-                limit = Fiche._meta.get_field(name).max_length
-                row_values[name] = self.text(sheet, values, label(Fiche, name), number, limit=limit)
+                field = Fiche._meta.get_field(name)
+                row_values[name] = self.text(sheet, values, label(Fiche, name), number,
+                                             limit=field.max_length or LONG_TEXT, single_line=isinstance(field, models.CharField))
         for name in YEAR_FIELDS:
             if sheet.has(label(Fiche, name)):
-                row_values[name] = self.whole(sheet, values, label(Fiche, name), number, "année", minimum=1900)
+                row_values[name] = self.whole(sheet, values, label(Fiche, name), number, "année", minimum=FIRST_YEAR, maximum=LAST_YEAR)
         start, end = row_values.get("start_year"), row_values.get("end_year")
         if start and end and end < start:
             self.error(sheet.cell(label(Fiche, "end_year"), number), f"année de fin {end} antérieure à l'année de début {start}")

@@ -7,6 +7,7 @@ import itertools
 from django.utils.text import capfirst
 from openpyxl.utils import get_column_letter
 
+from ctg.dates import FIRST_YEAR, LAST_YEAR
 from ctg.xlsx import (
     XLSX,
     add_sheet,
@@ -157,5 +158,5 @@ class PlanWorkbook:
         add_validation(plan, cells(COORDINATION), type="list", formula1=inline_list([YES, NO]),
                        title="Oui ou non", message="Répondez « Oui » ou « Non ».")
         years = [label(Fiche, name) for name in YEAR_FIELDS]
-        add_validation(plan, cells(*years), type="whole", operator="between", formula1="2000", formula2="2100",
+        add_validation(plan, cells(*years), type="whole", operator="between", formula1=str(FIRST_YEAR), formula2=str(LAST_YEAR),
                        title="Année invalide", message="Une année sur quatre chiffres, par exemple 2026.")

@@ -13,12 +13,13 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from conventions.models import Convention
+from ctg import concurrency
 from ctg.errors import DomainError
 from ctg.history import acting, authored
 from ctg.keys import unique_slug
 
 from .enums import Theme
-from .history import changes_since, indicators_snapshot
+from .history import indicators_snapshot
 from .models import (
     RESERVED_KEYS,
     Axis,
@@ -34,33 +35,31 @@ from .plan_import import MISSING
 from .tracking import row_changes, tracking_fiches
 
 
-class FicheConflict(DomainError):
-    """Someone saved the fiche after this user opened it; `changes` says what they changed."""
+class FicheVanished(DomainError):
+    """The fiche being saved no longer exists: replaced by an import (`import_convention --replace`)
+    or deleted while the form was open."""
 
-    def __init__(self, fiche, changes):
+    def __init__(self):
         super().__init__(
-            "Cette fiche a été modifiée par quelqu'un d'autre pendant que vous la modifiiez. Votre saisie est "
-            "conservée ci-dessous ; vérifiez les changements intervenus puis enregistrez à nouveau pour confirmer."
+            "Cette fiche a été remplacée entre-temps (la convention a été réimportée, ou la fiche supprimée) : "
+            "votre saisie n'a pas été enregistrée. La voici ci-dessous, pour que vous puissiez la copier."
         )
-        self.fiche = fiche
-        self.changes = changes
 
 
 def fiche_save(form, indicators, *, by):
-    """Save a fiche from its form and its indicators formset, refusing to overwrite a concurrent edit."""
+    """Save a fiche from its form and its indicators formset; a concurrent edit is merged or
+    refused (`ctg.concurrency.EditConflict`), never overwritten."""
     fiche = form.instance
     with transaction.atomic():
         if fiche.pk:
-            Fiche.objects.select_related("avenant", "convention").get(pk=fiche.pk).require_editable()
+            current = Fiche.objects.select_for_update(of=("self",)).select_related("avenant", "convention").filter(pk=fiche.pk).first()
+            if current is None:
+                raise FicheVanished
+            current.require_editable()
+            concurrency.check(current.history.all(), form, [(form, current), *concurrency.rows(indicators)])
         else:
             form.convention.require_contract_editable()
-        if fiche.pk:
-            expected = form.cleaned_data["version"]
-            if not Fiche.objects.filter(pk=fiche.pk, version=expected).update(version=F("version") + 1):
-                current = Fiche.objects.get(pk=fiche.pk)
-                raise FicheConflict(current, changes_since(current, expected))
-            fiche.version = expected + 1
-        else:
+        if not fiche.pk:
             fiche.convention = form.convention
             fiche.key = fiche_key(form.convention, form.cleaned_data["title"])
             fiche.is_current = True
@@ -72,11 +71,14 @@ def fiche_save(form, indicators, *, by):
         )
         indicators.instance = fiche
         taken = set(fiche.indicators.values_list("key", flat=True))
-        for position, indicator in enumerate(indicators.save(commit=False)):
+        last = max(fiche.indicators.values_list("position", flat=True), default=-1)
+        for indicator in indicators.save(commit=False):
             if not indicator.key:
                 indicator.key = unique_slug(indicator.name, taken, fallback="indicateur")
                 taken.add(indicator.key)
-            indicator.position = indicator.position or position
+            if indicator.pk is None:  # a new indicator comes after the others; they keep their places
+                last += 1
+                indicator.position = last
             indicator.save()
         for indicator in indicators.deleted_objects:
             indicator.delete()
@@ -262,14 +264,19 @@ def _save_indicator_values(created, changed, deleted, by):
 
 
 @authored
-def update_save(fiche, period, values, *, by):
+def update_save(fiche, period, values, *, by, form=None):
     """Record `values` (a tracking.RowValues) as `fiche`'s update for `period`; returns the French
     list of what changed, empty when the row already said so. Saving a row copied from the
-    previous quarter confirms it, even unchanged."""
+    previous quarter confirms it, even unchanged. `form`: the row's form, when a person typed
+    it: a save made meanwhile by someone else is merged or refused (`ctg.concurrency`)."""
     with transaction.atomic():
+        # Lock the fiche: two first updates of the same quarter are written one after the other.
+        Fiche.objects.select_for_update().filter(pk=fiche.pk).values_list("pk").first()
         update = (
             Update.objects.select_for_update().filter(fiche=fiche, period=str(period)).prefetch_related("indicator_values").first()
         )
+        if form is not None:
+            concurrency.check(Update.history.filter(fiche_id=fiche.pk, period=str(period)), form, [(form, update)])
         changes = row_changes(fiche, update, values)
         if not changes and not (update and update.copied_from):
             return changes
@@ -366,8 +373,8 @@ PLAN_CHANGED = "Le plan d'actions a changé pendant l'import : importez de nouve
 def plan_import(convention, changes, *, by):
     """Apply the `changes` of a plan workbook (`plan_workbook.read_plan_workbook`, prepared outside
     any transaction) in one short transaction: axes and objectives, then actions and indicators.
-    The convention must still be in préparation and each action as it was read (its edit version);
-    otherwise nothing is written and the DomainError says why."""
+    The convention must still be in préparation and each action as it was read (its version,
+    `ctg.concurrency`); otherwise nothing is written and the DomainError says why."""
     try:
         with transaction.atomic(), acting(by, reason=PLAN_IMPORT_REASON):
             Convention.objects.select_for_update().get(pk=convention.pk).require_contract_editable()
@@ -379,11 +386,12 @@ def plan_import(convention, changes, *, by):
             for target in changes.renamed_axes + changes.renamed_objectives:
                 target.row.title = target.title
                 target.row.save(update_fields=["title"])
+            read = {row.fiche.pk: row.fiche.edit_version for row in changes.updated}
+            list(Fiche.objects.select_for_update().filter(pk__in=read).values_list("pk"))
+            if concurrency.versions_of(Fiche, read) != read:
+                raise DomainError(PLAN_CHANGED)
             for row in changes.updated:
                 fiche = row.fiche
-                if not Fiche.objects.filter(pk=fiche.pk, version=fiche.version).update(version=F("version") + 1):
-                    raise DomainError(PLAN_CHANGED)
-                fiche.version += 1
                 _write_fiche(fiche, row, themes_changed=row.themes is not None and row.themes != fiche.theme_slugs)
             taken = set(convention.fiches.values_list("key", flat=True)) | RESERVED_KEYS
             for row in changes.created:

@@ -3,10 +3,14 @@ during a quarter, with its update for that quarter."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, Max, OuterRef, Prefetch
+
+from ctg.numbers import format_number
+from ctg.text import multiline
 
 from .enums import UpdateStatus
 from .models import Fiche, IndicatorValue, Update
+from .periods import Period
 
 
 @dataclass
@@ -23,16 +27,8 @@ class RowValues:
 
 
 def clean_text(value):
-    """Cell or form text as stored: no Windows line ends, no surrounding blanks."""
-    return "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def format_number(value):
-    """A number as a French reader writes it: 1234567, 6,5 (up to 15 significant digits, so that
-    no typed value is rounded away)."""
-    if value is None:
-        return "—"
-    return f"{value:.15g}".replace(".", ",")
+    """Cell or form text as stored (`ctg.text.multiline`), without surrounding blanks."""
+    return "" if value is None else multiline(str(value)).strip()
 
 
 def with_latest_values(fiche, *, confirmed_only=False):
@@ -97,6 +93,28 @@ def tracking_fiches(convention, period):
         for indicator in fiche.indicators.all():
             indicator.period_value = values.get(indicator.pk)
     return fiches
+
+
+def opening_period(convention, today):
+    """The quarter the tracking page opens on: the current one once it has an update; until then,
+    the latest quarter that has some (the one people are still reading), or the current one."""
+    current = Period.containing(today)
+    latest = Update.objects.filter(fiche__convention=convention, period__lte=str(current)).aggregate(p=Max("period"))["p"]
+    return Period.parse(latest) if latest else current
+
+
+def previous_update(fiche, period):
+    """The fiche's update of the quarter before `period` (its predecessor's, for a fiche an avenant
+    replaced since), with `.values_by_key`: indicator key → value. None without one."""
+    updates = {
+        update.fiche_id: update
+        for update in Update.objects.filter(fiche_id__in=[fiche.pk, fiche.previous_version_id], period=str(period.previous()))
+        .prefetch_related("indicator_values__indicator")
+    }
+    update = updates.get(fiche.pk) or updates.get(fiche.previous_version_id)
+    if update is not None:
+        update.values_by_key = {v.indicator.key: v.value for v in update.indicator_values.all()}
+    return update
 
 
 # Which fiches need this quarter's update: every fiche in force at any time during the quarter

@@ -1,15 +1,18 @@
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from conventions.enums import AvenantStatus
 from conventions.shortcuts import convention_context, get_convention
+from ctg.concurrency import save_rebasing, with_version
 from ctg.errors import DomainError
 from ctg.forms import formset_total, with_added_rows
 from ctg.markdown import render_markdown
@@ -35,7 +38,14 @@ from .models import Axis, Fiche, Objective, Update, next_fiche_number
 from .periods import Period, periods_between
 from .plan_import import read_plan_workbook
 from .plan_workbook import PlanWorkbook
-from .tracking import needs_update, tracking_fiches, tracking_history, with_latest_values
+from .tracking import (
+    needs_update,
+    opening_period,
+    previous_update,
+    tracking_fiches,
+    tracking_history,
+    with_latest_values,
+)
 from .workbook import MAX_BYTES, TrackingWorkbook, WorkbookError, read_tracking_workbook
 
 
@@ -181,33 +191,50 @@ def fiche_detail(request, slug, key):
 
 
 def fiche_form_page(request, convention, fiche):
-    """Create or edit a fiche with its indicators; the user's typing survives every error."""
+    """Create or edit a fiche with its indicators; the user's typing survives every error, and a
+    save made meanwhile by someone else is merged or shown (409), never overwritten."""
     data = request.POST if request.method == "POST" else None
-    form = FicheForm(data, instance=fiche, convention=convention)
-    indicators = IndicatorFormSet(data, instance=fiche, prefix="indicators")
+
+    def build(data):
+        return (FicheForm(data, instance=fiche, convention=convention),
+                IndicatorFormSet(data, instance=fiche, prefix="indicators"))
+
+    form, indicators = build(data)
     conflict = None
     if data is not None and "add_indicator" in data:
         # Without JavaScript, "add a row" re-displays the form with one more empty indicator.
         indicators = IndicatorFormSet(with_added_rows(data, "indicators"), instance=fiche, prefix="indicators")
     elif data is not None and form.is_valid() and indicators.is_valid():
         try:
-            saved = services.fiche_save(form, indicators, by=request.user)
-        except services.FicheConflict as error:
-            conflict = error
-            refreshed = data.copy()
-            refreshed["version"] = error.fiche.version
-            form = FicheForm(refreshed, instance=fiche, convention=convention)
-            form.is_valid()
+            saved, (form, indicators), conflict = save_rebasing(
+                (form, indicators), lambda f, i: services.fiche_save(f, i, by=request.user), build)
+        except services.FicheVanished as error:
+            return fiche_vanished(request, convention, fiche.key, error)
         except DomainError as error:  # signed meanwhile
             raise PermissionDenied(error.message) from error
-        else:
+        if saved is not None:
             messages.success(request, f"La fiche « {saved.title} » est enregistrée.")
+            if conflict:
+                messages.info(request, conflict.notice)
             if hint := form.title_hint:
                 messages.warning(request, hint)
             return redirect(saved.get_absolute_url())
     context = convention_context(request, convention, "plan")
     context.update(form=form, indicators=indicators, fiche=fiche, conflict=conflict)
-    return render(request, "actions/fiche_form.html", context, status=200 if data is None or conflict is None else 409)
+    return render(request, "actions/fiche_form.html", context, status=409 if conflict else 200)
+
+
+def fiche_vanished(request, convention, key, error):
+    """The user saved a fiche that no longer exists: their typing, to copy, and the fiche now
+    under the same key if there is one (409: nothing is saved)."""
+    form = FicheForm(request.POST, convention=convention)
+    typed = [(field.label, field.value()) for field in form
+             if isinstance(field.field.widget, forms.TextInput | forms.Textarea) and field.value()]
+    typed += [(f"Indicateur « {value} »", value) for name, value in request.POST.items()
+              if name.startswith("indicators-") and name.endswith("-name") and value]
+    context = convention_context(request, convention, "plan")
+    context.update(message=error.message, typed=typed, current=convention.fiches.filter(key=key).first())
+    return render(request, "actions/fiche_vanished.html", context, status=409)
 
 
 def fiche_create(request, slug):
@@ -224,7 +251,11 @@ def fiche_edit(request, slug, key):
     (`Fiche.edit_refusal`). A signed fiche is contractual: it changes through an avenant
     (« Proposer dans un avenant »); versions that signed avenants replaced are history."""
     convention = get_convention(request, slug, edit=True)
-    fiche = get_object_or_404(convention.fiches.select_related("avenant"), key=key)
+    fiche = with_version(convention.fiches.select_related("avenant")).filter(key=key).first()
+    if fiche is None:
+        if request.method == "POST":  # opened before the fiche went: keep what was typed
+            return fiche_vanished(request, convention, key, services.FicheVanished())
+        raise Http404("Aucune fiche de cette clé.")
     fiche.convention = convention
     if refusal := fiche.edit_refusal():
         raise PermissionDenied(refusal)
@@ -257,7 +288,9 @@ def structure(request, slug):
     convention = get_convention(request, slug, contract=True)
     context = convention_context(request, convention, "plan")
     context.update(
-        axes=convention.axes.prefetch_related("objectives").annotate(fiche_count=Count("fiches")),
+        # The fiches of the plan as the list below shows them: not an abrogated or replaced one.
+        axes=convention.axes.prefetch_related("objectives").annotate(
+            fiche_count=Count("fiches", filter=Q(fiches__is_current=True))),
         new_axis_form=AxisForm(prefix="new-axis"),
         current=Fiche.objects.filter(convention=convention, is_current=True).select_related("axis").order_by("axis__number", "number"),
     )
@@ -358,13 +391,13 @@ def tracking_periods(convention, on):
 
 
 def tracking(request, slug):
-    """The quarter chosen in the selector (`?periode=`), or the current one."""
+    """The quarter chosen in the selector (`?periode=`), or the one the page opens on (`opening_period`)."""
     convention = get_convention(request, slug)
     periods = tracking_periods(convention, timezone.localdate())
     try:
         period = Period.parse(request.GET.get("periode", ""))
     except ValueError:
-        period = Period.containing(timezone.localdate())
+        period = opening_period(convention, timezone.localdate())
     return redirect("actions:tracking_period", slug=convention.slug, period=min(max(period, periods[0]), periods[-1]))
 
 
@@ -380,19 +413,21 @@ def get_period(convention, text):
     return period, periods
 
 
-def tracking_page(request, convention, period, periods, *, editing=None, form=None, import_form=None, report=None):
+def tracking_page(request, convention, period, periods, *, editing=None, form=None, conflict=None, import_form=None,
+                  report=None):
     context = convention_context(request, convention, "suivi")
     fiches = tracking_fiches(convention, period)
     for fiche in fiches:
         fiche.needs_update = needs_update(fiche)
         if fiche.key == editing:
-            fiche.form = form or UpdateForm(fiche=fiche)
+            fiche.form = form or UpdateForm(fiche=fiche, period=period, previous=previous_update(fiche, period))
+            fiche.conflict = conflict
     context.update(
         period=period, periods=periods, fiches=fiches, missing=sum(f.needs_update for f in fiches),
         previous=period.previous() if period > periods[0] else None, next=period.next() if period < periods[-1] else None,
         import_form=import_form or TrackingImportForm(), report=report,
     )
-    return render(request, "actions/tracking.html", context)
+    return render(request, "actions/tracking.html", context, status=409 if conflict else 200)
 
 
 def tracking_period(request, slug, period):
@@ -404,42 +439,56 @@ def tracking_period(request, slug, period):
 
 
 def tracking_row(request, slug, period, key):
-    """Edit one row in place. With htmx the row alone comes back (read mode once saved, the form with
-    its errors and the typed values otherwise); without, the whole page does."""
+    """Edit one row in place. With htmx the row alone comes back (read mode once saved, with the
+    page's count of rows without update swapped out of band; the form with its errors and the typed
+    values otherwise); without, the whole page does. A save made meanwhile by someone else is
+    merged, or shown on the row with the typing kept (409)."""
     convention = get_convention(request, slug, edit=True)
     period, periods = get_period(convention, period)
     fiche = next((f for f in tracking_fiches(convention, period) if f.key == key), None)
     if fiche is None:
         raise Http404("Cette action n'est pas en vigueur pendant la période.")
+    row = {"fiche": fiche, "convention": convention, "period": period, "can_edit": True}
     if request.method == "GET":
         if not request.htmx:
             return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}?modifier={key}#suivi-{key}")
         fiche.needs_update = needs_update(fiche)
         if request.GET.get("annuler") is None:
-            fiche.form = UpdateForm(fiche=fiche)
-        return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
-    form = UpdateForm(request.POST, fiche=fiche)
-    error = None
+            fiche.form = UpdateForm(fiche=fiche, period=period, previous=previous_update(fiche, period))
+        return render(request, "actions/tracking.html#row", row)
+
+    def build(data):
+        return (UpdateForm(data, fiche=fiche, period=period, previous=previous_update(fiche, period)),)
+
+    (form,), conflict = build(request.POST), None
     if form.is_valid():
         try:
-            changes = services.update_save(fiche, period, form.values(), by=request.user)
-        except DomainError as domain_error:
-            error = domain_error.message
+            changes, (form,), conflict = save_rebasing(
+                (form,), lambda f: services.update_save(fiche, period, f.values(), by=request.user, form=f), build)
+        except DomainError as error:
+            form.add_error(None, error.message)
         else:
-            if not request.htmx:
-                messages.success(request, f"Action {fiche.number} : " + ("; ".join(changes) if changes else "suivi confirmé, sans changement."))
-                return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}#suivi-{key}")
-            fiche = next(f for f in tracking_fiches(convention, period) if f.key == key)
-            fiche.needs_update = needs_update(fiche)
-            fiche.saved_changes = changes or ["aucun changement"]
-            return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
-    if error:
-        form.add_error(None, error)
+            if changes is not None:
+                if not request.htmx:
+                    messages.success(request, f"Action {fiche.number} : " + ("; ".join(changes) if changes else "suivi confirmé, sans changement."))
+                    if conflict:
+                        messages.info(request, conflict.notice)
+                    return redirect(f"{reverse('actions:tracking_period', args=[convention.slug, period])}#suivi-{key}")
+                fiches = tracking_fiches(convention, period)
+                for each in fiches:
+                    each.needs_update = needs_update(each)
+                row["fiche"] = saved = next(f for f in fiches if f.key == key)
+                saved.saved_changes = changes or ["aucun changement"]
+                saved.merge_notice = conflict.notice if conflict else ""
+                summary = {**row, "oob": True, "missing": sum(f.needs_update for f in fiches),
+                           "previous": period.previous() if period > periods[0] else None}
+                return HttpResponse(render_to_string("actions/tracking.html#row", row, request)
+                                    + render_to_string("actions/tracking.html#summary", summary, request))
     if request.htmx:
         fiche.needs_update = needs_update(fiche)
-        fiche.form = form
-        return render(request, "actions/tracking.html#row", {"fiche": fiche, "convention": convention, "period": period, "can_edit": True})
-    return tracking_page(request, convention, period, periods, editing=key, form=form)
+        fiche.form, fiche.conflict = form, conflict
+        return render(request, "actions/tracking.html#row", row, status=409 if conflict else 200)
+    return tracking_page(request, convention, period, periods, editing=key, form=form, conflict=conflict)
 
 
 @require_POST

@@ -2,9 +2,11 @@
 write-only mode, import with its read-only mode, every error addressed by cell."""
 
 import itertools
+import math
 
 from openpyxl.utils import get_column_letter
 
+from ctg.text import LONG_TEXT
 from ctg.xlsx import (
     XLSX,
     SheetRows,
@@ -16,6 +18,7 @@ from ctg.xlsx import (
     inline_list,
     new_workbook,
     open_workbook,
+    thousands,
     workbook_bytes,
 )
 from ctg.zips import NotAZip, ZipRefused
@@ -202,12 +205,16 @@ class CellErrors:
 
 def parse_number(raw):
     """A number from a numeric cell, or from text with a decimal comma and spaces (`1 234,5`);
-    None for an empty cell; ValueError otherwise."""
+    None for an empty cell; ValueError otherwise (« nan » and « inf » too, which float() reads)."""
     if clean_text(raw) == "":
         return None
     if isinstance(raw, int | float) and not isinstance(raw, bool):
-        return float(raw)
-    return float("".join(clean_text(raw).split()).replace(",", "."))  # any space, non-breaking too
+        value = float(raw)
+    else:
+        value = float("".join(clean_text(raw).split()).replace(",", "."))  # any space, non-breaking too
+    if not math.isfinite(value):
+        raise ValueError(raw)
+    return value
 
 
 class _Reader(CellErrors):
@@ -286,7 +293,11 @@ class _Reader(CellErrors):
                 row.progress = self.read_progress(sheet, values, number)
             for header, name in (("Commentaire", "comment"), ("Difficultés", "difficulties")):
                 if sheet.has(header):
-                    setattr(row, name, clean_text(sheet.get(values, header)))
+                    value = clean_text(sheet.get(values, header))
+                    if len(value) > LONG_TEXT:  # what the tracking form takes
+                        self.error(sheet.cell(header, number),
+                                   f"texte de {thousands(len(value))} caractères : {thousands(LONG_TEXT)} au plus")
+                    setattr(row, name, value)
             if not key:
                 self.error(sheet.cell("Clé", number), "clé de l'action manquante")
             elif key not in fiches:

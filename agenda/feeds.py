@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 
+from ctg.dates import in_range
 from ctg.ical import new_calendar
 from evaluation.ical import milestone_event
 from governance.ical import meeting_event
@@ -14,14 +15,19 @@ def short_title(title):
 
 
 def feed_calendar(name, meetings, milestones, *, base_url=""):
-    """The subscription feed: every séance and jalon given, prefixed with their convention's title."""
+    """The subscription feed: every séance and jalon given, prefixed with their convention's title
+    (but those dated out of `ctg.dates`' range, written by other means, which no calendar holds)."""
     calendar = new_calendar(name)
     stamp = timezone.now()
     for meeting in meetings:
+        if not in_range(meeting.date):
+            continue
         calendar.add_component(
             meeting_event(meeting, base_url=base_url, stamp=stamp, prefix=f"[{short_title(meeting.convention.title)}] ")
         )
     for milestone in milestones:
+        if not in_range(milestone.end):
+            continue
         calendar.add_component(
             milestone_event(milestone, base_url=base_url, stamp=stamp, prefix=f"[{short_title(milestone.convention.title)}] ")
         )

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from conventions.models import Convention
 from conventions.shortcuts import convention_context, get_convention
-from ctg.dates import month_start
+from ctg.dates import FIRST_YEAR, LAST_YEAR, month_start
 from ctg.responses import file_response
 from ctg.shortcuts import site_url
 from evaluation.models import Milestone
@@ -35,7 +35,7 @@ def requested_month(request, today):
         month = datetime.datetime.strptime(raw, MONTH).date()
     except ValueError:
         month = None
-    if month is None or not 1900 <= month.year <= 2200:
+    if month is None or not FIRST_YEAR <= month.year <= LAST_YEAR:
         return today.replace(day=1), f"Mois « {raw} » invalide : le calendrier affiche le mois en cours."
     return month, None
 

@@ -316,15 +316,16 @@ def measure(url, cookie, requests):
     return statistics.median(timings), timings[int(len(timings) * 0.95) - 1], statuses
 
 
-def serve():
+def serve(port=PORT, log=None):
+    """gunicorn with WORKERS workers on `port`, its log to the file `log` (the terminal by default)."""
     env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1,localhost"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "ctg.wsgi", f"--workers={WORKERS}", f"--bind=127.0.0.1:{PORT}",
-         "--log-level=warning"], cwd=ROOT, env=env, start_new_session=True,
+        [sys.executable, "-m", "gunicorn", "ctg.wsgi", f"--workers={WORKERS}", f"--bind=127.0.0.1:{port}",
+         "--log-level=warning"], cwd=ROOT, env=env, start_new_session=True, stderr=log,
     )
     for _ in range(100):
         try:
-            http.client.HTTPConnection("127.0.0.1", PORT, timeout=1).request("GET", "/connexion/")
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/connexion/")
             return process
         except OSError:
             time.sleep(0.2)

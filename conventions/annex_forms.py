@@ -2,29 +2,45 @@
 annexes 1, 5 and 6; the diagnosis grid and the enjeux (annexe 2); rows of equipment (annexe 3),
 of the SPPE schéma (annexe 4) and of deliberations (annexe 7). Rows work as in `editor_forms`."""
 
+import hashlib
 import re
 
 from django import forms
 
-from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin
+from ctg import concurrency
+from ctg.concurrency import BaseInputs
+from ctg.dates import FIRST_YEAR, LAST_YEAR
+from ctg.forms import MARKDOWN, CleanInputMixin, DateInput
 
 from .diagnosis import diagnosis_table
 from .editor_forms import RowMixin, RowsFormSet, rows_formset
 from .enums import OrganisationKind, TerritoryLevel
-from .models import Convention, Deliberation, DiagnosisIssue, Equipment, Organisation, SppeRow
+from .models import (
+    Convention,
+    Deliberation,
+    DiagnosisIndicator,
+    DiagnosisIssue,
+    Equipment,
+    Organisation,
+    SppeRow,
+)
 from .parties import assembly_of, collectivities
+
+
+class SectionTextForm(BaseInputs, CleanInputMixin, forms.ModelForm):
+    """A text of the convention a preparation page edits, with what the page showed (`ctg.concurrency`)."""
 
 
 def annex_text_form(field_name, label, help_text, rows=18):
     """The form of an annexe written as one Markdown text (annexes 1, 5 and 6, the diagnosis summary)."""
     return forms.modelform_factory(
-        Convention, form=forms.ModelForm, fields=[field_name], labels={field_name: label},
+        Convention, form=SectionTextForm, fields=[field_name], labels={field_name: label},
         help_texts={field_name: help_text}, widgets={field_name: forms.Textarea(attrs={"rows": rows, **MARKDOWN})},
     )
 
 
 
-class IssueForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
+class IssueForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("text",)
 
     class Meta:
@@ -37,7 +53,7 @@ class IssueForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
 IssueFormSet = rows_formset(IssueForm)
 
 
-class TerritoryForm(RowMixin, forms.Form):
+class TerritoryForm(CleanInputMixin, RowMixin, forms.Form):
     level = forms.ChoiceField(label="Niveau", choices=TerritoryLevel.choices)
     code = forms.CharField(label="Code du territoire", max_length=20,
                            help_text="Code INSEE d'une commune, SIREN d'un EPCI, numéro du département.")
@@ -55,10 +71,10 @@ class TerritoryFormSet(RowsFormSet):
             seen.add(identity)
 
 
-class IndicatorRowForm(RowMixin, forms.Form):
+class IndicatorRowForm(CleanInputMixin, RowMixin, forms.Form):
     indicator = forms.CharField(label="Indicateur", max_length=255)
     unit = forms.CharField(label="Unité", max_length=30, required=False)
-    year = forms.IntegerField(label="Année", required=False, min_value=1900, max_value=2200)
+    year = forms.IntegerField(label="Année", required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR)
     significant = ("indicator",)
 
 
@@ -124,6 +140,9 @@ class DiagnosisGrid:
         self.territories = TerritoryFormSet(data, prefix="territoires", initial=territories)
         self.indicators = IndicatorRowFormSet(data, prefix="indicateurs", initial=rows)
         self.cells = forms.Form(data, prefix="valeur", initial=values)
+        # The grid as the page showed it: rebased as a whole on a concurrent edit (`rebase`).
+        self.base = forms.Form(data, prefix="grille", initial={"rows": grid_signature(indicators)} if data is None else {})
+        self.base.fields["rows"] = forms.CharField(required=False, widget=forms.HiddenInput)
         for i in range(len(self.indicators.forms)):
             for j in range(len(self.territories.forms)):
                 self.cells.fields[f"{i}_{j}"] = NumberField(
@@ -148,6 +167,26 @@ class DiagnosisGrid:
     def is_valid(self):
         return all([self.territories.is_valid(), self.indicators.is_valid(), self.cells.is_valid()])
 
+    def rebase(self, stored, result, convention):
+        """Rebase the submitted grid on the `stored` indicators (`ctg.concurrency`), as a whole: a
+        grid the user left as it was takes the stored one; changed on both sides, it is a clash."""
+        base, current = self.base["rows"].value(), grid_signature(stored)
+        result.data[self.base.add_prefix("rows")] = current
+        mine = grid_signature(DiagnosisIndicator(**row) for row in self.rows())
+        if current in (base, mine):
+            return
+        if mine != base:
+            result.clashes.append(concurrency.Clash(
+                "Portrait de territoire", "Votre grille, conservée ci-dessous",
+                "Une autre grille : voir ci-dessous ce qui a été enregistré entre-temps"))
+            return
+        shown = DiagnosisGrid(None, convention=convention, indicators=stored, names=self.names)
+        for key in [k for k in result.data if k.split("-")[0] in ("territoires", "indicateurs", "valeur")]:
+            del result.data[key]
+        for key, value in concurrency.page_data(shown.territories, shown.indicators, shown.cells).items():
+            result.data[key] = value
+        result.taken.append("Portrait de territoire")
+
     def rows(self):
         """One stored row per kept indicator and kept territory, empty cells included."""
         columns = [(j, form) for j, form in enumerate(self.territories.forms) if form in self.territories.kept]
@@ -159,6 +198,14 @@ class DiagnosisGrid:
             for i, form in enumerate(self.indicators.forms) if form in kept
             for j, column in columns
         ]
+
+
+def grid_signature(indicators):
+    """A digest of what a portrait de territoire says, whatever the order of its cells."""
+    cells = sorted(
+        (i.indicator, i.unit, i.year or 0, i.level, i.territory, -1e300 if i.value is None else float(i.value)) for i in indicators
+    )
+    return hashlib.sha256(repr(cells).encode()).hexdigest()
 
 
 def territory_names(convention, communes, signatories):
@@ -183,7 +230,7 @@ def default_territories(convention, present=()):
     return [{"level": level, "code": code} for level, code in unique if (level, code) not in set(present)]
 
 
-class EquipmentForm(RowMixin, forms.ModelForm):
+class EquipmentForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("name",)
 
     class Meta:
@@ -218,7 +265,7 @@ def equipment_choices(convention, signatories, communes):
     }
 
 
-class SppeForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
+class SppeForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("name",)
 
     class Meta:
@@ -239,7 +286,7 @@ class SppeForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
 SppeFormSet = rows_formset(SppeForm)
 
 
-class DeliberationForm(RowMixin, forms.ModelForm):
+class DeliberationForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("organisation", "body", "number", "date", "title")
 
     class Meta:

@@ -7,7 +7,8 @@ carries the section's fingerprint (a hash of everything it shows) from the momen
 the save locks the convention row, recomputes the fingerprint and refuses with `EditConflict`
 when someone changed the section meanwhile (in the application, the administration or an
 import): two people preparing different annexes never collide, two people editing the same text
-do. Rows are matched by id (the diagnosis grid by its natural key); an unchanged row is not saved,
+do, and the page then merges their edits field by field (`editor_views.rebase_page`,
+`ctg.concurrency`). Rows are matched by id (the diagnosis grid by its natural key); an unchanged row is not saved,
 so the history shows what each save changed; rows left out of the list are deleted.
 
 Only a convention whose text is not frozen is edited here (`Convention.contract_refusal`)."""

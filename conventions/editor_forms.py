@@ -14,7 +14,9 @@ from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
-from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin
+from ctg import concurrency
+from ctg.concurrency import BaseInputs
+from ctg.forms import MARKDOWN, CleanInputMixin, DateInput, with_added_rows
 
 from .enums import OrganisationKind
 from .models import (
@@ -41,7 +43,7 @@ def model_choices(queryset, label=str, blank=None):
 # Rows
 
 
-class RowMixin:
+class RowMixin(BaseInputs):
     """A form showing one row of a list. `significant`: the fields whose filling makes a new row count."""
 
     significant = ()
@@ -68,6 +70,15 @@ class RowMixin:
 
     def row(self):
         return {name: self.cleaned_data.get(name) for name in self.fields if name != "DELETE"}
+
+    def initial_for(self, obj):
+        return self.initial_of(obj)
+
+    def label_of(self, name):
+        """A field's label in a clash, after the row's first significant value as the page showed it."""
+        label = super().label_of(name)
+        shown = self.data.get(self.add_initial_prefix(self.significant[0])) if self.significant else None
+        return f"« {shown} » — {label}" if shown else label
 
 
 class RowsFormSet(forms.BaseFormSet):
@@ -108,6 +119,24 @@ class RowsFormSet(forms.BaseFormSet):
     def rows(self):
         return [form.row() for form in self.kept]
 
+    def rebase(self, stored, result):
+        """Rebase the submitted rows on the `stored` ones (`ctg.concurrency`): each row on its stored
+        row by id; a row deleted meanwhile is ticked « Supprimer » (a clash if the user had changed
+        it); the rows added meanwhile are appended."""
+        by_id = {obj.pk: obj for obj in stored}
+        for form in self.forms:
+            pk = form["id"].value()
+            if pk in (None, ""):
+                continue  # a row the user added
+            obj = by_id.pop(int(pk), None) if str(pk).isdigit() else None
+            concurrency.rebase_form(form, obj or concurrency.REMOVED, result)
+            if obj is None:
+                result.data[form.add_prefix("DELETE")] = "on"
+        if by_id:
+            added = [self.form.initial_of(obj) for obj in by_id.values()]
+            result.data = with_added_rows(result.data, self.prefix, added)
+            result.taken.append(f"{len(added)} ligne{'s' if len(added) > 1 else ''} ajoutée{'s' if len(added) > 1 else ''}")
+
 
 def rows_formset(form):
     return forms.formset_factory(form, formset=RowsFormSet, extra=0, can_delete=True)
@@ -121,7 +150,7 @@ def parse_population(text):
     text = THOUSANDS.sub("", text or "")
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isdecimal() or int(text) > 2_147_483_647:  # what an integer column holds
         raise ValueError
     return int(text)
 
@@ -184,7 +213,7 @@ COMMUNE_LINES_HELP = (
 # Parties
 
 
-class SignatoryForm(RowMixin, forms.ModelForm):
+class SignatoryForm(CleanInputMixin, RowMixin, forms.ModelForm):
     """A signatory: an organisation picked in the list, or a new one described here, and its representative."""
 
     new_name = forms.CharField(label="Nom", max_length=255, required=False,
@@ -281,7 +310,7 @@ def party_choices(convention=None):
         blank="Nouvelle organisation (à décrire ci-dessous)"))}
 
 
-class RepresentativeForm(RowMixin, forms.ModelForm):
+class RepresentativeForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("representative",)
 
     class Meta:
@@ -294,7 +323,7 @@ class RepresentativeForm(RowMixin, forms.ModelForm):
 RepresentativeFormSet = rows_formset(RepresentativeForm)
 
 
-class CommuneForm(RowMixin, forms.ModelForm):
+class CommuneForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("insee", "name")
 
     class Meta:
@@ -321,7 +350,7 @@ class CommuneFormSet(RowsFormSet):
 CommuneFormSet = forms.formset_factory(CommuneForm, formset=CommuneFormSet, extra=0, can_delete=True)
 
 
-class PasteCommunesForm(forms.Form):
+class PasteCommunesForm(CleanInputMixin, forms.Form):
     lines = CommuneLinesField(label="Ajouter des communes", required=False, help_text=COMMUNE_LINES_HELP)
 
 
@@ -329,7 +358,7 @@ class PasteCommunesForm(forms.Form):
 # « Nouvelle convention »
 
 
-class ConventionCreateForm(NormalizedNewlinesMixin, forms.ModelForm):
+class ConventionCreateForm(CleanInputMixin, forms.ModelForm):
     communes = CommuneLinesField(label="Communes couvertes", help_text=COMMUNE_LINES_HELP,
                                  error_messages={"required": "Indiquez au moins une commune couverte par la convention."})
 
@@ -388,14 +417,14 @@ def period_hint(start, end):
 # Texte de la convention
 
 
-class EditedSectionForm(forms.Form):
+class EditedSectionForm(CleanInputMixin, forms.Form):
     """What every preparation page carries: the fingerprint of the section as it was opened."""
 
     fingerprint = forms.CharField(widget=forms.HiddenInput)
     opened_at = forms.DateTimeField(widget=forms.HiddenInput, required=False)
 
 
-class ConventionTextForm(NormalizedNewlinesMixin, forms.ModelForm):
+class ConventionTextForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Convention
         fields = ["preamble", "signed_at", "signed_on"]
@@ -408,7 +437,7 @@ class ConventionTextForm(NormalizedNewlinesMixin, forms.ModelForm):
         widgets = {"preamble": forms.Textarea(attrs={"rows": 12, **MARKDOWN}), "signed_on": DateInput}
 
 
-class VisaForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
+class VisaForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("text",)
 
     class Meta:
@@ -418,7 +447,7 @@ class VisaForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
 
 
-class ArticleForm(NormalizedNewlinesMixin, RowMixin, forms.ModelForm):
+class ArticleForm(CleanInputMixin, RowMixin, forms.ModelForm):
     significant = ("title", "body")
 
     class Meta:

@@ -17,6 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from ctg import concurrency
+from ctg.concurrency import BaseInputs
 from ctg.errors import DomainError
 from ctg.forms import formset_total, with_added_rows, with_swapped_rows
 
@@ -41,6 +43,7 @@ from .editor_forms import (
     EditedSectionForm,
     PasteCommunesForm,
     RepresentativeFormSet,
+    RowsFormSet,
     SignatoryFormSet,
     VisaFormSet,
     party_choices,
@@ -48,7 +51,7 @@ from .editor_forms import (
 )
 from .enums import OrganisationKind, Role
 from .model_text import PORTRAIT_INDICATORS
-from .models import Organisation, Signatory
+from .models import Convention, Organisation, Signatory
 from .shortcuts import convention_context, get_convention
 
 
@@ -296,15 +299,39 @@ def done_url(convention, page):
     return reverse(name, args=[convention.slug]) + (f"#{page.anchor}" if page.anchor else "")
 
 
+def rebase_page(convention, section, forms, data):
+    """The page's data rebased on the section as stored now (`ctg.concurrency`): the fields and rows
+    only someone else changed take their stored value, the rows they added are appended; with the
+    section's current fingerprint."""
+    fresh = Convention.objects.get(pk=convention.pk)
+    fingerprint, stored = editing.fingerprint(fresh, section)
+    result = concurrency.Rebase(data.copy())
+    result.data["fingerprint"], result.data["opened_at"] = fingerprint, timezone.now().isoformat()
+    for name, form in forms.items():
+        if isinstance(form, RowsFormSet):
+            form.rebase(stored[name], result)
+        elif isinstance(form, DiagnosisGrid):
+            form.rebase(stored["indicators"], result, fresh)
+        elif isinstance(form, BaseInputs) and getattr(form, "instance", None) is not None:
+            concurrency.rebase_form(form, fresh, result)
+    return result
+
+
 def prepare(request, slug, part):
     """A preparation page: its forms from the stored rows (GET), a row button (POST, nothing
-    saved), or the save (POST « Enregistrer »)."""
+    saved), or the save (POST « Enregistrer »). A save made meanwhile by someone else on the same
+    part is merged, or shown with 409 and the typing kept (`rebase_page`)."""
     page = PAGES.get(part)
     if page is None:
         raise Http404("Page de préparation inconnue.")
     convention = get_convention(request, slug, contract=True)
     section = editing.SECTIONS[page.section]
     region, conflict, status = None, None, 200
+
+    def save(head, forms):
+        editing.section_save(convention, section, by=request.user, fingerprint=head.cleaned_data["fingerprint"],
+                             opened_at=head.cleaned_data["opened_at"], **page.collect(forms))
+
     if request.method == "POST":
         data = request.POST
         acted = page.extra_actions(request, data, convention) if page.extra_actions else None
@@ -312,27 +339,35 @@ def prepare(request, slug, part):
         head, forms = EditedSectionForm(data), page.build(data, convention, None)
         if region is None and head.is_valid() and all(form.is_valid() for form in forms.values()):
             try:
-                editing.section_save(convention, section, by=request.user, fingerprint=head.cleaned_data["fingerprint"],
-                                     opened_at=head.cleaned_data["opened_at"], **page.collect(forms))
-            except editing.EditConflict as error:
-                conflict, status = error, 409
-                data = data.copy()
-                data["fingerprint"], data["opened_at"] = error.fingerprint, timezone.now().isoformat()
-                head, forms = EditedSectionForm(data), page.build(data, convention, None)
-                for form in forms.values():
-                    form.is_valid()
+                try:
+                    save(head, forms)
+                except editing.EditConflict as error:
+                    rebase = rebase_page(convention, section, forms, data)
+                    conflict = concurrency.EditConflict(rebase, list(dict.fromkeys(e.author for e in error.changes)))
+                    conflict.changes = error.changes
+                    data = rebase.data
+                    head, forms = EditedSectionForm(data), page.build(data, convention, None)
+                    valid = head.is_valid() and all([form.is_valid() for form in forms.values()])
+                    if rebase.clashes or not valid:
+                        raise
+                    save(head, forms)  # nothing both changed: the other person's changes are kept with these
+            except editing.EditConflict:
+                status = 409
             except DomainError as error:
                 head.add_error(None, error.message)
             else:
                 messages.success(request, f"{section.title} : modifications enregistrées.")
+                if conflict:
+                    messages.info(request, conflict.notice)
                 return redirect(done_url(convention, page))
     else:
         fingerprint, rows = editing.fingerprint(convention, section)
         head = EditedSectionForm(initial={"fingerprint": fingerprint, "opened_at": timezone.now().isoformat()})
         forms = page.build(None, convention, rows)
-    submitted = request.method == "POST" and region is None and conflict is None
+    submitted = request.method == "POST" and region is None and status != 409
     context = convention_context(request, convention, page.tab)
-    context.update(page=page, pages=PAGES, part=part, head=head, conflict=conflict, submitted=submitted,
+    context.update(page=page, pages=PAGES, part=part, head=head, conflict=conflict if status == 409 else None,
+                   submitted=submitted,
                    invalid=submitted and (bool(head.errors) or not all(form.is_valid() for form in forms.values())),
                    **forms)
     return region_or_page(request, page.template, region, context, status)

@@ -3,14 +3,14 @@ from django.conf import settings
 from django.forms import inlineformset_factory
 
 from actions.models import Axis, Fiche
-from ctg.forms import DateInput, NormalizedNewlinesMixin
+from ctg.forms import CleanInputMixin, DateInput
 from ctg.uploads import PdfFileField, size_label
 
 from .enums import ANNEX_TITLES, AmendMode
 from .models import Article, Avenant, Convention, Equipment, avenant_date_errors
 
 
-class AvenantForm(NormalizedNewlinesMixin, forms.ModelForm):
+class AvenantForm(CleanInputMixin, forms.ModelForm):
     visas = forms.CharField(
         label="Visas", required=False, widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Un « Vu … » par ligne ; ceux de la convention sont repris au départ.",
@@ -52,7 +52,7 @@ class AvenantForm(NormalizedNewlinesMixin, forms.ModelForm):
         return [line.strip() for line in self.cleaned_data.get("visas", "").splitlines() if line.strip()]
 
 
-class AvenantArticleForm(NormalizedNewlinesMixin, forms.ModelForm):
+class AvenantArticleForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Article
         fields = ["number", "title", "body"]
@@ -64,7 +64,7 @@ AvenantArticleFormSet = inlineformset_factory(
 )
 
 
-class SignForm(forms.ModelForm):
+class SignForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Avenant
         fields = ["signed_on", "signed_at", "prefecture_sent_on", "prefecture_received_on",
@@ -78,7 +78,7 @@ class SignForm(forms.ModelForm):
         self.fields["signed_on"].required = True
 
 
-class FicheChoiceForm(forms.Form):
+class FicheChoiceForm(CleanInputMixin, forms.Form):
     fiche = forms.ModelChoiceField(label="Fiche action", queryset=Fiche.objects.none())
 
     def __init__(self, *args, avenant, **kwargs):
@@ -89,7 +89,7 @@ class FicheChoiceForm(forms.Form):
         self.fields["fiche"].label_from_instance = lambda f: f"Action {f.number} — {f.title}"
 
 
-class AddFicheForm(forms.Form):
+class AddFicheForm(CleanInputMixin, forms.Form):
     axis = forms.ModelChoiceField(label="Axe", queryset=Axis.objects.none())
     title = forms.CharField(label="Intitulé de la nouvelle fiche", max_length=300,
                             help_text="Commence par un verbe ; le contenu se rédige ensuite dans l'éditeur de fiche.")
@@ -99,7 +99,7 @@ class AddFicheForm(forms.Form):
         self.fields["axis"].queryset = avenant.convention.axes.all()
 
 
-class AmendArticleForm(NormalizedNewlinesMixin, forms.Form):
+class AmendArticleForm(CleanInputMixin, forms.Form):
     article_number = forms.ChoiceField(label="Article")
     mode = forms.ChoiceField(label="Modification", choices=AmendMode.choices, widget=forms.RadioSelect)
     body = forms.CharField(label="Texte", widget=forms.Textarea(attrs={"rows": 5}))
@@ -111,7 +111,7 @@ class AmendArticleForm(NormalizedNewlinesMixin, forms.Form):
         ]
 
 
-class AmendAnnexForm(NormalizedNewlinesMixin, forms.Form):
+class AmendAnnexForm(CleanInputMixin, forms.Form):
     annex = forms.TypedChoiceField(label="Annexe", coerce=int, choices=[(n, f"Annexe {n} — {t}") for n, t in ANNEX_TITLES.items()])
     mode = forms.ChoiceField(label="Modification", choices=AmendMode.choices, widget=forms.RadioSelect)
     body = forms.CharField(label="Texte", widget=forms.Textarea(attrs={"rows": 5}))
@@ -120,7 +120,7 @@ class AmendAnnexForm(NormalizedNewlinesMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class EquipmentForm(forms.ModelForm):
+class EquipmentForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Equipment
         fields = ["kind", "name", "address", "commune", "places", "caf_funding", "local_funding", "funded_by",
@@ -133,7 +133,7 @@ class EquipmentForm(forms.ModelForm):
             signatures__convention=convention).distinct()
 
 
-class EquipmentChoiceForm(forms.Form):
+class EquipmentChoiceForm(CleanInputMixin, forms.Form):
     equipment = forms.ModelChoiceField(label="Équipement", queryset=Equipment.objects.none())
 
     def __init__(self, *args, avenant, **kwargs):
@@ -158,7 +158,7 @@ STAMP_WIDGETS = {name: DateInput for name in ["prefecture_sent_on", "prefecture_
 STAMP_HELP = {"prefecture_act_id": "Par exemple 027-200066405-20251215-CC_201_2025-DE."}
 
 
-class ConventionSignForm(forms.ModelForm):
+class ConventionSignForm(CleanInputMixin, forms.ModelForm):
     """The signature of a convention: date and place (checked by the service with every other
     requirement, so that a refusal names them all at once), the préfecture stamp if already known."""
 
@@ -173,7 +173,7 @@ class ConventionSignForm(forms.ModelForm):
         help_texts = {"signed_at": "Lieu de signature, par exemple « Bourg-Achard ».", **STAMP_HELP}
 
 
-class CafValidationForm(forms.ModelForm):
+class CafValidationForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Convention
         fields = ["caf_validation_body", "caf_validation_on"]
@@ -185,7 +185,7 @@ class CafValidationForm(forms.ModelForm):
             field.required = True
 
 
-class PrefectureStampForm(forms.ModelForm):
+class PrefectureStampForm(CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Convention
         fields = ["prefecture_sent_on", "prefecture_received_on", "prefecture_published_on", "prefecture_act_id"]
@@ -193,11 +193,11 @@ class PrefectureStampForm(forms.ModelForm):
         help_texts = STAMP_HELP
 
 
-class StatusNoteForm(forms.Form):
+class StatusNoteForm(CleanInputMixin, forms.Form):
     note = forms.CharField(label="Note (facultative)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class SignedOriginalForm(forms.Form):
+class SignedOriginalForm(CleanInputMixin, forms.Form):
     """Deposit the signed original of an act (`originals.original_attach`); replacing the
     `current` one needs the reason. `replacing`: the original the user saw, to detect another
     deposit made meanwhile."""

@@ -6,11 +6,15 @@ This is the one home of that rule: the query builders below serve every queryset
 fiches, equipment), and `convention_in_force` builds the whole text.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from ctg.dates import bounded
 
 from .enums import AmendMode, AvenantStatus, OperationKind
 
@@ -48,24 +52,58 @@ class InForceQuerySet(models.QuerySet):
         abrogated on or before `start`."""
         return self.filter(self._added(end)).exclude(self._superseded(start))
 
+    def count_in_force(self, on):
+        """How many rows are in force on `on` for the convention `OuterRef("pk")`: an annotation
+        for a list of conventions."""
+        rows = self.filter(convention=OuterRef("pk")).in_force(on).order_by().values("convention")
+        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
     def current(self):
         """The heads of the lineages: every signed avenant applied, whatever its date."""
         return self.filter(self._added(None)).exclude(self._superseded(None))
 
 
 def extended_end(convention, applied):
-    """The convention's end, extended by any of the `applied` avenants whose term runs past it."""
-    return max([convention.end] + [a.effective_until for a in applied if a.effective_until])
+    """The convention's end, extended by any of the `applied` avenants whose term runs past it
+    (never past `ctg.dates.LAST_DAY`: what is computed from it stays within the calendar)."""
+    return bounded(max([convention.end] + [a.effective_until for a in applied if a.effective_until]))
 
 
 @dataclass
 class Amendment:
+    """« (Article) complété par l'avenant n°2 du 15/12/2025 », « (Annexe) complétée … »."""
+
     avenant: object
     mode: str
+    feminine: bool = False
 
     def __str__(self):
-        verb = "complété" if self.mode == AmendMode.COMPLETE else "modifié"
+        verb = ("complété" if self.mode == AmendMode.COMPLETE else "modifié") + ("e" if self.feminine else "")
         return f"{verb} par l'avenant n°{self.avenant.number} du {self.avenant.effective_from:%d/%m/%Y}"
+
+
+# How an avenant's text names itself, and how the convention in force names it once consolidated:
+# « Le présent avenant est conclu… » becomes « L'avenant n°2 est conclu… » (same gender and number,
+# so the sentence still agrees).
+SELF_REFERENCES = [
+    (re.compile(r"\b([Dd])u présent avenant\b"), "{0}e l'avenant n°{n}"),
+    (re.compile(r"\b([Dd])e cet avenant\b"), "{0}e l'avenant n°{n}"),
+    (re.compile(r"\b([Aa])u présent avenant\b"), "{0} l'avenant n°{n}"),
+    (re.compile(r"\b([Ll])e présent avenant\b"), "{0}'avenant n°{n}"),
+    (re.compile(r"\b([Cc])et avenant\b"), "{0}'avenant n°{n}"),
+]
+CASE = {"C": "L", "c": "l", "A": "À", "a": "à"}
+
+
+def consolidated(text, avenant):
+    """`text`, written in `avenant`, as it reads in the convention in force."""
+    for pattern, replacement in SELF_REFERENCES:
+        text = pattern.sub(
+            lambda match, replacement=replacement: replacement.format(
+                CASE.get(match.group(1), match.group(1)), n=avenant.number),
+            text,
+        )
+    return text
 
 
 @dataclass
@@ -133,12 +171,12 @@ def convention_in_force(convention, on):
                 article = articles.setdefault(
                     operation.article_number, ArticleInForce(operation.article_number, "", "")
                 )
-                article.body = amend(article.body, operation.body, operation.mode)
+                article.body = amend(article.body, consolidated(operation.body, avenant), operation.mode)
                 article.amendments.append(Amendment(avenant, operation.mode))
             elif operation.op == OperationKind.AMEND_ANNEX:
                 annex = annex_texts[operation.annex]
-                annex.body = amend(annex.body, operation.body, operation.mode)
-                annex.amendments.append(Amendment(avenant, operation.mode))
+                annex.body = amend(annex.body, consolidated(operation.body, avenant), operation.mode)
+                annex.amendments.append(Amendment(avenant, operation.mode, feminine=True))
     return ConventionState(
         convention=convention,
         on=on,

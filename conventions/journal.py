@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.text import capfirst
 
-from ctg.history import GENERATED_REASON, IMPORT_REASON
+from ctg.history import GENERATED_REASON, IMPORT_REASON, user_name
 from ctg.uploads import size_label
 
 from .enums import AvenantStatus
@@ -62,10 +62,10 @@ KINDS = {
     "depot": "dépôt",
 }
 
-# Fields whose change says nothing to a reader: edit counters, timestamps and authors already
-# shown by the line itself.
+# Fields whose change says nothing to a reader: timestamps and authors already shown by the line
+# itself.
 IGNORED_FIELDS = {
-    "version", "updated_at", "updated_on", "saved_at", "author", "updated_by", "copied_from",
+    "updated_at", "updated_on", "saved_at", "author", "updated_by", "copied_from",
     "signed_by", "signature_recorded_at", "done_at", "done_by",
 }
 
@@ -288,9 +288,8 @@ def _changes(record):
 
 
 def _author(record):
-    user = record.history_user
-    if user is not None:
-        return user.get_full_name() or user.get_username()
+    if record.history_user is not None:
+        return user_name(record.history_user)
     return "import" if record.history_change_reason == IMPORT_REASON else "système"
 
 

@@ -116,6 +116,16 @@ def _locked_status(convention):
     return Convention.objects.select_for_update().values_list("status", flat=True).get(pk=convention.pk)
 
 
+# The one status each transition below starts from (each service checks it): the exchange format
+# records only the status reached (`status_history`).
+COMES_FROM = {
+    ConventionStatus.SIGNEE: ConventionStatus.PREPARATION,
+    ConventionStatus.RENOUVELLEMENT: ConventionStatus.SIGNEE,
+    ConventionStatus.ABANDONNEE: ConventionStatus.PREPARATION,
+    ConventionStatus.PREPARATION: ConventionStatus.ABANDONNEE,
+}
+
+
 def _move(convention, to, *, by, note):
     StatusChange.objects.create(convention=convention, from_status=convention.status, to_status=to, by=by,
                                 note=note.strip())

@@ -5,7 +5,7 @@ convention: `{caf}` the Caf, `{signataires}` the Caf and the signatory collectiv
 `{fin}` and `{periode}` its period; singular and plural forms follow the number of collectivités.
 The user edits the result in « Texte de la convention »; nothing here is kept in sync afterwards.
 
-The parties' sentences (« représentée par … dûment autorisé(e) à signer … ») are not part of the
+The parties' sentences (« représentée par … dûment autorisé à signer … ») are not part of the
 model: they are generated from the signatories wherever the parties are shown (`parties.py`)."""
 
 from .parties import assembly_of, joined, with_article
@@ -55,7 +55,7 @@ Ces missions passent par les objectifs suivants :
 - Sécuriser et accompagner les habitants allocataires dans une relation de confiance centrée sur l'accès aux droits et aux services ;
 - Renforcer les coopérations avec les partenaires locaux.
 
-En parallèle, les financements bonifiés versés au titre des contrats enfance et jeunesse (cej) font l'objet d'une réforme prévue par la circulaire Cnaf du 16 janvier 2020. A l'expiration des cej existants, ce dispositif garantit, à l'échelle du territoire de compétences concernées, un maintien des financements précédemment versés. L'ensemble des équipements présents sur un territoire couvert par une Ctg et soutenu financièrement par les collectivités signataires en sera bénéficiaire. La présente convention vise donc à formaliser cet engagement des cofinanceurs dans un objectif de maintien des services aux familles existants.
+En parallèle, les financements bonifiés versés au titre des contrats enfance et jeunesse (cej) font l'objet d'une réforme prévue par la circulaire Cnaf du 16 janvier 2020. À l'expiration des cej existants, ce dispositif garantit, à l'échelle du territoire de compétences concernées, un maintien des financements précédemment versés. L'ensemble des équipements présents sur un territoire couvert par une Ctg et soutenu financièrement par les collectivités signataires en sera bénéficiaire. La présente convention vise donc à formaliser cet engagement des cofinanceurs dans un objectif de maintien des services aux familles existants.
 
 De plus, le décret n°2021-1644 du 14 décembre 2021 relatif à la gouvernance des services aux familles et au métier d'assistant maternel puis la loi plein emploi de 2023 sont venus poser la gouvernance de l'accueil du jeune enfant dans le cadre de la mise en œuvre du service public de la petite enfance à compter du 01 janvier 2025 faisant des communes les autorités organisatrices de l'accueil du jeune enfant avec l'attribution de quatre compétences : recenser les besoins et l'offre d'accueil, informer et accompagner les familles, planifier le développement de l'offre (obligatoire pour les communes >10 000 habitants) et soutenir la qualité des modes d'accueil. Le décret n° 2025-253 du 20 mars 2025, pris en application de la loi pour le plein emploi du 18 décembre 2023, précise les modalités de mise en œuvre du schéma pluriannuel de maintien et de développement de l'offre d'accueil du jeune enfant. Il s'inscrit dans le cadre du Service Public de la Petite Enfance (SPPE)."""
 
@@ -75,13 +75,13 @@ Elle formalise également l'engagement des cofinanceurs dans un objectif de main
 
 La présente convention est conclue dans le cadre des orientations de la Convention d'objectifs et de gestion signée entre l'Etat et la Cnaf. Elle est mise en œuvre dans le respect des dispositifs et des outils relevant des compétences propres de chacune des parties, lesquelles restent libres de s'engager avec leurs partenaires habituels ou d'engager toute action ou toute intervention qu'elles jugeront nécessaire et utile.
 
-La Ctg matérialise également l'engagement conjoint de la Caf et de {la_collectivite} à poursuivre leur appui financier aux services aux familles du territoire.
+La Ctg matérialise également l'engagement conjoint de la Caf et {de_la_collectivite} à poursuivre leur appui financier aux services aux familles du territoire.
 
-A l'issue du (es) Contrat(s) enfance et jeunesse passé(s) avec la(es) collectivité(s) signataire(s), la Caf s'engage à conserver le montant des financements bonifiés de N-1 à ce titre et à les répartir directement entre les structures du territoire soutenues par la collectivité locale compétente, sous la forme de « bonus territoire ctg ». Le montant de référence est celui comptabilisé dans les comptes de la Caf en N-1 (charge à payer).
+À l'issue du (des) contrat(s) enfance et jeunesse passé(s) avec la(es) collectivité(s) signataire(s), la Caf s'engage à conserver le montant des financements bonifiés de N-1 à ce titre et à les répartir directement entre les structures du territoire soutenues par la collectivité locale compétente, sous la forme de « bonus territoire ctg ». Le montant de référence est celui comptabilisé dans les comptes de la Caf en N-1 (charge à payer).
 
 {De_son_cote}, {la_collectivite} {s_engage} à poursuivre {son} soutien financier en ajustant en conséquence la répartition de {sa} contribution pour les équipements et services listés en annexe 3 de la présente convention. Par ailleurs, la petite enfance étant un axe prioritaire de la Convention d'objectifs et de gestion, {la_collectivite} {s_engage} à maintenir le nombre de places existantes et à étudier avec la Caf toute opportunité qui interviendrait sur la période conventionnelle. Ces engagements pourront évoluer en fonction de l'évolution des compétences détenues.
 
-Afin de répondre aux exigences du décret relatif au schéma pluriannuel de maintien et de développement de l'offre d'accueil du jeune enfant prévus à l'article L. 214-1-3 du code de l'action sociale et des familles, la collectivité qui y est tenue établit son schéma pluriannuel de maintien et de développement de l'offre d'accueil du jeune enfant qu'elle transmet au comité départemental des services aux familles (CDSF).
+Afin de répondre aux exigences du décret relatif au schéma pluriannuel de maintien et de développement de l'offre d'accueil du jeune enfant prévu à l'article L. 214-1-3 du code de l'action sociale et des familles, la collectivité qui y est tenue établit son schéma pluriannuel de maintien et de développement de l'offre d'accueil du jeune enfant qu'elle transmet au comité départemental des services aux familles (CDSF).
 
 La Caf apporte son soutien à la collectivité locale dans la vérification de la compatibilité (contenu et durée) de son schéma avec le schéma départemental des services aux familles."""),
     ("Échanges de données", """\
@@ -158,6 +158,7 @@ def placeholders(caf, collectivites, start, end):
         "signataires": signataires,
         "Signataires": signataires[:1].upper() + signataires[1:],
         "la_collectivite": "les collectivités signataires" if several else "la collectivité",
+        "de_la_collectivite": "des collectivités signataires" if several else "de la collectivité",
         "s_engage": "s'engagent" if several else "s'engage",
         "De_son_cote": "De leur côté" if several else "De son côté",
         "son": "leur" if several else "son",

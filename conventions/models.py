@@ -1,6 +1,6 @@
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
+from ctg.dates import YEAR_VALIDATORS
 from ctg.errors import DomainError, check_same_convention
 
 from .enums import (
@@ -482,7 +483,7 @@ class DiagnosisIndicator(models.Model):
     territory = models.CharField("territoire (code)", max_length=20)
     level = models.CharField("niveau", max_length=20, choices=TerritoryLevel.choices)
     indicator = models.CharField("indicateur", max_length=255)
-    year = models.PositiveIntegerField("année", null=True, blank=True)
+    year = models.PositiveIntegerField("année", null=True, blank=True, validators=YEAR_VALIDATORS)
     value = models.FloatField("valeur", null=True, blank=True)
     unit = models.CharField("unité", max_length=30, blank=True)
     position = models.PositiveIntegerField("ordre", default=0)
@@ -522,11 +523,11 @@ class SppeRow(models.Model):
     kind = models.CharField("type", max_length=30, choices=SppeKind.choices)
     name = models.CharField("nom", max_length=255)
     address = models.CharField("adresse", max_length=255, blank=True)
-    current_places = models.FloatField("places actuelles (ou ETP RPE)", null=True, blank=True)
-    supported_places = models.FloatField("places soutenues par la collectivité", null=True, blank=True)
+    current_places = models.FloatField("places actuelles (ou ETP RPE)", null=True, blank=True, validators=[MinValueValidator(0)])
+    supported_places = models.FloatField("places soutenues par la collectivité", null=True, blank=True, validators=[MinValueValidator(0)])
     projection = models.CharField("projection à 5 ans", max_length=30, choices=Projection.choices, blank=True)
-    projected_places = models.FloatField("nombre de places projeté", null=True, blank=True)
-    horizon_year = models.PositiveIntegerField("à horizon", null=True, blank=True)
+    projected_places = models.FloatField("nombre de places projeté", null=True, blank=True, validators=[MinValueValidator(0)])
+    horizon_year = models.PositiveIntegerField("à horizon", null=True, blank=True, validators=YEAR_VALIDATORS)
     staffing_needs = models.TextField("besoins en personnel", blank=True)
     investment_type = models.CharField("projet d'investissement", max_length=20, choices=InvestmentType.choices, blank=True)
     investment_details = models.TextField("moyens, freins, calendrier", blank=True)
@@ -568,8 +569,7 @@ class Deliberation(models.Model):
 
     @property
     def is_frozen(self):
-        """Part of the signed annexe 7: dated on or before the signature. Later deliberations (for
-        an avenant) are added and corrected after it."""
+        """Part of the signed annexe 7: dated by the signature (later ones, for avenants, stay open)."""
         convention = self.convention
         return convention.is_signed and (convention.signed_on is None or self.date <= convention.signed_on)
 

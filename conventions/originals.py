@@ -30,7 +30,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from ctg.errors import DomainError
-from ctg.history import authored
+from ctg.history import authored, user_name
 from ctg.uploads import check_pdf, size_label
 
 FOLDER = "originaux"
@@ -142,8 +142,7 @@ def conflict_message(current):
 
 
 def _who(original):
-    user = original.uploaded_by
-    return (user.get_full_name() or user.get_username()) if user else "un utilisateur supprimé"
+    return user_name(original.uploaded_by) or "un utilisateur supprimé"
 
 
 @authored

@@ -128,10 +128,12 @@ class AvenantPdf(PdfDocument):
                 for op in ops:
                     op.annex_number = len(annexes)
 
+        fiche_ops = [op for op in operations if op.op in (OperationKind.ADD_FICHE, OperationKind.REPLACE_FICHE)]
+        verbs = " et ".join(verb for verb, kind in (("modifie", OperationKind.REPLACE_FICHE), ("complète", OperationKind.ADD_FICHE))
+                            if any(op.op == kind for op in fiche_ops))
         annex(
             "fiches", "Fiches actions ajoutées ou modifiées",
-            "Cette annexe modifie et complète l'annexe 4 de la convention (plan d'actions et fiches actions).",
-            [op for op in operations if op.op in (OperationKind.ADD_FICHE, OperationKind.REPLACE_FICHE)],
+            f"Cette annexe {verbs} l'annexe 4 de la convention (plan d'actions et fiches actions).", fiche_ops,
         )
         annex(
             "equipment", "Équipements et services ajoutés",

@@ -14,7 +14,15 @@ from ctg.history import authored
 from ctg.keys import unique_slug
 
 from .editing import organisation_for
-from .enums import AmendMode, AvenantStatus, ConventionStatus, OperationKind, OrganisationKind, Role
+from .enums import (
+    ANNEX_TITLES,
+    AmendMode,
+    AvenantStatus,
+    ConventionStatus,
+    OperationKind,
+    OrganisationKind,
+    Role,
+)
 from .model_text import model_body
 from .models import (
     Article,
@@ -350,12 +358,53 @@ def operation_move(operation, direction, *, by):
         bulk_update_with_history(moved, Operation, ["position"], default_user=by)
 
 
+# Where each kind of operation lands in the convention (`002_…` Article 1), and whether it
+# modifies (abrogates, replaces) or completes (adds to) that annex.
+FICHE_ANNEX, EQUIPMENT_ANNEX = 4, 3
+LANDS_IN = {
+    OperationKind.ABROGATE_FICHE: (FICHE_ANNEX, "modifiée"),
+    OperationKind.REPLACE_FICHE: (FICHE_ANNEX, "modifiée"),
+    OperationKind.ADD_FICHE: (FICHE_ANNEX, "complétée"),
+    OperationKind.ABROGATE_EQUIPMENT: (EQUIPMENT_ANNEX, "modifiée"),
+    OperationKind.ADD_EQUIPMENT: (EQUIPMENT_ANNEX, "complétée"),
+}
+
+
 def object_article_text(avenant):
-    """Article 1 « Objet de l'avenant », in the words of `002_…`."""
-    operations = avenant.operations.select_related("fiche", "target_fiche", "equipment", "target_equipment")
-    lines = [f"- {operation.describe()}" for operation in operations]
-    intro = "Le présent avenant a pour objet, dans les annexes de la convention :"
-    return "\n".join([intro, "", *lines]) if lines else intro
+    """Article 1 « Objet de l'avenant », laid out as in `002_…`: each article of the convention it
+    completes or modifies, then each annex with the list of what changes in it (« L'annexe 4 de la
+    convention (« Plan d'actions et fiches actions ») est modifiée et complétée afin de : »), and
+    the extension of the convention's term."""
+    convention = avenant.convention
+    operations = list(avenant.operations.select_related("fiche", "target_fiche", "equipment", "target_equipment"))
+    titles = dict(convention.articles.filter(avenant__isnull=True).values_list("number", "title"))
+    paragraphs = []
+    for op in operations:
+        if op.op == OperationKind.AMEND_ARTICLE:
+            title = f" (« {titles[op.article_number]} »)" if titles.get(op.article_number) else ""
+            verb = "complété" if op.mode == AmendMode.COMPLETE else "modifié"
+            paragraphs.append(f"L'article {op.article_number} de la convention{title} est {verb}.")
+    annexes = {}  # number → (verbs, lines)
+    for op in operations:
+        if op.op in LANDS_IN:
+            number, verb = LANDS_IN[op.op]
+            line = f"- {op.describe()}"
+        elif op.op == OperationKind.AMEND_ANNEX:
+            number, verb = op.annex, "complétée" if op.mode == AmendMode.COMPLETE else "modifiée"
+            line = None
+        else:
+            continue
+        verbs, lines = annexes.setdefault(number, (set(), []))
+        verbs.add(verb)
+        if line:
+            lines.append(line)
+    for number, (verbs, lines) in sorted(annexes.items()):
+        said = " et ".join(v for v in ("modifiée", "complétée") if v in verbs)
+        head = f"L'annexe {number} de la convention (« {ANNEX_TITLES[number]} ») est {said}"
+        paragraphs.append("\n".join([f"{head} afin de :", "", *lines]) if lines else f"{head}.")
+    if avenant.effective_until and avenant.effective_until > convention.end_on(avenant.effective_from):
+        paragraphs.append(f"La durée de la convention est prolongée jusqu'au {avenant.effective_until:%d/%m/%Y}.")
+    return "\n\n".join(paragraphs) or "Le présent avenant ne modifie ni les articles ni les annexes de la convention."
 
 
 @authored

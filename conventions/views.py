@@ -2,13 +2,14 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from actions.models import Fiche
 from ctg.errors import DomainError
 from ctg.shortcuts import run_and_report
 
@@ -49,7 +50,7 @@ def convention_list(request):
         .select_related("caf")
         .prefetch_related(Prefetch("signatories", queryset=Signatory.objects.select_related("organisation")))
         .annotate(
-            fiche_count=Count("fiches", filter=Q(fiches__avenant__isnull=True), distinct=True),
+            fiche_count=Fiche.objects.count_in_force(today),
             avenant_count=Count("avenants", distinct=True),
         )
         .with_phase_facts(today)

@@ -7,6 +7,8 @@ from django.contrib.admin.widgets import AdminTextareaWidget
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from .forms import CleanModelForm
+
 
 class AutocompleteRelationsMixin:
     """Edit every foreign key and many-to-many field through an autocomplete box.
@@ -14,6 +16,9 @@ class AutocompleteRelationsMixin:
     The list is computed when the admin is instantiated, so Django's system checks still verify
     that every target model has an admin with `search_fields`.
     """
+
+    # What every form of the application accepts (ctg.forms.CleanInputMixin), the admin's too.
+    form = CleanModelForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -58,3 +58,10 @@ def stamp(sender, history_instance, **kwargs):
         history_instance.history_user = author
     if reason and not history_instance.history_change_reason:
         history_instance.history_change_reason = reason
+
+
+def user_name(user):
+    """How the application names a person: their full name, else their login (None: nobody)."""
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()

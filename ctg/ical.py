@@ -1,14 +1,23 @@
 """iCalendar (RFC 5545) as Outlook, Thunderbird and Google Calendar read it: a calendar with the
 Europe/Paris time zone. Each event (a séance in `governance.ical`, a jalon in `evaluation.ical`)
 has a stable UID (its kind and primary key), a DTSTAMP, and either a time in Europe/Paris (with
-its VTIMEZONE) or, without a time, an all-day date."""
+its VTIMEZONE) or, without a time, an all-day date. Text goes in through `add_text`: a line
+break in a title (written before forms cleaned it, or by the admin) cannot break the file."""
 
 import datetime
 
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 
+from .text import multiline, one_line
+
 PRODID = "-//CTG//Conventions territoriales globales//FR"
 UID_DOMAIN = "ctg.conventions"
+
+
+def add_text(component, name, value, *, lines=False):
+    """A text property: on one line (a title, a place), or with its `lines` (a description),
+    which icalendar escapes; no control character either way."""
+    component.add(name, multiline(value) if lines else one_line(value))
 
 
 def uid(kind, pk):
@@ -42,7 +51,7 @@ def new_calendar(name):
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    add_text(calendar, "x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/Paris")
     calendar.add_component(paris_timezone())
     return calendar

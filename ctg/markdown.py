@@ -1,7 +1,9 @@
 """The one way user text becomes HTML: Markdown rendered, then sanitised by nh3.
 
-Every '<' typed by a user is escaped before Markdown sees it (so raw HTML shows as text), and whatever Markdown produces is
-cleaned against a short allow-list, so no script, event handler or remote resource survives.
+A single line break typed by the user is kept (`nl2br`): an address, a list of partners one per
+line read as typed, on the page, in the PDF and in Word. Every '<' typed by a user is escaped
+before Markdown sees it (so raw HTML shows as text), and whatever Markdown produces is cleaned
+against a short allow-list, so no script, event handler or remote resource survives.
 
 Nesting is bounded, since no real text needs it and both Markdown (a RecursionError at a few hundred
 levels) and WeasyPrint (about 150) give up on deep nesting: lists and quotes deeper than MAX_LEVELS
@@ -80,7 +82,7 @@ _converters = threading.local()
 
 def _converter():
     if not hasattr(_converters, "markdown"):
-        _converters.markdown = md.Markdown(extensions=["sane_lists", "tables"])
+        _converters.markdown = md.Markdown(extensions=["sane_lists", "tables", "nl2br"])
     return _converters.markdown.reset()
 
 

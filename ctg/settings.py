@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "exchange",
     "people",
     "portfolio",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A write that waited too long for SQLite's lock: « réessayez » (503), not a 500.
+    "ctg.middleware.DatabaseBusyMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as axes asks: turns a locked-out login into its answer (ctg.login.lockout_response).
     "axes.middleware.AxesMiddleware",

@@ -5,6 +5,7 @@ import datetime
 from django.contrib import messages
 from django.utils import timezone
 
+from ctg.dates import in_range
 from ctg.errors import DomainError
 
 
@@ -17,9 +18,12 @@ def requested_date(request):
     if not raw:
         return today, None
     try:
-        return datetime.date.fromisoformat(raw), None
+        day = datetime.date.fromisoformat(raw)
     except ValueError:
+        day = None
+    if day is None or not in_range(day):
         return today, f"Date « {raw} » invalide : la convention est affichée en vigueur aujourd'hui."
+    return day, None
 
 
 def site_url(request):

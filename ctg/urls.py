@@ -19,6 +19,7 @@ urlpatterns = [
          name="password_reset_confirm"),
     path("mot-de-passe/change/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
+    path("conventions/", include("exchange.urls")),
     path("conventions/", include("conventions.urls")),
     path("conventions/", include("actions.urls")),
     path("conventions/", include("governance.urls")),
@@ -27,4 +28,5 @@ urlpatterns = [
     path("", include("agenda.urls")),
     path("", include("people.urls")),
     path("", include("portfolio.urls")),
+    path("", include("search.urls")),
 ]

@@ -156,7 +156,7 @@ def _check_shared_strings(archive, name, cap):
         if element.rpartition(" ")[2] == "si":
             count += 1
             if count > cap:
-                raise ZipRefused(f"Le classeur contient plus de {_number(cap)} textes différents : "
+                raise ZipRefused(f"Le classeur contient plus de {thousands(cap)} textes différents : "
                                  "il est trop volumineux pour être lu.")
 
     with archive.open(name) as stream:
@@ -207,7 +207,7 @@ class SheetRows:
                     values = {cell["column"]: cell["value"] for cell in cells}
                     if number > limits.max_rows and any(v is not None for v in values.values()):
                         raise ZipRefused(f"La feuille « {sheet.title} » a des valeurs au-delà de la ligne "
-                                         f"{_number(limits.max_rows)} : elle est trop grande pour être lue.")
+                                         f"{thousands(limits.max_rows)} : elle est trop grande pour être lue.")
                     width = max(values, default=0)
                     yield number, tuple(values.get(column) for column in range(1, width + 1))
             except ZipRefused:
@@ -231,7 +231,7 @@ class _CheckedParser(WorkSheetParser):
     def parse_cell(self, element):
         self.cells += 1
         if self.cells > self.limits.max_cells:
-            raise ZipRefused(f"La feuille « {self.title} » a plus de {_number(self.limits.max_cells)} cellules : "
+            raise ZipRefused(f"La feuille « {self.title} » a plus de {thousands(self.limits.max_cells)} cellules : "
                              "elle est trop grande pour être lue.")
         coordinate = element.get("r") or f"{get_column_letter(self.col_counter + 1)}{self.row_counter}"
         try:
@@ -240,7 +240,7 @@ class _CheckedParser(WorkSheetParser):
                 cell = super().parse_cell(element)
                 value = cell["value"]
                 if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
-                    problem = f"texte de {_number(len(value))} caractères : {_number(self.limits.max_cell_chars)} au plus"
+                    problem = f"texte de {thousands(len(value))} caractères : {thousands(self.limits.max_cell_chars)} au plus"
                 else:
                     return cell
         except (ValueError, TypeError, IndexError, OverflowError, KeyError):
@@ -293,5 +293,6 @@ def _shown(text, length=40):
     return text if len(text) <= length else text[:length] + "…"
 
 
-def _number(value):
+def thousands(value):
+    """1234567 as « 1 234 567 » (no-break spaces), in the French messages."""
     return f"{value:,}".replace(",", "\N{NO-BREAK SPACE}")

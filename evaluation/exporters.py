@@ -32,7 +32,7 @@ class BilanWorkbook:
 
         indicators = add_sheet(workbook, "Indicateurs", [
             ("Action", 40), ("Indicateur", 40), ("Unité", 12), ("Valeur de départ", 12), ("Cible", 10),
-            ("Dernière valeur", 12), ("Période", 10), ("Atteinte de la cible (%)", 14),
+            ("Dernière valeur", 12), ("Période", 10), ("Atteinte : chemin parcouru du départ à la cible (%)", 18),
         ])
         for indicator in figures.indicators:
             latest = indicator.latest

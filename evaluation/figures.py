@@ -156,10 +156,17 @@ def _latest_indicator_values(fiches, period_text):
 
 
 def target_share(indicator):
-    """Latest value against target, in % (None when either is missing or the target is 0)."""
-    if indicator.latest is None or not indicator.target:
+    """How far the latest value has gone on the way from the starting value to the target, in %:
+    0 % still at the start (or behind it), 100 % at the target, more beyond it; a target below the
+    start (fewer days of waiting) is measured the same way. Without a starting value the way starts
+    at 0. A target equal to the start is a level to keep: the latest value against it. None when
+    the latest value or the target is missing, or the way cannot be measured (a target of 0 to keep)."""
+    if indicator.latest is None or indicator.target is None:
         return None
-    return round(100 * indicator.latest.value / indicator.target)
+    start = indicator.baseline or 0
+    if start == indicator.target:
+        return round(100 * indicator.latest.value / indicator.target) if indicator.target else None
+    return max(0, round(100 * (indicator.latest.value - start) / (indicator.target - start)))
 
 
 def bilan_figures(bilan, today=None):

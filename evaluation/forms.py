@@ -1,15 +1,16 @@
-"""The milestone form of the « Suivi et évaluation » pages."""
+"""The milestone and bilan forms of the « Suivi et évaluation » pages, and « Préparer le renouvellement »."""
 
 from django import forms
 
 from actions.enums import UpdateStatus
-from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin
+from ctg.concurrency import EditForm
+from ctg.forms import MARKDOWN, CleanInputMixin, DateInput
 from governance.models import Body
 
 from .models import Bilan, Milestone
 
 
-class MilestoneForm(NormalizedNewlinesMixin, forms.ModelForm):
+class MilestoneForm(EditForm, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["kind", "title", "start", "end", "status", "body", "notes"]
@@ -36,7 +37,7 @@ class MilestoneForm(NormalizedNewlinesMixin, forms.ModelForm):
         return cleaned
 
 
-class BilanForm(NormalizedNewlinesMixin, forms.ModelForm):
+class BilanForm(EditForm, CleanInputMixin, forms.ModelForm):
     """The bilan's period and its written parts; its figures are computed, never typed."""
 
     class Meta:
@@ -61,7 +62,7 @@ def fiche_choice_label(fiche):
     return f"Action {fiche.number} — {fiche.title} (axe {fiche.axis.number} ; {status})"
 
 
-class RenewalForm(forms.Form):
+class RenewalForm(CleanInputMixin, forms.Form):
     """« Préparer le renouvellement »: the new CTG's title and period, and the actions that continue."""
 
     title = forms.CharField(label="Titre de la nouvelle convention", max_length=300)
@@ -86,7 +87,4 @@ class RenewalForm(forms.Form):
         if start and start <= self.previous.start:
             self.add_error("start", "La nouvelle CTG commence après le début de celle qu'elle renouvelle "
                                     f"({self.previous.start:%d/%m/%Y}).")
-        for name in ("start", "end"):
-            if cleaned.get(name) and not 1900 <= cleaned[name].year <= 2200:
-                self.add_error(name, "Indiquez une année comprise entre 1900 et 2200.")
         return cleaned

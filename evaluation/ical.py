@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Event
 
-from ctg.ical import uid
+from ctg.ical import add_text, uid
 
 from .enums import MilestoneStatus
 
@@ -23,7 +23,7 @@ def milestone_event(milestone, *, base_url="", stamp=None, prefix=""):
     event.add("dtstart", milestone.end)
     event.add("dtend", milestone.end + datetime.timedelta(days=1))
     event.add("transp", "TRANSPARENT")
-    event.add("summary", f"{prefix}Échéance : {milestone.title}")
+    add_text(event, "summary", f"{prefix}Échéance : {milestone.title}")
     lines = [f"{milestone.get_kind_display()} — {milestone.get_status_display()}"]
     if milestone.start:
         lines.append(f"Du {milestone.start:%d/%m/%Y} au {milestone.end:%d/%m/%Y}")
@@ -31,7 +31,7 @@ def milestone_event(milestone, *, base_url="", stamp=None, prefix=""):
         url = base_url + reverse("evaluation:milestones", args=[milestone.convention.slug])
         lines += ["", url]
         event.add("url", url)
-    event.add("description", "\n".join(lines))
+    add_text(event, "description", "\n".join(lines), lines=True)
     event.add("categories", ["CTG", "Jalon"])
     event.add("status", "CANCELLED" if milestone.status == MilestoneStatus.ANNULE else "CONFIRMED")
     return event

@@ -1,7 +1,9 @@
 """Writes to the evaluation milestones of a convention, and the calendar rules that generate them.
 
 `milestones_plan(start, end)` computes the milestones a convention running from `start` to `end`
-should have; `milestones_generate` creates those still missing, in one transaction.
+should have; `milestones_preview` compares them with the convention's milestones (what « Générer les
+jalons » shows before doing anything); `milestones_generate` creates those still missing, in one
+transaction.
 
 The rules (dates are whole months: a window starts on the 1st of a month and ends on its last day):
 
@@ -19,6 +21,17 @@ The rules (dates are whole months: a window starts on the 1st of a month and end
 
 Windows never start before the convention does. The end is the one in force today: a signed
 avenant may have extended it.
+
+A planned milestone is already present when the convention has a milestone generated with its key,
+or one of the same kind for the same period, made by hand under any title (« Bilan intermédiaire de
+la CTG » is the bilan intermédiaire): the same year (1 July to 30 June) for a point d'étape, the
+convention for a bilan, after the signature for a renewal step (the rule of `renewal_start`: a
+diagnostic begun before it prepared this convention). Its begin date (start, else due date) is
+compared. « Autre » says nothing of what a milestone is: only its key matches it.
+
+A planned milestone already over is not created: « Prévu » it would show « En retard » for a step
+that most likely took place but was never entered, and « Fait » it would claim a meeting nobody
+recorded. The preview lists them, for the user to add by hand those that took place.
 """
 
 import datetime
@@ -29,7 +42,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from conventions.models import Convention
-from ctg.dates import month_end, month_start
+from ctg import concurrency
+from ctg.dates import bounded, month_end, month_start
 from ctg.errors import DomainError
 from ctg.history import GENERATED_REASON, authored
 from governance.enums import BodyKind
@@ -75,25 +89,44 @@ class PlannedMilestone:
     title: str
     start: datetime.date
     end: datetime.date
+    # The begin dates (start, else due date) of a milestone of the same kind made for the same
+    # period; None: no limit.
+    matches_from: datetime.date | None = None
+    matches_until: datetime.date | None = None
+
+    def matches(self, milestone):
+        if milestone.generated_key == self.key:
+            return True
+        if milestone.kind != self.kind or self.kind == MilestoneKind.AUTRE:
+            return False
+        begins = milestone.start or milestone.end
+        return (self.matches_from is None or begins >= self.matches_from) and (
+            self.matches_until is None or begins <= self.matches_until)
 
 
-@dataclass(frozen=True)
-class Generated:
-    """What `milestones_generate` did: milestones created, and those already there (kept as is)."""
+@dataclass
+class Preview:
+    """What « Générer les jalons » would do: `create` the planned milestones still missing, keep
+    `present` ones ((planned, existing milestone) pairs), skip `past` ones (see the module)."""
 
-    created: int
-    present: int
+    create: list
+    present: list
+    past: list
 
 
-def milestones_plan(start, end):
-    """The milestones of a convention running from `start` to `end`, in date order (see the module)."""
+def milestones_plan(start, end, signed_on=None):
+    """The milestones of a convention running from `start` to `end`, signed on `signed_on` (else
+    `start`), in date order (see the module)."""
+    start, end = bounded(start), bounded(end)  # a stored date out of range must not break generation
     final_start = max(month_start(end, -6), start)
+    after_signature = bounded(signed_on or start) + datetime.timedelta(days=1)
     planned = []
     for year in range(start.year, end.year + 1):
         if start <= datetime.date(year, 7, 1) and datetime.date(year, 10, 1) < final_start:
             planned.append(PlannedMilestone(
                 f"point_etape:{year}", MilestoneKind.POINT_ETAPE_ANNUEL, f"Point d'étape annuel {year}",
                 datetime.date(year, 10, 1), datetime.date(year, 12, 31),
+                datetime.date(year, 7, 1), datetime.date(year + 1, 6, 30),
             ))
     midpoint = start + datetime.timedelta(days=(end - start).days // 2)
     planned.append(PlannedMilestone(
@@ -104,52 +137,77 @@ def milestones_plan(start, end):
     for key, kind, title, first, last in RENEWAL:
         planned.append(PlannedMilestone(
             f"{RENEWAL_PREFIX}{key}", kind, title, max(month_start(end, first), start), month_end(end, last),
+            after_signature,
         ))
     return sorted(planned, key=lambda m: (m.end, m.start))
 
 
+def milestones_preview(convention, *, renewal_only=False, today=None):
+    """What generating the convention's milestones would do, as of `today` (see the module):
+    `renewal_only`, the renewal retro-planning only. Each existing milestone stands for one
+    planned milestone at most, its own key first."""
+    today = today or timezone.localdate()
+    planned = milestones_plan(convention.start, convention.end_on(today), convention.signed_on)
+    if renewal_only:
+        planned = [m for m in planned if m.key.startswith(RENEWAL_PREFIX)]
+    existing = list(convention.milestones.order_by("end", "position", "id"))
+    found = {}
+    for by_key in (True, False):
+        for m in planned:
+            if m.key in found:
+                continue
+            match = next((e for e in existing if (e.generated_key == m.key) == by_key and m.matches(e)), None)
+            if match is not None:
+                found[m.key] = match
+                existing.remove(match)
+    missing = [m for m in planned if m.key not in found]
+    return Preview(
+        create=[m for m in missing if m.end >= today],
+        present=[(m, found[m.key]) for m in planned if m.key in found],
+        past=[m for m in missing if m.end < today],
+    )
+
+
 @authored
 def milestones_generate(convention, *, by, renewal_only=False):
-    """Create the convention's points d'étape, bilans and renewal retro-planning that are missing.
+    """Create the convention's points d'étape, bilans and renewal retro-planning that are missing
+    and not over yet (`milestones_preview`).
 
-    Each generated milestone carries a `generated_key`: generating again creates only the keys not
-    yet present and never touches an existing milestone, even one the user edited or moved (a
-    deleted one is created again). Computed from the end in force today. Each new milestone's
-    history says it was generated, and by whom (`by`). `renewal_only`: the renewal retro-planning
-    only. Returns `Generated`."""
-    today = timezone.localdate()
+    Each generated milestone carries a `generated_key`; generating again never touches an existing
+    milestone, even one the user edited or moved (a deleted one is created again if not over).
+    Computed from the end in force today. Each new milestone's history says it was generated, and
+    by whom (`by`). `renewal_only`: the renewal retro-planning only. Returns the `Preview` done."""
     with transaction.atomic():
         # Serialise two generations of the same convention (no-op on SQLite, which locks the file).
         convention = Convention.objects.select_for_update().get(pk=convention.pk)
-        planned = milestones_plan(convention.start, convention.end_on(today))
-        if renewal_only:
-            planned = [m for m in planned if m.key.startswith(RENEWAL_PREFIX)]
-        present = set(
-            convention.milestones.exclude(generated_key="").values_list("generated_key", flat=True)
-        )
+        preview = milestones_preview(convention, renewal_only=renewal_only)
         copil = convention.bodies.filter(kind=BodyKind.COPIL).order_by("position", "id").first()
-        missing = [m for m in planned if m.key not in present]
         bulk_create_with_history([
             Milestone(
                 convention=convention, generated_key=m.key, kind=m.kind, title=m.title, start=m.start,
                 end=m.end, status=MilestoneStatus.PREVU, position=position,
                 body=copil if m.kind in IN_COPIL else None,
             )
-            for position, m in enumerate(planned) if m.key not in present
+            for position, m in enumerate(preview.create)
         ], Milestone, default_user=by, default_change_reason=GENERATED_REASON)
-    return Generated(created=len(missing), present=len(planned) - len(missing))
+    return preview
 
 
 @authored
 def milestone_save(form, *, by):
     """Create or edit a milestone from its form. Setting the status to « Fait » records when and by
-    whom (unless already recorded); leaving « Fait » clears that record."""
+    whom (unless already recorded); leaving « Fait » clears that record. A save made meanwhile by
+    someone else is merged or refused (`ctg.concurrency`)."""
     milestone = form.instance
-    if milestone.status == MilestoneStatus.FAIT and milestone.done_at is None:
-        milestone.done_at, milestone.done_by = timezone.now(), by
-    elif milestone.status != MilestoneStatus.FAIT:
-        milestone.done_at = milestone.done_by = None
     with transaction.atomic():
+        if milestone.pk:
+            current = Milestone.objects.select_for_update().get(pk=milestone.pk)
+            concurrency.check(current.history.all(), form, [(form, current)])
+            milestone.done_at, milestone.done_by = current.done_at, current.done_by
+        if milestone.status == MilestoneStatus.FAIT and milestone.done_at is None:
+            milestone.done_at, milestone.done_by = timezone.now(), by
+        elif milestone.status != MilestoneStatus.FAIT:
+            milestone.done_at = milestone.done_by = None
         return form.save()
 
 
@@ -181,7 +239,12 @@ def bilan_create(convention, kind, *, by):
 
 @authored
 def bilan_save(form, *, by):
-    bilan = form.save(commit=False)
-    bilan.updated_by = by
-    bilan.save()
+    """Save a bilan's period and written parts; a save made meanwhile by someone else is merged or
+    refused (`ctg.concurrency`)."""
+    with transaction.atomic():
+        current = Bilan.objects.select_for_update().get(pk=form.instance.pk)
+        concurrency.check(current.history.all(), form, [(form, current)])
+        bilan = form.save(commit=False)
+        bilan.updated_by = by
+        bilan.save()
     return bilan

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -9,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from actions.periods import Period, periods_between
 from actions.tracking import fiches_to_update
 from conventions.shortcuts import convention_context, get_convention
+from ctg.concurrency import save_rebasing, with_version
 from ctg.errors import DomainError
 from ctg.responses import file_response
 from governance.services import overdue_bodies
@@ -44,34 +46,47 @@ def timeline_anchor(convention, milestone=None):
 
 def get_milestone(convention, pk):
     """One of the convention's milestones: an id from another convention is not found here."""
-    return get_object_or_404(convention.milestones.select_related("body", "done_by"), pk=pk)
+    return get_object_or_404(with_version(convention.milestones.select_related("body", "done_by")), pk=pk)
 
 
-@require_POST
 def milestones_generate(request, slug):
-    """Create the points d'étape, bilans and renewal retro-planning still missing."""
+    """« Générer les jalons »: GET shows what would be created, kept and skipped; POST creates."""
     convention = get_convention(request, slug, edit=True)
-    result = services.milestones_generate(convention, by=request.user)
-    if result.created:
-        created = "1 jalon créé" if result.created == 1 else f"{result.created} jalons créés"
-        if result.present:
-            created += " ; 1 jalon déjà présent est conservé tel quel" if result.present == 1 else (
-                f" ; {result.present} jalons déjà présents sont conservés tels quels")
-        messages.success(request, f"{created}.")
+    if request.method != "POST":
+        context = convention_context(request, convention, "evaluation")
+        context.update(preview=services.milestones_preview(convention),
+                       convention_end=convention.end_on(timezone.localdate()))
+        return render(request, "evaluation/milestones_generate.html", context)
+    done = services.milestones_generate(convention, by=request.user)
+    created, kept, past = len(done.create), len(done.present), len(done.past)
+    report = []
+    if kept:
+        report.append("1 jalon déjà présent est conservé tel quel" if kept == 1
+                      else f"{kept} jalons déjà présents sont conservés tels quels")
+    if past:
+        report.append("1 jalon passé n'est pas créé" if past == 1 else f"{past} jalons passés ne sont pas créés")
+    if created:
+        messages.success(request, " ; ".join([f"{created} jalon{pluralize(created)} créé{pluralize(created)}", *report]) + ".")
     else:
-        messages.info(request, "Tous les jalons générés sont déjà présents : rien n'a été modifié.")
+        messages.info(request, "Aucun jalon à créer : rien n'a été modifié.")
     return redirect(timeline_anchor(convention))
 
 
 def milestone_form_page(request, convention, milestone):
-    form = MilestoneForm(request.POST if request.method == "POST" else None, instance=milestone, convention=convention)
+    def build(data):
+        return (MilestoneForm(data, instance=milestone, convention=convention),)
+
+    (form,), conflict = build(request.POST if request.method == "POST" else None), None
     if form.is_bound and form.is_valid():
-        saved = services.milestone_save(form, by=request.user)
-        messages.success(request, f"Le jalon « {saved.title} » est enregistré.")
-        return redirect(timeline_anchor(convention, saved))
+        saved, (form,), conflict = save_rebasing((form,), lambda f: services.milestone_save(f, by=request.user), build)
+        if saved is not None:
+            messages.success(request, f"Le jalon « {saved.title} » est enregistré.")
+            if conflict:
+                messages.info(request, conflict.notice)
+            return redirect(timeline_anchor(convention, saved))
     context = convention_context(request, convention, "evaluation")
-    context.update(form=form, milestone=milestone)
-    return render(request, "evaluation/milestone_form.html", context)
+    context.update(form=form, milestone=milestone, conflict=conflict)
+    return render(request, "evaluation/milestone_form.html", context, status=409 if conflict else 200)
 
 
 def milestone_create(request, slug):
@@ -144,7 +159,7 @@ def bilans(request, slug):
 
 
 def get_bilan(convention, kind):
-    return get_object_or_404(convention.bilans.select_related("updated_by"), kind=kind)
+    return get_object_or_404(with_version(convention.bilans.select_related("updated_by")), kind=kind)
 
 
 @require_POST
@@ -177,14 +192,21 @@ def bilan_detail(request, slug, kind):
 def bilan_edit(request, slug, kind):
     convention = get_convention(request, slug, edit=True)
     bilan = get_bilan(convention, kind)
-    form = BilanForm(request.POST if request.method == "POST" else None, instance=bilan)
+
+    def build(data):
+        return (BilanForm(data, instance=bilan),)
+
+    (form,), conflict = build(request.POST if request.method == "POST" else None), None
     if form.is_bound and form.is_valid():
-        services.bilan_save(form, by=request.user)
-        messages.success(request, f"Le {bilan.get_kind_display().lower()} est enregistré.")
-        return redirect("evaluation:bilan", slug=convention.slug, kind=kind)
+        saved, (form,), conflict = save_rebasing((form,), lambda f: services.bilan_save(f, by=request.user), build)
+        if saved is not None:
+            messages.success(request, f"Le {bilan.get_kind_display().lower()} est enregistré.")
+            if conflict:
+                messages.info(request, conflict.notice)
+            return redirect("evaluation:bilan", slug=convention.slug, kind=kind)
     context = convention_context(request, convention, "bilans")
-    context.update(bilan=bilan, form=form)
-    return render(request, "evaluation/bilan_form.html", context)
+    context.update(bilan=bilan, form=form, conflict=conflict)
+    return render(request, "evaluation/bilan_form.html", context, status=409 if conflict else 200)
 
 
 @require_GET

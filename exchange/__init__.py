@@ -15,6 +15,7 @@ Validation runs in two passes over the document:
 
 Modules: `reading` (JSON text or file to Python, French errors, `ExchangeError`), `types`,
 `schema`, `checks`, `fields` (fields that go unchanged between JSON and models), `importer`,
-`exporter`. This app sits on the top floor: it may import every other app, none imports it.
+`replacing` (`--replace`: an existing convention takes a document's content, keeping what the
+format does not carry), `exporter`. This app sits on the top floor: it may import every other app, none imports it.
 Import each name from the module that defines it; this package re-exports nothing.
 """

@@ -4,8 +4,9 @@ in force. `Validator.run` also runs the schema (first pass) and collects every e
 from collections import defaultdict
 
 from conventions.enums import AvenantStatus, OrganisationKind
-from conventions.models import Convention
+from conventions.models import Convention, SignedOriginal
 
+from .fields import organisation_identity
 from .schema import DOCUMENT, EQUIPMENT_OPERATIONS, FICHE_OPERATIONS
 from .types import INVALID, join_path
 
@@ -74,6 +75,7 @@ class Validator:
         self.check_amendments(c)
         self.check_numbers_in_force(c)
         self.check_governance(c)
+        self.check_bilans(c)
         return document
 
     # -- helpers
@@ -106,8 +108,16 @@ class Validator:
             self.error(join_path(period["_path"], "end"), f"la fin ({_fr(period['end'])}) doit être postérieure au début ({_fr(period['start'])})")
         self.unique(c.get("articles", []), "number", "article « {value} » en double (déjà en {first})")
         slug = c.get("slug")
+        if slug and c.get("previous") == slug:
+            self.error("convention.previous", "une convention ne peut pas renouveler elle-même")
         if slug and not self.replace and Convention.objects.filter(slug=slug).exists():
             self.error("convention.slug", f"une convention « {slug} » existe déjà (utilisez --replace)")
+        if slug and self.replace:
+            # A deposited original is never deleted: the avenant it belongs to must stay.
+            numbers = {a.get("number") for a in c.get("amendments", [])}
+            signed = SignedOriginal.objects.filter(convention__slug=slug, avenant__isnull=False)
+            for number in sorted(set(signed.values_list("avenant__number", flat=True)) - numbers):
+                self.error("convention.amendments", f"l'avenant n°{number} a un original signé déposé : le document doit le contenir pour remplacer la convention")
 
     def check_parties(self, c):
         """One description per organisation; references by code resolve among the parties."""
@@ -120,14 +130,15 @@ class Validator:
         described = {}
         self.parties = defaultdict(set)
         for org in organisations:
-            if "kind" not in org or "code" not in org:
+            if "kind" not in org or "name" not in org:
                 continue
-            identity = (org["kind"], org["code"])
-            self.parties[org["code"]].add(org["kind"])
+            identity = organisation_identity(org)
+            if org.get("code"):
+                self.parties[org["code"]].add(org["kind"])
             first = described.setdefault(identity, org)
             for field in ("name", "population"):
                 if field in org and field in first and org[field] != first[field]:
-                    self.error(join_path(org["_path"], field), f"l'organisation {org['kind']} « {org['code']} » est décrite autrement en {first['_path']}")
+                    self.error(join_path(org["_path"], field), f"l'organisation {org['kind']} « {org.get('code') or org['name']} » est décrite autrement en {first['_path']}")
 
     def check_plan(self, c):
         self.communes = self.unique(c.get("communes", []), "insee", "commune « {value} » en double (déjà en {first})")
@@ -243,18 +254,55 @@ class Validator:
     def check_governance(self, c):
         governance = c.get("governance") or {}
         bodies = self.unique(governance.get("bodies", []), "key", "instance « {value} » en double (déjà en {first})")
+        milestones = c.get("milestones", [])
+        avenants = {a.get("number") for a in c.get("amendments", [])}
         for meeting in governance.get("meetings", []):
             if meeting.get("body") and meeting["body"] not in bodies:
                 self.error(join_path(meeting["_path"], "body"), f"instance « {meeting['body']} » inconnue")
-            for index, key in enumerate(meeting.get("fiches", [])):
-                if key not in self.fiches.defined:
-                    self.error(f"{meeting['_path']}.fiches[{index}]", f"fiche « {key} » inconnue")
+            self.check_fiche_keys(meeting, "fiches")
+            for item in meeting.get("agenda", []):
+                self.check_fiche_keys(item, "fiches")
+                for index, number in enumerate(item.get("milestones", [])):
+                    if number >= len(milestones):
+                        self.error(f"{item['_path']}.milestones[{index}]", f"jalon {number} inconnu : le document en compte {len(milestones)} (numérotés à partir de 0)")
+            for participant in meeting.get("participants", []):
+                self.check_member(participant, bodies)
+            for decision in meeting.get("decisions", []):
+                if decision.get("fiche") and decision["fiche"] not in self.fiches.defined:
+                    self.error(join_path(decision["_path"], "fiche"), f"fiche « {decision['fiche']} » inconnue")
+                calls = decision.get("calls_for_avenant")
+                if not isinstance(calls, bool) and calls is not None and calls not in avenants:
+                    self.error(join_path(decision["_path"], "calls_for_avenant"), f"avenant n°{calls} absent de amendments")
         for officer in governance.get("cooperation_officers", []):
             if officer.get("organisation"):
                 self.resolve_party(officer["organisation"], join_path(officer["_path"], "organisation"))
-        for milestone in c.get("milestones", []):
+        for milestone in milestones:
             if milestone.get("body") and milestone["body"] not in bodies:
                 self.error(join_path(milestone["_path"], "body"), f"instance « {milestone['body']} » inconnue")
             start, end = milestone.get("start"), milestone.get("end")
             if start and end and end < start:
                 self.error(join_path(milestone["_path"], "end"), f"l'échéance ({_fr(end)}) précède le début ({_fr(start)})")
+        self.unique([m for m in milestones if m.get("generated")], "generated", "jalon généré « {value} » en double (déjà en {first})")
+
+    def check_fiche_keys(self, item, field):
+        for index, key in enumerate(item.get(field, [])):
+            if key not in self.fiches.defined:
+                self.error(f"{item['_path']}.{field}[{index}]", f"fiche « {key} » inconnue")
+
+    def check_member(self, participant, bodies):
+        member = participant.get("member")
+        if not isinstance(member, dict) or "body" not in member or "index" not in member:
+            return
+        body = bodies.get(member["body"])
+        if body is None:
+            self.error(join_path(member["_path"], "body"), f"instance « {member['body']} » inconnue")
+        elif member["index"] >= len(body.get("members", [])):
+            self.error(join_path(member["_path"], "index"), f"membre {member['index']} inconnu : l'instance « {member['body']} » en compte {len(body.get('members', []))} (numérotés à partir de 0)")
+
+    def check_bilans(self, c):
+        bilans = c.get("bilans", [])
+        self.unique(bilans, "kind", "bilan « {value} » en double (déjà en {first})")
+        for bilan in bilans:
+            period = bilan.get("period") or {}
+            if "start" in period and "end" in period and period["end"] < period["start"]:
+                self.error(join_path(period["_path"], "end"), f"la fin ({_fr(period['end'])}) précède le début ({_fr(period['start'])})")

@@ -6,11 +6,14 @@ from django.db.models import Prefetch
 
 from actions.models import Fiche, IndicatorValue, Update
 from conventions.models import Convention, Operation
-from governance.models import Meeting
+from ctg.history import user_name
+from governance.frequency import expected_per_year
+from governance.models import AgendaItem, Decision, Meeting
 
 from .fields import (
     ARTICLE_FIELDS,
     AVENANT_FIELDS,
+    BILAN_FIELDS,
     BODY_FIELDS,
     COMMUNE_FIELDS,
     DELIBERATION_FIELDS,
@@ -34,17 +37,24 @@ from .fields import (
     shape,
 )
 from .schema import (
+    AGENDA_ITEM,
     ANNEXES,
     AVENANT,
+    BILAN,
     BODY,
     CONVENTION,
+    DECISION,
+    DELIBERATION,
     EQUIPMENT,
     FICHE,
     FORMAT,
     MEETING,
+    MEMBER,
     MILESTONE,
     OFFICER,
     OPERATION,
+    PARTICIPANT,
+    STATUS_CHANGE,
     UPDATE,
     VERSION,
 )
@@ -63,12 +73,6 @@ def _grouped(queryset, attribute):
     return groups
 
 
-def _additions(data, *keys):
-    """`data` without the version 1 additions `keys` that have nothing to say: they are written
-    only when there is something to write, so that earlier readers keep reading the export."""
-    return {key: value for key, value in data.items() if key not in keys or value is not None}
-
-
 def _prefecture_out(instance):
     if not instance.has_prefecture_stamp:
         return None
@@ -79,7 +83,7 @@ class _Exporter:
     """Loads a convention in a fixed number of queries, then shapes it."""
 
     def __init__(self, convention, on=None):
-        self.c = c = Convention.objects.select_related("caf").get(pk=convention.pk)
+        self.c = c = Convention.objects.select_related("caf", "predecessor").get(pk=convention.pk)
         self.on = on
         avenants = c.avenants.order_by("number")
         self.avenants = list(avenants.filter(effective_from__lte=on) if on else avenants)
@@ -93,7 +97,7 @@ class _Exporter:
         self.fiches = {
             fiche.pk: fiche
             for fiche in Fiche.objects.filter(convention=c)
-            .select_related("axis", "objective", "commune")
+            .select_related("axis", "objective", "commune", "renewed_from__convention")
             .prefetch_related(
                 "theme_links",
                 "indicators",
@@ -114,12 +118,32 @@ class _Exporter:
         c = self.c
         base_fiches = [self.fiche(f) for f in self.fiches.values() if f.avenant_id is None]
         amendments = [self.avenant(a) for a in self.avenants]
-        return _additions(shape(CONVENTION, {
+        # A link is written only to what the export holds (with a date, later avenants are left out).
+        self.exported_fiches = {f["key"] for f in base_fiches} | {
+            op["fiche"]["key"] for avenant in amendments for op in avenant["operations"] if "fiche" in op
+        }
+        milestones = list(c.milestones.select_related("body", "done_by").order_by("position", "id"))
+        self.milestone_indexes = {m.pk: index for index, m in enumerate(milestones)}
+        status_history = [
+            shape(STATUS_CHANGE, {"status": change.to_status, "at": out(change.at), "by": user_name(change.by),
+                                  "note": out(change.note)})
+            for change in c.status_changes.select_related("by").order_by("at", "id")
+        ]
+        bilans = [
+            shape(BILAN, {
+                **give(bilan, BILAN_FIELDS), "period": {"start": out(bilan.start), "end": out(bilan.end)},
+                "updated_at": out(bilan.updated_at), "updated_by": user_name(bilan.updated_by),
+            })
+            for bilan in c.bilans.select_related("updated_by").order_by("id")
+        ]
+        return shape(CONVENTION, {
             "slug": c.slug,
             "title": c.title,
             "caf": self.organisation(c.caf),
             "period": {"start": out(c.start), "end": out(c.end)},
             "status": c.status,
+            "previous": c.predecessor.slug if c.predecessor else None,
+            "status_history": status_history or None,
             "signed_on": out(c.signed_on),
             "signed_at": out(c.signed_at),
             "caf_validation": {"body": c.caf_validation_body, "date": out(c.caf_validation_on)}
@@ -141,12 +165,16 @@ class _Exporter:
             "fiches": base_fiches,
             "amendments": amendments,
             "annexes": self.annexes(),
-            "governance": self.governance(base_fiches, amendments),
+            "governance": self.governance(),
             "milestones": [
-                shape(MILESTONE, {**give(m, MILESTONE_FIELDS), "body": m.body.key if m.body else None})
-                for m in c.milestones.select_related("body").order_by("position", "id")
+                shape(MILESTONE, {
+                    **give(m, MILESTONE_FIELDS), "body": m.body.key if m.body else None,
+                    "done_by": user_name(m.done_by), "generated": out(m.generated_key),
+                })
+                for m in milestones
             ],
-        }), "caf_validation")
+            "bilans": bilans or None,
+        })
 
     def organisation(self, organisation):
         return give(organisation, ORGANISATION_FIELDS)
@@ -167,6 +195,8 @@ class _Exporter:
                 })
                 for update in fiche.updates.all()
             ],
+            "continues": {"convention": fiche.renewed_from.convention.slug, "key": fiche.renewed_from.key}
+            if fiche.renewed_from else None,
         })
 
     def equipment_item(self, item):
@@ -213,43 +243,42 @@ class _Exporter:
             "governance_text": out(c.governance_text),
             "evaluation_text": out(c.evaluation_text),
             "deliberations": [
-                _additions({**give(d, DELIBERATION_FIELDS), "signatory": d.organisation.code if d.organisation else None},
-                           "signatory")
+                shape(DELIBERATION, {
+                    **give(d, DELIBERATION_FIELDS), "signatory": d.organisation.code if d.organisation else None,
+                })
                 for d in c.deliberations.select_related("organisation").order_by("position", "id")
             ],
         })
 
-    def governance(self, base_fiches, amendments):
+    def governance(self):
         c = self.c
-        # With a date, a meeting may name a fiche of a later avenant, absent from this export.
-        exported = {f["key"] for f in base_fiches} | {
-            op["fiche"]["key"] for avenant in amendments for op in avenant["operations"] if "fiche" in op
-        }
         meeting_fiches = _grouped(
             Meeting.fiches.through.objects.filter(meeting__convention=c).select_related("fiche").order_by("id"),
             "meeting_id",
         )
         meetings = c.meetings.select_related("body").prefetch_related(
-            "agenda_items", "participants", "decisions"
+            Prefetch("agenda_items", queryset=AgendaItem.objects.prefetch_related("fiches", "milestones")),
+            "participants",
+            Prefetch("decisions", queryset=Decision.objects.select_related("fiche", "avenant")),
         ).order_by("id")
+        bodies = list(c.bodies.prefetch_related("members").order_by("position", "id"))
+        self.member_references = {
+            member.pk: {"body": body.key, "index": index}
+            for body in bodies for index, member in enumerate(body.members.all())
+        }
         return {
-            "bodies": [
-                shape(BODY, {
-                    **give(body, BODY_FIELDS),
-                    "members": [give(member, MEMBER_FIELDS) for member in body.members.all()],
-                })
-                for body in c.bodies.prefetch_related("members").order_by("position", "id")
-            ],
+            "bodies": [self.body(body) for body in bodies],
             "meetings": [
                 shape(MEETING, {
                     **give(meeting, MEETING_FIELDS),
                     "body": meeting.body.key,
-                    "agenda": [item.text for item in meeting.agenda_items.all()],
-                    "participants": [give(p, PARTICIPANT_FIELDS) for p in meeting.participants.all()],
-                    "decisions": [decision.text for decision in meeting.decisions.all()],
-                    "fiches": [
-                        link.fiche.key for link in meeting_fiches[meeting.pk] if link.fiche.key in exported
+                    "agenda": [self.agenda_item(item) for item in meeting.agenda_items.all()],
+                    "participants": [
+                        shape(PARTICIPANT, {**give(p, PARTICIPANT_FIELDS), "member": self.member_references.get(p.member_id)})
+                        for p in meeting.participants.all()
                     ],
+                    "decisions": [self.decision(decision) for decision in meeting.decisions.all()],
+                    "fiches": self.fiche_keys(link.fiche for link in meeting_fiches[meeting.pk]),
                 })
                 for meeting in meetings
             ],
@@ -261,3 +290,30 @@ class _Exporter:
                 for officer in c.cooperation_officers.select_related("organisation").order_by("position", "id")
             ],
         }
+
+    def fiche_keys(self, fiches):
+        return [fiche.key for fiche in fiches if fiche.key in self.exported_fiches]
+
+    def body(self, body):
+        data = give(body, BODY_FIELDS)
+        if body.expected_per_year == expected_per_year(body.frequency, body.kind):
+            data["expected_per_year"] = None  # what the frequency says: nothing to add
+        return shape(BODY, {**data, "members": [shape(MEMBER, give(m, MEMBER_FIELDS)) for m in body.members.all()]})
+
+    def agenda_item(self, item):
+        """A text, or an object when the item presents fiches or milestones."""
+        fiches = self.fiche_keys(item.fiches.all())
+        milestones = [self.milestone_indexes[m.pk] for m in item.milestones.all()]
+        if not (fiches or milestones):
+            return item.text
+        return shape(AGENDA_ITEM, {"text": item.text, "fiches": fiches, "milestones": milestones})
+
+    def decision(self, decision):
+        """A text, or an object when the decision concerns a fiche or calls for an avenant: then
+        `calls_for_avenant` is the number of the avenant that carries it out, or `true`."""
+        fiche = decision.fiche.key if decision.fiche and decision.fiche.key in self.exported_fiches else None
+        avenant = decision.avenant
+        calls = avenant.number if avenant and any(a.pk == avenant.pk for a in self.avenants) else decision.requires_avenant
+        if fiche is None and not calls:
+            return decision.text
+        return shape(DECISION, {"text": decision.text, "fiche": fiche, "calls_for_avenant": calls})

@@ -1,10 +1,13 @@
 """Fields that go unchanged between a cleaned JSON object and its model, both ways, and the
 helpers that move values across (`take` into a model, `give`/`out` out of one)."""
 
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 
+from django.utils import timezone
+
 from actions.models import Fiche
+from ctg.text import fold
 
 from .schema import SPPE_ROW
 
@@ -21,7 +24,9 @@ ARTICLE_FIELDS = ("number", "title", "body")
 # A fiche's own content (its axis, objective and commune travel as references).
 FICHE_FIELDS = ("key", *(name for name in Fiche.CONTENT_FIELDS if name not in ("axis", "objective", "commune")))
 INDICATOR_FIELDS = ("key", "name", "unit", "baseline", "target")
-UPDATE_FIELDS = ("period", "status", "progress", "comment", "difficulties", "author", "updated_on")
+UPDATE_FIELDS = (
+    "period", "status", "progress", "comment", "difficulties", "author", "updated_on", "saved_at", "copied_from",
+)
 EQUIPMENT_FIELDS = (
     "key", "kind", "name", "address", "commune", "places", "caf_funding", "local_funding",
     "bonus_territoire",
@@ -33,13 +38,20 @@ AVENANT_FIELDS = (
 DIAGNOSIS_INDICATOR_FIELDS = ("territory", "level", "indicator", "year", "value", "unit")
 SPPE_FIELDS = tuple(SPPE_ROW.fields)
 DELIBERATION_FIELDS = ("body", "number", "date", "title")
-BODY_FIELDS = ("key", "kind", "name", "composition", "frequency", "animators")
-MEMBER_FIELDS = ("name", "organisation", "role")
-MEETING_FIELDS = ("date", "time", "title", "place", "minutes")
-PARTICIPANT_FIELDS = ("name", "organisation", "present")
-OFFICER_FIELDS = ("name", "scope", "themes", "fte", "caf_funded")
-MILESTONE_FIELDS = ("kind", "title", "start", "end", "status", "notes")
+BODY_FIELDS = ("key", "kind", "name", "composition", "frequency", "expected_per_year", "animators")
+MEMBER_FIELDS = ("name", "organisation", "role", "email")
+MEETING_FIELDS = ("date", "time", "end_time", "title", "place", "minutes")
+PARTICIPANT_FIELDS = ("name", "organisation", "present", "email")
+OFFICER_FIELDS = ("name", "scope", "themes", "fte", "caf_funded", "missions")
+MILESTONE_FIELDS = ("kind", "title", "start", "end", "status", "notes", "done_at")
+BILAN_FIELDS = ("kind", "realisations", "territorial_changes", "approach", "early_childhood")
 OPERATION_FIELDS = {"article": "article_number", "annex": "annex", "mode": "mode", "body": "body"}
+
+
+def organisation_identity(data):
+    """What identifies an organisation across the instance: its kind and code, or, without a code
+    (one read from a Word document), its kind and name as a reader compares them."""
+    return (data["kind"], data["code"]) if data.get("code") else (data["kind"], "", fold(data.get("name") or ""))
 
 
 def take(data, fields):
@@ -55,6 +67,8 @@ def out(value):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat()  # microseconds only when there are some
     if isinstance(value, time):
         return value.strftime("%H:%M")
     if isinstance(value, date):
@@ -67,5 +81,6 @@ def give(instance, fields):
 
 
 def shape(schema, data):
-    """`data` with its keys in the order of `schema` (and exactly its keys)."""
-    return {key: data[key] for key in schema.fields}
+    """`data` with its keys in the order of `schema` (and exactly its keys), less the version 1
+    additions that have nothing to say (null)."""
+    return {key: data[key] for key, field in schema.fields.items() if not (field.added and data[key] is None)}

@@ -2,7 +2,10 @@
 
 import itertools
 
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Trim
 
 from actions.models import (
     Axis,
@@ -14,6 +17,8 @@ from actions.models import (
     Update,
     refresh_current_flags,
 )
+from conventions.enums import ConventionStatus
+from conventions.lifecycle import COMES_FROM
 from conventions.models import (
     Article,
     Avenant,
@@ -27,10 +32,11 @@ from conventions.models import (
     Organisation,
     Signatory,
     SppeRow,
+    StatusChange,
     Visa,
 )
 from ctg.history import IMPORT_REASON, acting
-from evaluation.models import Milestone
+from evaluation.models import Bilan, Milestone
 from governance.models import (
     AgendaItem,
     Body,
@@ -45,6 +51,7 @@ from .checks import Validator
 from .fields import (
     ARTICLE_FIELDS,
     AVENANT_FIELDS,
+    BILAN_FIELDS,
     BODY_FIELDS,
     COMMUNE_FIELDS,
     DELIBERATION_FIELDS,
@@ -62,43 +69,47 @@ from .fields import (
     SIGNATORY_FIELDS,
     SPPE_FIELDS,
     UPDATE_FIELDS,
+    organisation_identity,
     take,
 )
 from .reading import ExchangeError
+from .replacing import Replacement
 from .schema import EQUIPMENT_OPERATIONS, FICHE_OPERATIONS
+
+
+def check_document(data, *, replace=False):
+    """The document cleaned, ready to write; `ExchangeError` listing every problem otherwise."""
+    validator = Validator(replace=replace)
+    document = validator.run(data)
+    if validator.errors:
+        raise ExchangeError(validator.errors)
+    return document
 
 
 def import_document(data, *, replace=False, by=None):
     """Create the convention a document describes and return it; all or nothing.
 
     Raises `ExchangeError` listing every problem, with nothing written. With `replace`, an
-    existing convention of the same slug is deleted in the same transaction. `by` (a user) is
-    recorded as the author of the history entries, all marked as an import.
+    existing convention of the same slug takes the document's content in the same transaction,
+    keeping what the format does not carry (`exchange.replacing`). `by` (a user) is recorded as
+    the author of the history entries, all marked as an import.
     """
-    validator = Validator(replace=replace)
-    document = validator.run(data)
-    if validator.errors:
-        raise ExchangeError(validator.errors)
+    document = check_document(data, replace=replace)
     try:
         with transaction.atomic(), acting(by, reason=IMPORT_REASON):
-            if replace:
-                _delete_convention(document["convention"]["slug"])
-            convention = _Writer(by).write(document["convention"])
+            replacement = Replacement.of(data) if replace else None
+            if replacement:
+                replacement.clear()
+            writer = _Writer(by, replacement)
+            convention = writer.write(document["convention"])
+            if replacement:
+                replacement.restore(writer)
             refresh_current_flags(convention)
             return convention
     except DatabaseError as error:
         raise ExchangeError(
             [f"convention: enregistrement refusé par la base de données, rien n'a été importé ({error})"]
         ) from error
-
-
-def _delete_convention(slug):
-    convention = Convention.objects.filter(slug=slug).first()
-    if convention is None:
-        return
-    # Fiche.axis and Fiche.commune are PROTECT: fiches must go before their axes and communes.
-    Fiche.objects.filter(convention=convention).delete()
-    convention.delete()
 
 
 def _prefecture(stamp):
@@ -110,13 +121,21 @@ def _prefecture(stamp):
 class _Writer:
     """Writes a validated, cleaned convention; every reference is known to resolve."""
 
-    def __init__(self, by=None):
+    def __init__(self, by=None, replacement=None):
         self.by = by
+        self.replacement = replacement  # an existing convention to write into, or None
         self.organisations = {}  # (kind, code) -> Organisation
         self.parties = {}  # code -> Organisation (a code used as a reference is unambiguous)
         self.fiches = {}  # key -> Fiche
         self.equipment = {}  # key -> Equipment
         self.equipment_positions = itertools.count()  # base annexe 3 first, then avenants' additions
+        self.avenants = {}  # number -> Avenant
+        self.users = {}  # name -> User or None
+        self.previous_fiches = {}  # convention slug -> {key: Fiche}
+
+    def reused(self, kind, key):
+        """The id a replaced convention's row of `kind` and natural `key` had (None: a new row)."""
+        return self.replacement.reused(kind, key) if self.replacement else None
 
     def save(self, instance):
         if self.by is not None:
@@ -125,17 +144,53 @@ class _Writer:
         return instance
 
     def organisation(self, data):
-        identity = (data["kind"], data["code"])
+        identity = organisation_identity(data)
         if identity not in self.organisations:
-            organisation, created = Organisation.objects.get_or_create(
-                kind=data["kind"], code=data["code"],
-                defaults={"name": data["name"], "population": data["population"]},
-            )
+            if data["code"]:
+                organisation, created = Organisation.objects.get_or_create(
+                    kind=data["kind"], code=data["code"],
+                    defaults={"name": data["name"], "population": data["population"]},
+                )
+            else:
+                named = (o for o in Organisation.objects.filter(kind=data["kind"], code="")
+                         if organisation_identity({"kind": o.kind, "name": o.name}) == identity)
+                organisation = next(named, None)
+                created = organisation is None
+                if created:
+                    organisation = Organisation.objects.create(kind=data["kind"], name=data["name"],
+                                                               population=data["population"])
             if not created and (organisation.name, organisation.population) != (data["name"], data["population"]):
                 organisation.name, organisation.population = data["name"], data["population"]
                 organisation.save(update_fields=["name", "population"])
-            self.organisations[identity] = self.parties[organisation.code] = organisation
+            self.organisations[identity] = organisation
+            if organisation.code:
+                self.parties[organisation.code] = organisation
         return self.organisations[identity]
+
+    def user(self, name):
+        """The account a person's name designates in this instance: its login, else the one
+        account of that full name; None when no account (or several) answers to it."""
+        if not name:
+            return None
+        if name not in self.users:
+            User = get_user_model()
+            found = User.objects.filter(**{User.USERNAME_FIELD: name}).first()
+            if found is None:
+                named = list(User.objects.annotate(
+                    full_name=Trim(Concat("first_name", Value(" "), "last_name"))
+                ).filter(full_name=name)[:2])
+                found = named[0] if len(named) == 1 else None
+            self.users[name] = found
+        return self.users[name]
+
+    def continued(self, continues):
+        """The fiche of the previous CTG this one carries on, when that CTG is in the instance."""
+        if continues is None:
+            return None
+        slug = continues["convention"]
+        if slug not in self.previous_fiches:
+            self.previous_fiches[slug] = {f.key: f for f in Fiche.objects.filter(convention__slug=slug)}
+        return self.previous_fiches[slug].get(continues["key"])
 
     def positioned(self, model, items, fields=None, text=None, **extra):
         """Bulk-create one row per item, keeping the list order in `position`."""
@@ -150,22 +205,33 @@ class _Writer:
         caf = self.organisation(c["caf"])
         for signatory in c["signatories"]:
             self.organisation(signatory["organisation"])
-        self.convention = convention = self.save(Convention(
+        values = dict(
             slug=c["slug"], title=c["title"], caf=caf, start=c["period"]["start"], end=c["period"]["end"],
             status=c["status"], signed_on=c["signed_on"], signed_at=c["signed_at"], preamble=c["preamble"],
             caf_validation_body=(c["caf_validation"] or {}).get("body", ""),
             caf_validation_on=(c["caf_validation"] or {}).get("date"),
+            predecessor=Convention.objects.filter(slug=c["previous"]).first() if c["previous"] else None,
             previous_evaluation=annexes["previous_evaluation"],
             diagnosis_summary=annexes["diagnosis"]["summary"],
             governance_text=annexes["governance_text"], evaluation_text=annexes["evaluation_text"],
             **_prefecture(c["prefecture"]),
-        ))
+        )
+        convention = self.replacement.convention if self.replacement else Convention()
+        kept = self.replacement.kept_columns if self.replacement else set()
+        for column, value in values.items():
+            if column not in kept:
+                setattr(convention, column, value)
+        self.convention = convention = self.save(convention)
         Signatory.objects.bulk_create(
             Signatory(convention=convention, organisation=self.organisation(s["organisation"]), position=position,
                       **take(s, SIGNATORY_FIELDS))
             for position, s in enumerate(c["signatories"])
         )
-        self.positioned(Commune, c["communes"], COMMUNE_FIELDS, convention=convention)
+        Commune.objects.bulk_create(
+            Commune(pk=self.reused("commune", data["insee"]), convention=convention, position=position,
+                    **take(data, COMMUNE_FIELDS))
+            for position, data in enumerate(c["communes"])
+        )
         self.communes = {commune.insee: commune for commune in convention.communes.all()}
         self.positioned(Visa, c["visas"], text="text", convention=convention)
         self.positioned(Article, c["articles"], ARTICLE_FIELDS, convention=convention)
@@ -178,27 +244,35 @@ class _Writer:
             self.write_avenant(avenant)
         self.write_annexes(annexes)
         self.write_governance(governance, c["milestones"])
+        self.write_lifecycle(c["status_history"], c["bilans"])
         return convention
 
     def write_axes(self, axes):
         self.axes, self.objectives = {}, {}
         for data in axes:
-            axis = Axis.objects.create(convention=self.convention, number=data["number"], title=data["title"])
+            axis = Axis.objects.create(pk=self.reused("axis", data["number"]), convention=self.convention,
+                                       number=data["number"], title=data["title"])
             self.axes[axis.number] = axis
             for number, title in enumerate(data["objectives"], start=1):
-                self.objectives[axis.number, number] = Objective.objects.create(axis=axis, number=number, title=title)
+                self.objectives[axis.number, number] = Objective.objects.create(
+                    pk=self.reused("objective", (axis.number, number)), axis=axis, number=number, title=title,
+                )
 
     def write_fiche(self, data, avenant=None, previous=None):
+        key = data["key"]
         fiche = self.save(Fiche(
+            pk=self.reused("fiche", key),
             convention=self.convention, avenant=avenant, previous_version=previous,
             axis=self.axes[data["axis"]], objective=self.objectives.get((data["axis"], data["objective"])),
-            commune=self.communes.get(data["commune"]), **take(data, FICHE_FIELDS),
+            commune=self.communes.get(data["commune"]), renewed_from=self.continued(data["continues"]),
+            **take(data, FICHE_FIELDS),
         ))
         self.positioned(FicheTheme, data["themes"], text="theme", fiche=fiche)
         leads = Fiche.lead_organisations.through
         leads.objects.bulk_create(leads(fiche=fiche, organisation=self.parties.get(code)) for code in data["lead_organisations"])
         indicators = {
-            item["key"]: Indicator.objects.create(fiche=fiche, position=position, **take(item, INDICATOR_FIELDS))
+            item["key"]: Indicator.objects.create(pk=self.reused("indicator", (key, item["key"])), fiche=fiche,
+                                                  position=position, **take(item, INDICATOR_FIELDS))
             for position, item in enumerate(data["indicators"])
         }
         for item in data["updates"]:
@@ -220,6 +294,7 @@ class _Writer:
         avenant = Avenant.objects.create(
             convention=self.convention, **take(data, AVENANT_FIELDS), **_prefecture(data["prefecture"])
         )
+        self.avenants[avenant.number] = avenant
         self.positioned(Visa, data["visas"], text="text", convention=self.convention, avenant=avenant)
         self.positioned(Article, data["articles"], ARTICLE_FIELDS, convention=self.convention, avenant=avenant)
         for position, item in enumerate(data["operations"]):
@@ -250,25 +325,61 @@ class _Writer:
 
     def write_governance(self, governance, milestones):
         convention = self.convention
-        bodies = {}
+        bodies, members = {}, {}
         for position, data in enumerate(governance["bodies"]):
             body = Body.objects.create(convention=convention, position=position, **take(data, BODY_FIELDS))
-            self.positioned(Member, data["members"], MEMBER_FIELDS, body=body)
+            members[body.key] = self.positioned(Member, data["members"], MEMBER_FIELDS, body=body)
             bodies[body.key] = body
-        fiche_links = Meeting.fiches.through
+        # Milestones first: agenda items present them.
+        milestones = [
+            Milestone.objects.create(
+                convention=convention, position=position, body=bodies.get(data["body"]),
+                done_by=self.user(data["done_by"]), generated_key=data["generated"], **take(data, MILESTONE_FIELDS),
+            )
+            for position, data in enumerate(milestones)
+        ]
+        fiche_links, agenda_fiches, agenda_milestones = (
+            Meeting.fiches.through, AgendaItem.fiches.through, AgendaItem.milestones.through
+        )
         for data in governance["meetings"]:
             meeting = Meeting.objects.create(convention=convention, body=bodies[data["body"]], **take(data, MEETING_FIELDS))
-            self.positioned(AgendaItem, data["agenda"], text="text", meeting=meeting)
-            self.positioned(Participant, data["participants"], PARTICIPANT_FIELDS, meeting=meeting)
-            self.positioned(Decision, data["decisions"], text="text", meeting=meeting)
+            items = zip(self.positioned(AgendaItem, data["agenda"], ("text",), meeting=meeting), data["agenda"], strict=True)
+            for item, item_data in items:
+                agenda_fiches.objects.bulk_create(agenda_fiches(agendaitem=item, fiche=self.fiches[key]) for key in item_data["fiches"])
+                agenda_milestones.objects.bulk_create(
+                    agenda_milestones(agendaitem=item, milestone=milestones[index]) for index in item_data["milestones"]
+                )
+            Participant.objects.bulk_create(
+                Participant(meeting=meeting, position=position, **take(p, PARTICIPANT_FIELDS),
+                            member=members[p["member"]["body"]][p["member"]["index"]] if p["member"] else None)
+                for position, p in enumerate(data["participants"])
+            )
+            Decision.objects.bulk_create(
+                Decision(meeting=meeting, position=position, text=d["text"], fiche=self.fiches.get(d["fiche"]),
+                         requires_avenant=bool(d["calls_for_avenant"]),
+                         avenant=None if isinstance(d["calls_for_avenant"], bool) else self.avenants[d["calls_for_avenant"]])
+                for position, d in enumerate(data["decisions"])
+            )
             fiche_links.objects.bulk_create(fiche_links(meeting=meeting, fiche=self.fiches[key]) for key in data["fiches"])
         for position, data in enumerate(governance["cooperation_officers"]):
             CooperationOfficer.objects.create(
                 convention=convention, position=position, organisation=self.parties.get(data["organisation"]),
                 **take(data, OFFICER_FIELDS),
             )
-        for position, data in enumerate(milestones):
-            Milestone.objects.create(
-                convention=convention, position=position, body=bodies.get(data["body"]),
-                **take(data, MILESTONE_FIELDS),
-            )
+
+    def write_lifecycle(self, status_history, bilans):
+        """The status changes (each from the one status its transition starts from, else from the
+        status before it) and the written bilans."""
+        previous = ConventionStatus.PREPARATION
+        for change in status_history:
+            source = COMES_FROM.get(change["status"], previous)
+            self.save(StatusChange(convention=self.convention, from_status=source, to_status=change["status"],
+                                   at=change["at"], by=self.user(change["by"]), note=change["note"]))
+            previous = change["status"]
+        for data in bilans:
+            bilan = self.save(Bilan(
+                convention=self.convention, start=data["period"]["start"], end=data["period"]["end"],
+                updated_by=self.user(data["updated_by"]), **take(data, BILAN_FIELDS),
+            ))
+            if data["updated_at"]:  # auto_now: set after the save
+                Bilan.objects.filter(pk=bilan.pk).update(updated_at=data["updated_at"])

@@ -4,8 +4,17 @@
 document the importer refuses.
 """
 
+import itertools
 import json
+import re
 from pathlib import Path
+
+# The format nests about ten levels (convention, avenants, operations, fiche, updates, values):
+# a deeper document is refused before parsing, which would otherwise recurse once per level.
+MAX_DEPTH = 100
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_LEVEL = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 class ExchangeError(Exception):
@@ -43,6 +52,12 @@ def _pairs_without_duplicates(pairs):
     return result
 
 
+def _depth(text):
+    """How deep the brackets of a JSON text nest (those inside strings do not count)."""
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    return max(itertools.accumulate(map(_LEVEL.__getitem__, brackets)), default=0)
+
+
 def load_json(path_or_text):
     """Parse a JSON document given as a path (`Path`, or a string naming a file) or as JSON text
     (a string starting with `{` or `[`).
@@ -63,6 +78,8 @@ def load_json(path_or_text):
             raise ExchangeError(f"Lecture impossible de {path} : {error.strerror}") from None
     else:
         text = path_or_text
+    if _depth(text) > MAX_DEPTH:
+        raise ExchangeError(f"JSON invalide : plus de {MAX_DEPTH} niveaux d'objets et de listes imbriqués")
     try:
         return json.loads(
             text, parse_constant=_reject_constant, object_pairs_hook=_pairs_without_duplicates

@@ -27,7 +27,8 @@ from conventions.models import (
     Signatory,
     SppeRow,
 )
-from evaluation.enums import MilestoneKind, MilestoneStatus
+from ctg.dates import FIRST_YEAR, LAST_YEAR
+from evaluation.enums import BilanKind, MilestoneKind, MilestoneStatus
 from evaluation.models import Milestone
 from governance.enums import BodyKind, OfficerScope
 from governance.models import AgendaItem, Body, CooperationOfficer, Meeting, Member, Participant
@@ -40,7 +41,10 @@ from .types import (
     Char,
     Choice,
     Const,
+    DateTimeType,
     DateType,
+    Email,
+    FlagOrInt,
     Int,
     Key,
     ListOf,
@@ -50,7 +54,9 @@ from .types import (
     Obj,
     Tagged,
     Text,
+    TextOrObj,
     TimeType,
+    addition,
     opt,
     req,
 )
@@ -65,7 +71,7 @@ ORG_CODE = Char(Organisation, "code")
 ORGANISATION = Obj({
     "name": req(Char(Organisation, "name")),
     "kind": req(Choice(OrganisationKind, "type d'organisation inconnu")),
-    "code": req(ORG_CODE),
+    "code": opt(ORG_CODE),  # version 1 addition: absent, the organisation is known by its kind and name
     "population": opt(Int(min=0)),
 })
 PREFECTURE = Obj({
@@ -95,7 +101,11 @@ AXIS = Obj({
     "objectives": opt(ListOf(Char(Objective, "title", blank=False))),
 })
 VISAS = ListOf(Text(blank=False))
-YEAR = Int(min=1900, max=2200)
+YEAR = Int(min=FIRST_YEAR, max=LAST_YEAR)
+# Version 1 additions: a moment (ISO date-time), and a person of the application by name (a
+# user's full name, else their login), matched to an account of the importing instance.
+MOMENT = DateTimeType()
+PERSON = Text(max_length=300)
 
 INDICATOR = Obj({
     "key": req(Key(Indicator)),
@@ -113,6 +123,9 @@ UPDATE = Obj({
     "indicator_values": opt(MapOf(Number())),
     "author": opt(Char(Update, "author")),
     "updated_on": opt(DateType()),
+    # Version 1 additions: when it was saved, and the period it was copied from, still to check.
+    "saved_at": addition(MOMENT),
+    "copied_from": addition(PERIOD),
 })
 _MARKDOWN = opt(Text())
 FICHE = Obj({
@@ -143,6 +156,8 @@ FICHE = Obj({
     "funding": _MARKDOWN,
     "indicators": opt(ListOf(INDICATOR)),
     "updates": opt(ListOf(UPDATE)),
+    # Version 1 addition: the action of the previous CTG this fiche carries on.
+    "continues": addition(Obj({"convention": req(Key(Convention, "slug")), "key": req(Key(Fiche))})),
 })
 
 EQUIPMENT = Obj({
@@ -213,7 +228,7 @@ DELIBERATION = Obj({
     "number": opt(Char(Deliberation, "number")),
     "date": req(DateType()),
     "title": req(Char(Deliberation, "title")),
-    "signatory": opt(ORG_CODE),  # version 1 addition: the collectivité that deliberated
+    "signatory": addition(ORG_CODE),  # the collectivité that deliberated
 })
 ANNEXES = Obj({
     "previous_evaluation": opt(Text()),
@@ -233,6 +248,7 @@ MEMBER = Obj({
     "name": req(Char(Member, "name")),
     "organisation": opt(Char(Member, "organisation")),
     "role": opt(Char(Member, "role")),
+    "email": addition(Email(max_length=Member._meta.get_field("email").max_length)),
 })
 BODY = Obj({
     "key": req(Key(Body)),
@@ -240,6 +256,8 @@ BODY = Obj({
     "name": req(Char(Body, "name")),
     "composition": opt(Text()),
     "frequency": opt(Char(Body, "frequency")),
+    # Version 1 addition: the meetings a year the alert expects, when not what `frequency` says.
+    "expected_per_year": addition(Int(min=0, max=52)),
     "animators": opt(Char(Body, "animators")),
     "members": opt(ListOf(MEMBER)),
 })
@@ -247,16 +265,31 @@ PARTICIPANT = Obj({
     "name": req(Char(Participant, "name")),
     "organisation": opt(Char(Participant, "organisation")),
     "present": opt(NullableBool()),
+    # Version 1 additions: the participant's address, and the member of an instance they are.
+    "email": addition(Email(max_length=Participant._meta.get_field("email").max_length)),
+    "member": addition(Obj({"body": req(Key(Body)), "index": req(Int(min=0))})),
+})
+# Version 1 additions: an agenda item or a decision is a text, or an object with its links.
+AGENDA_ITEM = Obj({
+    "text": req(Char(AgendaItem, "text", blank=False)),
+    "fiches": opt(ListOf(Key(Fiche), unique=True)),
+    "milestones": opt(ListOf(Int(min=0), unique=True)),
+})
+DECISION = Obj({
+    "text": req(Text(blank=False)),
+    "fiche": opt(Key(Fiche)),
+    "calls_for_avenant": opt(FlagOrInt()),
 })
 MEETING = Obj({
     "body": req(Key(Body)),
     "date": req(DateType()),
     "time": opt(TimeType()),
+    "end_time": addition(TimeType()),
     "title": req(Char(Meeting, "title")),
     "place": opt(Char(Meeting, "place")),
-    "agenda": opt(ListOf(Char(AgendaItem, "text", blank=False))),
+    "agenda": opt(ListOf(TextOrObj(AGENDA_ITEM))),
     "participants": opt(ListOf(PARTICIPANT)),
-    "decisions": opt(ListOf(Text(blank=False))),
+    "decisions": opt(ListOf(TextOrObj(DECISION))),
     "minutes": opt(Text()),
     "fiches": opt(ListOf(Key(Fiche), unique=True)),
 })
@@ -267,6 +300,7 @@ OFFICER = Obj({
     "themes": opt(ListOf(Choice(Theme, "thématique inconnue"), unique=True)),
     "fte": req(Amount(CooperationOfficer, "fte", max=10)),
     "caf_funded": opt(Bool()),
+    "missions": addition(Text()),
 })
 GOVERNANCE = Obj({
     "bodies": opt(ListOf(BODY)),
@@ -282,6 +316,27 @@ MILESTONE = Obj({
     "status": req(Choice(MilestoneStatus, "statut de jalon inconnu")),
     "body": opt(Key(Body)),
     "notes": opt(Text()),
+    # Version 1 additions: who marked it done and when; the mark of « Générer les jalons ».
+    "done_at": addition(MOMENT),
+    "done_by": addition(PERSON),
+    "generated": addition(Char(Milestone, "generated_key")),
+})
+# Version 1 addition: a written bilan; its figures are computed, never exported.
+BILAN = Obj({
+    "kind": req(Choice(BilanKind, "type de bilan inconnu")),
+    "period": req(Obj({"start": req(DateType()), "end": req(DateType())})),
+    "realisations": _MARKDOWN,
+    "territorial_changes": _MARKDOWN,
+    "approach": _MARKDOWN,
+    "early_childhood": _MARKDOWN,
+    "updated_at": opt(MOMENT),
+    "updated_by": opt(PERSON),
+})
+STATUS_CHANGE = Obj({
+    "status": req(Choice(ConventionStatus, "statut de convention inconnu")),
+    "at": req(MOMENT),
+    "by": opt(PERSON),
+    "note": opt(Text()),
 })
 
 CONVENTION = Obj({
@@ -290,10 +345,13 @@ CONVENTION = Obj({
     "caf": req(ORGANISATION),
     "period": req(Obj({"start": req(DateType()), "end": req(DateType())})),
     "status": req(Choice(ConventionStatus, "statut de convention inconnu")),
+    # Version 1 additions: the CTG this one renews, and the lifecycle's transitions, oldest first.
+    "previous": addition(Key(Convention, "slug")),
+    "status_history": addition(ListOf(STATUS_CHANGE)),
     "signed_on": opt(DateType()),
     "signed_at": opt(Char(Convention, "signed_at")),
     # Version 1 addition: the Caf's own validation before signature.
-    "caf_validation": opt(Obj({"body": req(Char(Convention, "caf_validation_body")), "date": req(DateType())})),
+    "caf_validation": addition(Obj({"body": req(Char(Convention, "caf_validation_body")), "date": req(DateType())})),
     "prefecture": opt(PREFECTURE),
     "signatories": opt(ListOf(SIGNATORY)),
     "communes": opt(ListOf(COMMUNE)),
@@ -306,6 +364,7 @@ CONVENTION = Obj({
     "annexes": opt(ANNEXES),
     "governance": opt(GOVERNANCE),
     "milestones": opt(ListOf(MILESTONE)),
+    "bilans": addition(ListOf(BILAN)),
 })
 
 DOCUMENT = Obj({

@@ -5,8 +5,15 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from ctg.dates import DATE_RANGE, FIRST_YEAR, LAST_YEAR, in_range
+from ctg.text import LONG_TEXT, multiline, one_line
 
 INVALID = object()
 
@@ -22,11 +29,15 @@ class _Type:
 
 
 class Text(_Type):
-    def __init__(self, max_length=None, pattern=None, pattern_message=None, blank=True):
+    """A string, stored as `ctg.text` says: multi-line, or `single_line` (a CharField's), and
+    never longer than a form takes it."""
+
+    def __init__(self, max_length=LONG_TEXT, pattern=None, pattern_message=None, blank=True, single_line=False):
         self.max_length = max_length
         self.pattern = re.compile(pattern) if pattern else None
         self.pattern_message = pattern_message
         self.blank = blank
+        self.single_line = single_line
 
     def default(self, v, path):
         return ""
@@ -34,6 +45,7 @@ class Text(_Type):
     def clean(self, v, value, path):
         if not isinstance(value, str):
             return v.invalid(path, "chaîne de caractères attendue")
+        value = one_line(value) if self.single_line else multiline(value)
         if not self.blank and not value.strip():
             return v.invalid(path, "texte vide")
         if self.max_length and len(value) > self.max_length:
@@ -44,8 +56,8 @@ class Text(_Type):
 
 
 def Char(model, field, **kwargs):
-    """A string bounded like the model's CharField."""
-    return Text(max_length=model._meta.get_field(field).max_length, **kwargs)
+    """A string on one line, bounded like the model's CharField."""
+    return Text(max_length=model._meta.get_field(field).max_length, single_line=True, **kwargs)
 
 
 def Key(model, field="key"):
@@ -58,9 +70,22 @@ def Key(model, field="key"):
 INSEE = Text(
     pattern=r"[0-9][0-9AB][0-9]{3}", pattern_message="code INSEE invalide « {value} » (5 caractères)"
 )
-PERIOD = Text(
-    pattern=r"[0-9]{4}-T[1-4]", pattern_message="période invalide « {value} » (format attendu AAAA-Tn, n de 1 à 4)"
-)
+class PeriodType(Text):
+    """A quarter `AAAA-Tn`, in the years `ctg.dates` accepts."""
+
+    def __init__(self):
+        super().__init__(
+            pattern=r"[0-9]{4}-T[1-4]", pattern_message="période invalide « {value} » (format attendu AAAA-Tn, n de 1 à 4)"
+        )
+
+    def clean(self, v, value, path):
+        text = super().clean(v, value, path)
+        if text is not INVALID and not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+            return v.invalid(path, f"période {_show(text)} hors limites (attendu : années {FIRST_YEAR} à {LAST_YEAR})")
+        return text
+
+
+PERIOD = PeriodType()
 
 
 def _within(v, path, value, low, high):
@@ -130,6 +155,34 @@ class Bool(_Type):
         return value
 
 
+class FlagOrInt(_Type):
+    """`true`/`false`, or a number ≥ 1 that both says yes and names which (an avenant)."""
+
+    def default(self, v, path):
+        return False
+
+    def clean(self, v, value, path):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return value if _within(v, path, value, 1, 2_147_483_647) else INVALID
+        return v.invalid(path, "booléen ou numéro attendu")
+
+
+class Email(Text):
+    """An e-mail address (the check of Django's EmailField)."""
+
+    def clean(self, v, value, path):
+        value = super().clean(v, value, path)
+        if value is INVALID or not value:
+            return value
+        try:
+            validate_email(value)
+        except ValidationError:
+            return v.invalid(path, f"adresse électronique invalide {_show(value)}")
+        return value
+
+
 class NullableBool(Bool):
     def default(self, v, path):
         return None
@@ -150,12 +203,34 @@ class IsoType(_Type):
         return v.invalid(path, f"{self.label} invalide {_show(value)} (format attendu {self.shape})")
 
 
-def DateType():
-    return IsoType(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date.fromisoformat, "date", "AAAA-MM-JJ")
+class DateType(IsoType):
+    """An ISO date within the application's range (`ctg.dates`)."""
+
+    def __init__(self):
+        super().__init__(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date.fromisoformat, "date", "AAAA-MM-JJ")
+
+    def clean(self, v, value, path):
+        day = super().clean(v, value, path)
+        if day is not INVALID and not in_range(day):
+            return v.invalid(path, f"date {_show(value)} hors limites (attendu : {DATE_RANGE})")
+        return day
 
 
 def TimeType():
     return IsoType(r"[0-9]{2}:[0-9]{2}", time.fromisoformat, "heure", "HH:MM")
+
+
+def _aware(value):
+    """An ISO date-time; one without its offset is read in the server's time zone (Europe/Paris)."""
+    moment = datetime.fromisoformat(value)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def DateTimeType():
+    return IsoType(
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?",
+        _aware, "date et heure", "AAAA-MM-JJTHH:MM:SS+01:00",
+    )
 
 
 class Choice(_Type):
@@ -238,6 +313,7 @@ class MapOf(_Type):
 class Field:
     type: _Type
     required: bool
+    added: bool = False  # a version 1 addition: exported only when it has something to say
 
 
 def req(type_):
@@ -246,6 +322,12 @@ def req(type_):
 
 def opt(type_):
     return Field(type_, False)
+
+
+def addition(type_):
+    """An optional key of the version 1 additions: files without it still import, and an export
+    writes it only when it is not null, so that earlier readers keep reading the export."""
+    return Field(type_, False, added=True)
 
 
 class Obj(_Type):
@@ -281,6 +363,25 @@ class Obj(_Type):
             if result is not INVALID:
                 cleaned[key] = result
         return cleaned
+
+
+class TextOrObj(_Type):
+    """A text, or an object whose `text` key is that text plus more (an agenda item with its
+    links): either way the cleaned value is the object, its other keys at their defaults."""
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def clean(self, v, value, path):
+        if isinstance(value, str):
+            text = self.obj.fields["text"].type.clean(v, value, path)
+            if text is INVALID:
+                return INVALID
+            others = {key: field.type.default(v, join_path(path, key)) for key, field in self.obj.fields.items()}
+            return {**others, "_path": path, "text": text}
+        if not isinstance(value, dict):
+            return v.invalid(path, "chaîne de caractères ou objet attendu")
+        return self.obj.clean(v, value, path)
 
 
 class Tagged(_Type):

@@ -7,6 +7,7 @@ from ctg.admin import (
     CtgHistoryAdmin,
     CtgTabularInline,
 )
+from ctg.numbers import format_number
 
 from .models import (
     AgendaItem,
@@ -70,10 +71,14 @@ class MeetingAdmin(ConventionChildAdmin):
 
 @admin.register(CooperationOfficer)
 class CooperationOfficerAdmin(ConventionChildAdmin):
-    list_display = ["name", "organisation", "scope", "fte", "caf_funded", "convention"]
+    list_display = ["name", "organisation", "scope", "etp", "caf_funded", "convention"]
     list_filter = ["scope", "caf_funded", BY_CONVENTION]
     list_select_related = ["convention", "organisation"]
     search_fields = ["name", "organisation__name"]
+
+    @admin.display(description="ETP", ordering="fte")
+    def etp(self, obj):
+        return format_number(obj.fte)
 
 
 @admin.register(CalendarToken)
@@ -87,7 +92,7 @@ class CalendarTokenAdmin(CtgAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(CtgAdmin):
     list_display = ["subject", "recipient", "kind", "sent_at"]
     list_filter = ["kind"]
     search_fields = ["subject", "recipient", "key"]

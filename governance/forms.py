@@ -12,7 +12,9 @@ from actions.enums import Theme
 from actions.models import Fiche
 from conventions.enums import OrganisationKind
 from conventions.models import Convention, Organisation
-from ctg.forms import MARKDOWN, DateInput, NormalizedNewlinesMixin, TimeInput
+from ctg.concurrency import BaseInputs, EditForm, RemovedRowsMixin
+from ctg.forms import MARKDOWN, CleanInputMixin, DateInput, TimeInput
+from ctg.numbers import format_number
 
 from .models import AgendaItem, Body, CooperationOfficer, Decision, Meeting, Member, Participant
 
@@ -40,8 +42,9 @@ def model_choices(queryset, label=str, blank=None):
     return choices + [(obj.pk, label(obj)) for obj in queryset]
 
 
-class RowsFormSet(BaseInlineFormSet):
-    """An inline formset whose rows belong to a convention's page, with an "add a row" helper."""
+class RowsFormSet(RemovedRowsMixin, BaseInlineFormSet):
+    """An inline formset whose rows belong to a convention's page, with an "add a row" helper; a
+    row deleted meanwhile by someone else is left out (`ctg.concurrency`)."""
 
     def __init__(self, *args, convention, **kwargs):
         self.convention = convention
@@ -98,7 +101,7 @@ def fiche_choices(formset, blank=None):
 # Instances
 
 
-class BodyForm(NormalizedNewlinesMixin, forms.ModelForm):
+class BodyForm(EditForm, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Body
         fields = ["kind", "name", "frequency", "expected_per_year", "animators", "composition"]
@@ -119,7 +122,7 @@ class BodyForm(NormalizedNewlinesMixin, forms.ModelForm):
         return value
 
 
-class MemberForm(forms.ModelForm):
+class MemberForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Member
         fields = ["name", "organisation", "role", "email"]
@@ -133,7 +136,7 @@ MemberFormSet = inlineformset_factory(Body, Member, form=MemberForm, formset=Row
 # Séances
 
 
-class MeetingForm(NormalizedNewlinesMixin, forms.ModelForm):
+class MeetingForm(EditForm, CleanInputMixin, forms.ModelForm):
     title = forms.CharField(
         label="Intitulé", max_length=300, required=False,
         help_text="Laissé vide : le nom de l'instance et la date (« Comité de pilotage CTG du 12/03/2026 »).",
@@ -174,7 +177,7 @@ class MeetingForm(NormalizedNewlinesMixin, forms.ModelForm):
         return cleaned
 
 
-class AgendaItemForm(forms.ModelForm):
+class AgendaItemForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = AgendaItem
         fields = ["text", "fiches", "milestones"]
@@ -196,7 +199,7 @@ AgendaFormSet = inlineformset_factory(
 )
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Participant
         fields = ["name", "organisation", "email", "member"]
@@ -216,7 +219,7 @@ ParticipantFormSet = inlineformset_factory(
 PRESENCE_CHOICES = [("", "Non renseigné"), ("True", "Présent"), ("False", "Excusé ou absent")]
 
 
-class PresenceForm(forms.ModelForm):
+class PresenceForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     present = forms.NullBooleanField(label="Présence", required=False, widget=forms.Select(choices=PRESENCE_CHOICES))
 
     class Meta:
@@ -230,7 +233,7 @@ PresenceFormSet = inlineformset_factory(
 )
 
 
-class DecisionForm(NormalizedNewlinesMixin, forms.ModelForm):
+class DecisionForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["text", "fiche", "requires_avenant", "avenant"]
@@ -259,7 +262,7 @@ DecisionFormSet = inlineformset_factory(
 )
 
 
-class MinutesForm(NormalizedNewlinesMixin, forms.ModelForm):
+class MinutesForm(EditForm, CleanInputMixin, forms.ModelForm):
     class Meta:
         model = Meeting
         fields = ["minutes"]
@@ -287,7 +290,7 @@ def officer_organisations(formset):
     return queryset, model_choices(queryset, blank="—")
 
 
-class OfficerForm(NormalizedNewlinesMixin, forms.ModelForm):
+class OfficerForm(BaseInputs, CleanInputMixin, forms.ModelForm):
     themes = forms.MultipleChoiceField(
         label="Thématiques suivies", choices=Theme.choices, required=False, widget=forms.CheckboxSelectMultiple,
     )
@@ -298,8 +301,15 @@ class OfficerForm(NormalizedNewlinesMixin, forms.ModelForm):
         labels = {"name": "Nom", "organisation": "Employeur", "scope": "Périmètre", "fte": "ETP",
                   "caf_funded": "Poste financé par la Caf"}
         help_texts = {"fte": "Équivalent temps plein, par exemple 0,5.", "missions": MISSIONS_HELP}
+        # French decimals, typed and shown « 0,5 » (a number input shows « 0.50 »).
+        localized_fields = ["fte"]
         widgets = {"missions": forms.Textarea(attrs={"rows": 3, **MARKDOWN}),
-                   "fte": forms.NumberInput(attrs={"step": "0.05", "min": "0"})}
+                   "fte": forms.TextInput(attrs={"inputmode": "decimal", "class": "input--short"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["fte"] = format_number(self.instance.fte)
 
 
 class OfficerFormSet(SharedChoicesFormSet):

@@ -6,7 +6,8 @@ rhythm ("Ponctuelle", "à la demande") or less than once a year: such instances 
 """
 
 import re
-import unicodedata
+
+from ctg.text import fold
 
 from .enums import BodyKind
 
@@ -40,18 +41,13 @@ ADJECTIVE_PERIOD = {"annuel": 1, "semestriel": 2, "trimestriel": 4, "mensuel": 1
 KIND_DEFAULTS = {BodyKind.COPIL: 1, BodyKind.SEMINAIRE_PARTENARIAL: 1}
 
 
-def _plain(text):
-    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 def _number(word):
     return int(word) if word.isdigit() else NUMBERS[word]
 
 
 def expected_per_year(frequency, kind=""):
     """The minimum number of meetings a year the frequency text commits to, or None."""
-    text = _plain(frequency or "").strip()
+    text = fold(frequency or "").strip()
     if not text:
         return KIND_DEFAULTS.get(kind)
     if match := COUNT_PER.search(text):

@@ -6,7 +6,7 @@ import datetime
 from django.utils import timezone
 from icalendar import Event
 
-from ctg.ical import new_calendar, uid
+from ctg.ical import add_text, new_calendar, uid
 
 
 def meeting_uid(meeting):
@@ -25,9 +25,9 @@ def meeting_event(meeting, *, base_url="", stamp=None, prefix=""):
     else:
         event.add("dtstart", meeting.starts_at)
         event.add("dtend", meeting.ends_at)
-    event.add("summary", f"{prefix}{meeting.title}")
+    add_text(event, "summary", f"{prefix}{meeting.title}")
     if meeting.place:
-        event.add("location", meeting.place)
+        add_text(event, "location", meeting.place)
     lines = [f"Instance : {meeting.body.name}"]
     items = list(meeting.agenda_items.all())
     if items:
@@ -36,7 +36,7 @@ def meeting_event(meeting, *, base_url="", stamp=None, prefix=""):
     if url:
         lines += ["", url]
         event.add("url", url)
-    event.add("description", "\n".join(lines))
+    add_text(event, "description", "\n".join(lines), lines=True)
     event.add("categories", ["CTG", meeting.body.get_kind_display()])
     event.add("status", "CONFIRMED")
     return event

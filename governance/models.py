@@ -2,9 +2,9 @@ import datetime
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, F, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -36,13 +36,14 @@ class BodyQuerySet(models.QuerySet):
         )
 
     def overdue(self, today):
-        """Instances expected to meet at least once a year that have not met in the last 12 months.
+        """Instances expected to meet at least once a year that met fewer times in the last 12
+        months than they are expected to in a year (a commission expected three times that met once).
 
         Only for conventions in force that started at least a year ago: a younger convention has
         not yet had a full year to hold its first meeting."""
         return self.with_rhythm(today).filter(
             expected_per_year__gte=1,
-            meetings_last_year=0,
+            meetings_last_year__lt=F("expected_per_year"),
             convention__status__in=[ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT],
             convention__start__lte=year_before(today),
         )
@@ -248,7 +249,7 @@ class CooperationOfficer(models.Model):
     )
     scope = models.CharField("périmètre", max_length=20, choices=OfficerScope.choices)
     themes = models.JSONField("thématiques", default=list, blank=True)
-    fte = models.DecimalField("ETP", max_digits=4, decimal_places=2, default=1, validators=[MaxValueValidator(10)])
+    fte = models.DecimalField("ETP", max_digits=4, decimal_places=2, default=1, validators=[MinValueValidator(0), MaxValueValidator(10)])
     caf_funded = models.BooleanField("poste financé par la Caf", default=False)
     missions = models.TextField("missions", blank=True)
     position = models.PositiveIntegerField("ordre", default=0)

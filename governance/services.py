@@ -1,14 +1,18 @@
 """Writes to the governance of a convention that touch several rows, each in one transaction, and
 the rules a dashboard reads (`overdue_bodies`). `by`, the user acting, is the author of the
-history records each write leaves (`ctg.history`)."""
+history records each write leaves (`ctg.history`). A page saved after someone else saved the
+same instance, séance or list of chargés de coopération is merged or refused
+(`ctg.concurrency.check`), never overwritten."""
 
 from django.db import transaction
 
+from conventions.models import Convention
+from ctg import concurrency
 from ctg.errors import DomainError
 from ctg.history import authored
 from ctg.keys import unique_slug
 
-from .models import Body, CalendarToken
+from .models import Body, CalendarToken, CooperationOfficer, Meeting
 
 # Path segments of the instance URLs that a key must not shadow.
 RESERVED_KEYS = {"nouvelle"}
@@ -16,7 +20,7 @@ RESERVED_KEYS = {"nouvelle"}
 
 def overdue_bodies(convention, today):
     """The convention's instances expected to meet at least once a year (`expected_per_year` ≥ 1)
-    with no meeting in the 12 months up to `today`, annotated with `last_meeting` and
+    with fewer meetings in the 12 months up to `today` than expected, annotated with `last_meeting` and
     `next_meeting` (dates or None). Empty for a convention not in force or started less than a
     year ago. One query."""
     return list(Body.objects.filter(convention=convention).overdue(today).select_related("convention").order_by("position", "id"))
@@ -56,7 +60,10 @@ def body_save(form, members, *, by):
     """Create or edit an instance with its members."""
     body = form.instance
     with transaction.atomic():
-        if not body.pk:
+        if body.pk:
+            current = Body.objects.select_for_update().get(pk=body.pk)
+            concurrency.check(current.history.all(), form, [(form, current), *concurrency.rows(members)])
+        else:
             body.key = unique_body_key(body.convention, form.cleaned_data["name"])
             body.position = Body.objects.filter(convention=body.convention).count()
         if "frequency" in form.changed_data and "expected_per_year" not in form.changed_data:
@@ -83,6 +90,10 @@ def body_delete(body, *, by):
 def meeting_save(form, agenda, participants, *, by):
     """Plan a séance (or edit its plan): date, place, ordre du jour, participants."""
     with transaction.atomic():
+        if form.instance.pk:
+            current = Meeting.objects.select_for_update().get(pk=form.instance.pk)
+            concurrency.check(current.history.all(), form, [
+                (form, current), *concurrency.rows(agenda), *concurrency.rows(participants)])
         meeting = form.save()
         agenda.instance = participants.instance = meeting
         save_rows(agenda)
@@ -94,6 +105,9 @@ def meeting_save(form, agenda, participants, *, by):
 def meeting_minutes_save(form, presence, decisions, *, by):
     """After the séance: who was there, the decisions, the compte-rendu."""
     with transaction.atomic():
+        current = Meeting.objects.select_for_update().get(pk=form.instance.pk)
+        concurrency.check(current.history.all(), form, [
+            (form, current), *concurrency.rows(presence), *concurrency.rows(decisions)])
         meeting = form.save()
         save_rows(presence)
         save_rows(decisions)
@@ -114,10 +128,20 @@ def member_rows(body, known):
     ]
 
 
+def officers_history(convention):
+    """The history of the convention's chargés de coopération: the version of their page."""
+    return CooperationOfficer.history.filter(convention_id=convention.pk)
+
+
 @authored
-def officers_save(formset, *, by):
+def officers_save(formset, version, *, by):
+    """Save the list of chargés de coopération; `version`: the page's `VersionForm`. Returns the
+    convention."""
     with transaction.atomic():
+        Convention.objects.select_for_update().filter(pk=formset.instance.pk).values_list("pk").first()
+        concurrency.check(officers_history(formset.instance), version, concurrency.rows(formset))
         save_rows(formset, convention=formset.instance)
+    return formset.instance
 
 
 def calendar_token_reset(user):

@@ -11,6 +11,8 @@ from actions.enums import Theme
 from actions.models import Fiche
 from conventions.models import Convention
 from conventions.shortcuts import convention_context, get_convention
+from ctg.concurrency import VersionForm, save_rebasing, with_version
+from ctg.dates import DATE_RANGE, in_range
 from ctg.forms import formset_total, with_added_rows
 from ctg.responses import file_response
 from ctg.shortcuts import run_and_report, site_url
@@ -65,19 +67,32 @@ def governance(request, slug):
 # Instances
 
 
+def conflict_messages(request, conflict):
+    """After a save merged with one made meanwhile, say what the other person changed."""
+    if conflict:
+        messages.info(request, conflict.notice)
+
+
 def body_form_page(request, convention, body):
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") == "members":
         data = with_added_rows(data, "members")
-    form = BodyForm(data, instance=body)
-    members = MemberFormSet(data, instance=body, prefix="members", convention=convention)
+
+    def build(data):
+        return BodyForm(data, instance=body), MemberFormSet(data, instance=body, prefix="members", convention=convention)
+
+    (form, members), conflict = build(data), None
     if data is not None and "add_row" not in data and form.is_valid() and members.is_valid():
-        saved = services.body_save(form, members, by=request.user)
-        messages.success(request, f"L'instance « {saved.name} » est enregistrée.")
-        return redirect(saved.get_absolute_url())
+        saved, (form, members), conflict = save_rebasing(
+            (form, members), lambda f, m: services.body_save(f, m, by=request.user), build)
+        if saved is not None:
+            messages.success(request, f"L'instance « {saved.name} » est enregistrée.")
+            conflict_messages(request, conflict)
+            return redirect(saved.get_absolute_url())
     context = convention_context(request, convention, "gouvernance")
-    context.update(form=form, members=members, body=body, submitted=data is not None and "add_row" not in data)
-    return render(request, "governance/body_form.html", context)
+    context.update(form=form, members=members, body=body, conflict=conflict,
+                   submitted=data is not None and "add_row" not in data)
+    return render(request, "governance/body_form.html", context, status=409 if conflict else 200)
 
 
 def body_create(request, slug):
@@ -87,7 +102,7 @@ def body_create(request, slug):
 
 def body_edit(request, slug, key):
     convention = get_convention(request, slug, edit=True)
-    return body_form_page(request, convention, get_object_or_404(Body, convention=convention, key=key))
+    return body_form_page(request, convention, get_object_or_404(with_version(Body.objects), convention=convention, key=key))
 
 
 @require_POST
@@ -182,8 +197,12 @@ def meeting_form_page(request, convention, meeting, body=None):
     elif data is not None and "add_members" in data:
         data = add_member_rows(request, convention, data)
     initial = {"body": body} if body else {}
-    form = MeetingForm(data, instance=meeting, convention=convention, initial=initial)
-    agenda, participants = meeting_formsets(data, meeting, convention)
+
+    def build(data):
+        return (MeetingForm(data, instance=meeting, convention=convention, initial=initial),
+                *meeting_formsets(data, meeting, convention))
+
+    (form, agenda, participants), conflict = build(data), None
     if data is None and meeting.pk is None:
         agenda.extra = 1
         if body is not None:
@@ -191,12 +210,16 @@ def meeting_form_page(request, convention, meeting, body=None):
             participants.extra = len(participants.initial_extra)
     editing = data is not None and "add_row" not in data and "add_members" not in data
     if editing and form.is_valid() and agenda.is_valid() and participants.is_valid():
-        saved = services.meeting_save(form, agenda, participants, by=request.user)
-        messages.success(request, f"La séance « {saved.title} » est enregistrée.")
-        return redirect(saved.get_absolute_url())
+        saved, (form, agenda, participants), conflict = save_rebasing(
+            (form, agenda, participants), lambda f, a, p: services.meeting_save(f, a, p, by=request.user), build)
+        if saved is not None:
+            messages.success(request, f"La séance « {saved.title} » est enregistrée.")
+            conflict_messages(request, conflict)
+            return redirect(saved.get_absolute_url())
     context = convention_context(request, convention, "gouvernance")
-    context.update(form=form, agenda=agenda, participants=participants, meeting=meeting, submitted=editing)
-    return render(request, "governance/meeting_form.html", context)
+    context.update(form=form, agenda=agenda, participants=participants, meeting=meeting, submitted=editing,
+                   conflict=conflict)
+    return render(request, "governance/meeting_form.html", context, status=409 if conflict else 200)
 
 
 def meeting_create(request, slug):
@@ -210,27 +233,37 @@ def meeting_create(request, slug):
 
 def meeting_edit(request, slug, pk):
     convention = get_convention(request, slug, edit=True)
-    return meeting_form_page(request, convention, get_object_or_404(Meeting, convention=convention, pk=pk))
+    return meeting_form_page(request, convention, get_object_or_404(with_version(Meeting.objects), convention=convention,
+                                                                    pk=pk))
 
 
 def meeting_minutes(request, slug, pk):
     """After the séance: presence of each participant, decisions, compte-rendu."""
     convention = get_convention(request, slug, edit=True)
-    meeting = get_object_or_404(Meeting.objects.select_related("body", "convention"), convention=convention, pk=pk)
+    meeting = get_object_or_404(with_version(Meeting.objects.select_related("body", "convention")),
+                                convention=convention, pk=pk)
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") in ("presence", "decisions"):
         data = with_added_rows(data, data["add_row"])
-    form = MinutesForm(data, instance=meeting)
-    presence = PresenceFormSet(data, instance=meeting, prefix="presence", convention=convention)
-    decisions = DecisionFormSet(data, instance=meeting, prefix="decisions", convention=convention)
+
+    def build(data):
+        return (MinutesForm(data, instance=meeting),
+                PresenceFormSet(data, instance=meeting, prefix="presence", convention=convention),
+                DecisionFormSet(data, instance=meeting, prefix="decisions", convention=convention))
+
+    (form, presence, decisions), conflict = build(data), None
     editing = data is not None and "add_row" not in data
     if editing and form.is_valid() and presence.is_valid() and decisions.is_valid():
-        services.meeting_minutes_save(form, presence, decisions, by=request.user)
-        messages.success(request, "Le compte-rendu de la séance est enregistré.")
-        return redirect(meeting.get_absolute_url())
+        saved, (form, presence, decisions), conflict = save_rebasing(
+            (form, presence, decisions), lambda f, p, d: services.meeting_minutes_save(f, p, d, by=request.user), build)
+        if saved is not None:
+            messages.success(request, "Le compte-rendu de la séance est enregistré.")
+            conflict_messages(request, conflict)
+            return redirect(meeting.get_absolute_url())
     context = convention_context(request, convention, "gouvernance")
-    context.update(form=form, presence=presence, decisions=decisions, meeting=meeting, submitted=editing)
-    return render(request, "governance/minutes_form.html", context)
+    context.update(form=form, presence=presence, decisions=decisions, meeting=meeting, submitted=editing,
+                   conflict=conflict)
+    return render(request, "governance/minutes_form.html", context, status=409 if conflict else 200)
 
 
 @require_POST
@@ -250,6 +283,8 @@ def meeting_ics(request, slug, pk):
         Meeting.objects.select_related("body", "convention").prefetch_related("agenda_items"),
         convention=convention, pk=pk,
     )
+    if not in_range(meeting.date):  # written out of range by other means: no calendar holds it
+        raise Http404(f"Séance datée hors de la période prise en charge ({DATE_RANGE}).")
     return file_response(ical.meeting_calendar(meeting, base_url=site_url(request)),
                          f"seance-{meeting.date:%Y-%m-%d}-{meeting.pk}.ics", "text/calendar; charset=utf-8")
 
@@ -263,15 +298,23 @@ def officers_edit(request, slug):
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("add_row") == "officers":
         data = with_added_rows(data, "officers")
-    officers = OfficerFormSet(data, instance=convention, prefix="officers", convention=convention)
+
+    def build(data):
+        return (VersionForm(data, history=services.officers_history(convention)),
+                OfficerFormSet(data, instance=convention, prefix="officers", convention=convention))
+
+    (version, officers), conflict = build(data), None
     editing = data is not None and "add_row" not in data
     if editing and officers.is_valid():
-        services.officers_save(officers, by=request.user)
-        messages.success(request, "Les chargés de coopération sont enregistrés.")
-        return redirect(reverse_anchor(convention, "charges"))
+        saved, (version, officers), conflict = save_rebasing(
+            (version, officers), lambda v, o: services.officers_save(o, v, by=request.user), build)
+        if saved is not None:
+            messages.success(request, "Les chargés de coopération sont enregistrés.")
+            conflict_messages(request, conflict)
+            return redirect(reverse_anchor(convention, "charges"))
     context = convention_context(request, convention, "gouvernance")
-    context.update(officers=officers, submitted=editing)
-    return render(request, "governance/officers_form.html", context)
+    context.update(version=version, officers=officers, submitted=editing, conflict=conflict)
+    return render(request, "governance/officers_form.html", context, status=409 if conflict else 200)
 
 
 def reverse_anchor(convention, anchor):

@@ -2,11 +2,12 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordMixin
 
 from conventions.enums import Role
+from ctg.forms import CleanInputMixin
 
 from .rules import roles_in
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(CleanInputMixin, forms.Form):
     email = forms.EmailField(label="Adresse e-mail", max_length=254)
     first_name = forms.CharField(label="Prénom", max_length=150, required=False)
     last_name = forms.CharField(label="Nom", max_length=150, required=False)
@@ -31,7 +32,7 @@ PASSWORD_HELP = (
 )
 
 
-class AcceptInvitationForm(SetPasswordMixin, forms.Form):
+class AcceptInvitationForm(CleanInputMixin, SetPasswordMixin, forms.Form):
     """A new account's name and password, checked by the site's password validators."""
 
     first_name = forms.CharField(label="Prénom", max_length=150)

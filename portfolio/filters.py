@@ -4,12 +4,11 @@ a French message rather than an error page."""
 from dataclasses import dataclass, field
 
 from conventions.enums import ConventionStatus
-
-from .rows import folded
+from ctg.text import fold
 
 SORTS = {
     "fin": ("Fin", lambda r: r.end),
-    "titre": ("Convention", lambda r: folded(r.territory)),
+    "titre": ("Convention", lambda r: fold(r.territory)),
     "realisation": ("Taux de réalisation", lambda r: (r.realisation is None, r.realisation or 0)),
     "suivi": ("Suivi du trimestre", lambda r: (r.freshness is None, r.freshness or 0)),
     "jalons": ("Jalons en retard", lambda r: r.late_milestones),
@@ -47,7 +46,7 @@ class PortfolioFilters:
         return filters
 
     def apply(self, rows):
-        words = folded(self.q).split()
+        words = fold(self.q).split()
         kept = [
             row for row in rows
             if (not words or row.matches(words))

@@ -7,7 +7,6 @@ Each figure reads the rule of the app that owns it: the phase and the end in for
 milestones (`Milestone.objects.late`), bodies to convene (`Body.objects.overdue`)."""
 
 import datetime
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ from actions.models import Fiche, Update
 from actions.periods import Period
 from conventions.enums import ConventionStatus
 from conventions.models import Commune, Convention, Signatory
+from ctg.text import fold
 from evaluation.figures import latest_status
 from evaluation.models import Milestone
 from governance.enums import BodyKind
@@ -28,11 +28,6 @@ FRESHNESS_WATCH = 50
 # A CTG ending within this many months without a next one in préparation is to watch.
 RENEWAL_WATCH_MONTHS = 12
 RUNNING = {ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT}
-
-
-def folded(text):
-    """Lower case without accents: « Écouen » and « ecouen » match."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
 
 
 def months_between(start, end):
@@ -91,7 +86,7 @@ class PortfolioRow:
         return reasons
 
     def matches(self, words):
-        haystack = folded(" ".join([self.convention.title, self.convention.caf.name,
+        haystack = fold(" ".join([self.convention.title, self.convention.caf.name,
                                     *(s.name for s in self.signatories), *(c.name for c in self.communes),
                                     *(c.insee for c in self.communes)]))
         return all(word in haystack for word in words)

@@ -1,12 +1,14 @@
-"""Helpers the tests of several apps share: the page as read, logging in, formset management
-data, counting queries, reading a PDF back (and writing a blank one), the example exchange document,
-crafted zip archives."""
+"""Helpers the tests of several apps share: the page as read, what a browser would send from a
+page's form, logging in, formset management data, counting queries, reading a PDF back (and
+writing a blank one), the example exchange document, crafted zip archives."""
 
 import html
 import io
+import re
 import struct
 import zipfile
 import zlib
+from html.parser import HTMLParser
 from pathlib import Path
 
 from django.db import connection
@@ -16,11 +18,97 @@ from pypdf import PdfReader, PdfWriter
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 EXAMPLE_PATH = DATA_DIR / "roumois-seine.json"  # the spec's Roumois Seine example
+DEMO_ROUMOIS = Path(__file__).resolve().parent.parent / "exchange" / "demo" / "roumois-seine-2022.json"
+
+
+def html_text(page):
+    """HTML as the user reads it (entities such as &#x27; decoded)."""
+    return html.unescape(page)
 
 
 def text(response):
-    """The page as the user reads it (entities such as &#x27; decoded)."""
-    return html.unescape(response.content.decode())
+    """The page as the user reads it."""
+    return html_text(response.content.decode())
+
+
+def table_rows(page):
+    """The rows of the page's tables, each the list of its cells' text (tags dropped, spaces collapsed)."""
+    return [
+        [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S)
+    ]
+
+
+class _Forms(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms, self.form = [], None
+        self.textarea = self.select = None
+        self.options, self.multiple = [], False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.form = {}
+            self.forms.append(self.form)
+        elif self.form is None:
+            return
+        elif tag == "input" and attrs.get("name") and attrs.get("type") not in ("submit", "button"):
+            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.form.setdefault(attrs["name"], []).append(attrs.get("value", "on" if attrs.get("type") == "checkbox" else ""))
+        elif tag == "textarea" and attrs.get("name"):
+            self.textarea = attrs["name"]
+            self.form.setdefault(self.textarea, []).append("")
+        elif tag == "select" and attrs.get("name"):
+            self.select, self.options, self.multiple = attrs["name"], [], "multiple" in attrs
+        elif tag == "option" and self.select:
+            self.options.append((attrs.get("value", ""), "selected" in attrs))
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.form[self.textarea][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self.textarea:
+            value = self.form[self.textarea][-1]
+            self.form[self.textarea][-1] = value[1:] if value.startswith("\n") else value
+            self.textarea = None
+        elif tag == "select" and self.select:
+            chosen = [value for value, selected in self.options if selected]
+            if not chosen and not self.multiple:  # a browser sends a single select's first option
+                chosen = [v for v, _ in self.options[:1]]
+            if chosen:
+                self.form.setdefault(self.select, []).extend(chosen)
+            self.select = None
+        elif tag == "form":
+            self.form = None
+
+
+def page_form(response, containing):
+    """The fields of the page's form that has a field named `containing`, as a browser submits
+    them (checked boxes only, the selected option of each select), ready for `client.post`."""
+    parser = _Forms()
+    parser.feed(response.content.decode())
+    form = next(f for f in parser.forms if containing in f)
+    return {name: values if len(values) > 1 else values[0] for name, values in form.items()}
+
+
+def region_data(response):
+    """The fields of a region htmx swapped into the page (a response without its <form>)."""
+    parser = _Forms()
+    parser.feed(f"<form>{response.content.decode()}</form>")
+    return {name: values if len(values) > 1 else values[0] for name, values in parser.forms[0].items()}
+
+
+def two_writers(first, second, url, containing, theirs, mine, *, headers=None):
+    """Two people open the form of `url` (the one with a field named `containing`), `first` saves
+    its changes `theirs` ({field: value}), then `second` saves `mine`: the second's response."""
+    headers = headers or {}
+    opened = [page_form(client.get(url, headers=headers), containing) for client in (first, second)]
+    response = first.post(url, {**opened[0], **theirs}, headers=headers)
+    assert response.status_code in (200, 302), response.status_code
+    return second.post(url, {**opened[1], **mine}, headers=headers)
 
 
 def login(client, users, role):
@@ -122,16 +210,18 @@ def deflated(data):
     return compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data)
 
 
-def repeated(chunk, times):
-    """A member for `raw_zip` holding `chunk` `times` over, built without compressing it all: after
-    a full flush deflate starts afresh, so the same chunk gives the same block each time."""
+def repeated(chunk, times, head=b"", tail=b""):
+    """A member for `raw_zip` holding `chunk` `times` over (between `head` and `tail`: a well-formed
+    XML part), built without compressing it all: after a full flush deflate starts afresh, so the
+    same chunk gives the same block each time."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    first = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
+    first = compressor.compress(head + chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
     block = compressor.compress(chunk) + compressor.flush(zlib.Z_FULL_FLUSH)
-    crc = 0
+    crc = zlib.crc32(head)
     for _ in range(times):
         crc = zlib.crc32(chunk, crc)
-    return first + block * (times - 1) + compressor.flush(), crc, len(chunk) * times
+    last = compressor.compress(tail) + compressor.flush()
+    return first + block * (times - 1) + last, zlib.crc32(tail, crc), len(head) + len(chunk) * times + len(tail)
 
 
 def raw_zip(members):

@@ -197,3 +197,28 @@ def grow_plan(convention, count):
         MilestoneFactory(convention=convention, title=f"Point d'étape {i}", start=end - datetime.timedelta(days=30),
                          end=end)
 
+
+
+# --- Search: tests/search/ ---------------------------------------------------------------------
+
+def word_everywhere(convention, word):
+    """`word` in every text a search reads of `convention`: its title, preamble, an article and a
+    visa; a fiche in force and the version a draft avenant proposes; that avenant's title and an
+    operation; a séance's title, ordre du jour, décision and compte-rendu. Returns the fiche."""
+    convention.title = f"{convention.title} {word}"
+    convention.preamble = f"Préambule : {word}."
+    convention.save()
+    ArticleFactory(convention=convention, number="3", title="Suivi", body=f"Le comité suit {word}.")
+    Visa.objects.create(convention=convention, text=f"Vu la délibération {word}")
+    fiche = FicheFactory(axis__convention=convention, implementation=f"Réunions {word}.")
+    avenant = AvenantFactory(convention=convention, status=AvenantStatus.BROUILLON, title=f"Avenant {word}")
+    proposed = FicheFactory(axis=fiche.axis, avenant=avenant, previous_version=fiche, number=fiche.number,
+                            title=f"Version proposée {word}")
+    Operation.objects.create(avenant=avenant, position=0, op=OperationKind.REPLACE_FICHE, target_fiche=fiche,
+                             fiche=proposed)
+    Operation.objects.create(avenant=avenant, position=1, op=OperationKind.AMEND_ARTICLE, article_number="3",
+                             mode="complete", body=f"Le comité se réunit pour {word}.")
+    meeting = MeetingFactory(body__convention=convention, title=f"COPIL {word}", minutes=f"Compte-rendu : {word}.")
+    AgendaItem.objects.create(meeting=meeting, text=f"Point sur {word}")
+    Decision.objects.create(meeting=meeting, text=f"Le COPIL valide {word}.")
+    return fiche

@@ -3,6 +3,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 
 from ctg.markdown import render_markdown
+from ctg.numbers import format_number
 
 register = template.Library()
 
@@ -20,3 +21,9 @@ def long_date(value):
         return ""
     day = "1er" if value.day == 1 else str(value.day)
     return f"{day} {date_format(value, 'F Y')}"
+
+
+@register.filter
+def number(value):
+    """A number the French way, without trailing zeros: an ETP of 0.50 reads « 0,5 »."""
+    return format_number(value)

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from actions.models import Axis, IndicatorValue, Update
 from actions.periods import Period
+from ctg.concurrency import version_of
 
 T1 = Period(2026, 1)
 
@@ -23,7 +24,7 @@ def form_data(fiche=None, **overrides):
         "target_public": "Enfants de 3 à 11 ans", "operational_objectives": "- Tester", "implementation": "PEDT",
         "schedule": "2026", "start_year": "2026", "end_year": "2026", "lead": "Service enfance",
         "partners": "Caf", "expected_results": "", "evaluation_indicators": "", "funding": "", "referents": "",
-        "version": str(fiche.version if fiche else 0),
+        "version": str(version_of(fiche) if fiche else 0),
         "indicators-TOTAL_FORMS": "0", "indicators-INITIAL_FORMS": "0",
         "indicators-MIN_NUM_FORMS": "0", "indicators-MAX_NUM_FORMS": "1000",
     }
@@ -70,6 +71,25 @@ def with_cells(content, sheet, cells):
             xml = re.sub(rf'(<row r="{row}"[^>]*>.*?)</row>', lambda m, cell=cell: m.group(1) + cell + "</row>",
                          xml, count=1)
     return edited_zip(content, {name: xml})
+
+
+SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def with_shared_strings(content, member):
+    """The workbook `content` with `member` (bytes of XML, or a `raw_zip` member) as its shared
+    strings, declared in its manifest as Excel declares them."""
+    from tests.helpers import deflated, edited_zip, raw_zip
+
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    types = members["[Content_Types].xml"].decode()
+    members["[Content_Types].xml"] = types.replace(
+        "</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS_TYPE}"/></Types>'
+    ).encode()
+    if isinstance(member, bytes):
+        return edited_zip(content, {"xl/sharedStrings.xml": member, "[Content_Types].xml": members["[Content_Types].xml"]})
+    return raw_zip({**{name: deflated(data) for name, data in members.items()}, "xl/sharedStrings.xml": member})
 
 
 def snapshot():

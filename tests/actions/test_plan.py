@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from actions.models import Fiche, Objective
+from actions.models import Fiche, Objective, refresh_current_flags
 from conventions.enums import ConventionStatus, OperationKind
 from conventions.models import Commune, Operation
 from tests.actions.helpers import form_data
@@ -18,6 +18,7 @@ from tests.factories import (
     UpdateFactory,
     collectivite_of,
 )
+from tests.helpers import page_form, text
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +114,21 @@ def test_coverage_satisfied(client, convention, users):
     assert client.get(plan_url(convention)).context["coverage"]["problems"] == []
 
 
+def test_the_theme_box_lists_each_theme_once_and_autre_is_no_theme(client, convention, users):
+    axis = convention.axes.first()
+    FicheFactory(axis=axis, themes=["jeunesse", "acces_aux_droits", "logement"])
+    FicheFactory(axis=axis, themes=["autre"])
+    client.force_login(users["elu"])
+    page = text(client.get(plan_url(convention)))
+    box = page[page.index('id="couverture"'):page.index("</section>", page.index('id="couverture"'))]
+    assert box.count("Accès aux droits") == 1
+    assert "Autres thématiques couvertes : Logement." in box
+    convention.fiches.filter(theme_links__theme="logement").delete()
+    problems = client.get(plan_url(convention)).context["coverage"]["problems"]
+    assert any("ne couvre que les 4 thématiques obligatoires" in p for p in problems)  # « Autre » widens nothing
+    assert "Autres thématiques couvertes" not in text(client.get(plan_url(convention)))
+
+
 def edit_url(fiche):
     return reverse("actions:fiche_edit", args=[fiche.convention.slug, fiche.key])
 
@@ -146,7 +162,7 @@ def test_edit_with_indicators_and_history(client, convention, users):
     response = client.post(edit_url(fiche), data)
     assert response.status_code == 302
     fiche.refresh_from_db()
-    assert fiche.version == 2 and fiche.indicators.get().key == "nombre-de-formations"
+    assert fiche.history.count() == 2 and fiche.indicators.get().key == "nombre-de-formations"
     page = client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])).content.decode()
     assert "Nombre de formations" in page
     assert "Historique des modifications" in page and users["coordinateur"].username in page
@@ -213,7 +229,7 @@ def test_errors_keep_the_typing_and_explain_in_french(client, convention, users)
     assert "Ce champ est obligatoire." in content
     assert "Texte saisi à conserver" in content
     fiche.refresh_from_db()
-    assert fiche.title == "Développer les passerelles" and fiche.version == 1
+    assert fiche.title == "Développer les passerelles" and fiche.history.count() == 1
 
 
 def test_an_objective_of_another_axis_is_refused_at_its_field(client, convention, users):
@@ -241,24 +257,48 @@ def test_second_concurrent_save_is_refused_with_the_changes_shown(client, conven
     fiche = convention.fiches.get(key="passerelles")
     first, second = client, client.__class__()
     first.force_login(users["caf"])
+    users["coordinateur"].first_name, users["coordinateur"].last_name = "Claire", "Durand"
+    users["coordinateur"].save()
     second.force_login(users["coordinateur"])
-    opened_version = fiche.version
-    assert first.post(edit_url(fiche), form_data(fiche, target_public="Version de la Caf")).status_code == 302
-    response = second.post(edit_url(fiche), form_data(fiche, version=str(opened_version),
-                                                     target_public="Version du coordinateur"))
-    content = response.content.decode()
+    mine = page_form(second.get(edit_url(fiche)), "title")
+    theirs = page_form(first.get(edit_url(fiche)), "title")
+    theirs["target_public"] = "Version de la Caf"
+    assert first.post(edit_url(fiche), theirs).status_code == 302
+
+    mine["target_public"] = "Version du coordinateur"
+    response = second.post(edit_url(fiche), mine)
+    page = text(response)
     assert response.status_code == 409
-    assert "modifiée par quelqu&#x27;un d&#x27;autre" in content
-    assert "Version de la Caf" in content and "Version du coordinateur" in content
+    assert "Modifié entre-temps par" in page and users["caf"].username in page
+    assert "Version de la Caf" in page and "Version du coordinateur" in page
     fiche.refresh_from_db()
     assert fiche.target_public == "Version de la Caf"
-    # Re-submitting after reading the changes is a deliberate overwrite.
-    version = response.context["form"]["version"].value()
-    assert second.post(edit_url(fiche), form_data(fiche, version=str(version),
-                                                 target_public="Version du coordinateur")).status_code == 302
+    # Saving again, having read the other version, is a deliberate choice.
+    assert second.post(edit_url(fiche), page_form(response, "title")).status_code == 302
     fiche.refresh_from_db()
     assert fiche.target_public == "Version du coordinateur"
 
+
+def test_a_concurrent_save_of_other_fields_is_merged(client, convention, users):
+    """Each keeps what they changed: the second save takes the fields it did not touch as stored."""
+    fiche = convention.fiches.get(key="passerelles")
+    indicator = IndicatorFactory(fiche=fiche, name="Places créées", target=10)
+    first, second = client, client.__class__()
+    first.force_login(users["caf"])
+    second.force_login(users["coordinateur"])
+    mine = page_form(second.get(edit_url(fiche)), "title")
+    theirs = page_form(first.get(edit_url(fiche)), "title")
+    theirs.update({"target_public": "Version de la Caf", "themes": ["enfance", "jeunesse"], "indicators-0-target": "12"})
+    assert first.post(edit_url(fiche), theirs).status_code == 302
+
+    mine.update({"partners": "Caf, Éducation nationale", "schedule": "2026-2027"})
+    response = second.post(edit_url(fiche), mine, follow=True)
+    assert response.redirect_chain and "Modifié entre-temps par" in text(response)
+    fiche.refresh_from_db()
+    assert (fiche.target_public, fiche.partners, fiche.schedule) == ("Version de la Caf", "Caf, Éducation nationale", "2026-2027")
+    assert fiche.theme_slugs == ["enfance", "jeunesse"]
+    indicator.refresh_from_db()
+    assert indicator.target == 12
 
 def test_create_fiche(client, convention, users):
     client.force_login(users["coordinateur"])
@@ -276,6 +316,36 @@ def test_add_indicator_row_without_javascript_keeps_the_typing(client, conventio
     assert response.status_code == 200
     assert response.context["indicators"].total_form_count() == 1
     assert "Ma saisie" in response.content.decode()
+
+
+def indicator_rows(fiche, rows):
+    """The indicators formset as the fiche form posts it: (pk or None, name, target) per row."""
+    data = {"indicators-TOTAL_FORMS": str(len(rows)),
+            "indicators-INITIAL_FORMS": str(sum(pk is not None for pk, _, _ in rows))}
+    for i, (pk, name, target) in enumerate(rows):
+        data.update({f"indicators-{i}-id": str(pk or ""), f"indicators-{i}-name": name,
+                     f"indicators-{i}-target": target, f"indicators-{i}-baseline": "0"})
+    return data
+
+
+def test_a_new_indicator_comes_last_and_stays_there_across_edits(client, convention, users):
+    fiche = convention.fiches.get(key="passerelles")
+    client.force_login(users["caf"])
+
+    def save(rows):
+        fiche.refresh_from_db()
+        assert client.post(edit_url(fiche), form_data(fiche, **indicator_rows(fiche, rows))).status_code == 302
+        page = text(client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])))
+        shown = [name for name in ("Familles", "Ateliers", "Enfants") if f"{name}</" in page]
+        return sorted(shown, key=lambda name: page.index(f"{name}</"))
+
+    assert save([(None, "Familles", "10"), (None, "Ateliers", "4")]) == ["Familles", "Ateliers"]
+    familles, ateliers = fiche.indicators.order_by("position")
+    assert save([(familles.pk, "Familles", "10"), (ateliers.pk, "Ateliers", "4"), (None, "Enfants", "30")]) == [
+        "Familles", "Ateliers", "Enfants"]
+    enfants = fiche.indicators.get(name="Enfants")
+    assert save([(familles.pk, "Familles", "12"), (ateliers.pk, "Ateliers", "4"), (enfants.pk, "Enfants", "30")]) == [
+        "Familles", "Ateliers", "Enfants"]
 
 
 def test_htmx_indicator_row_carries_the_new_total(client, convention, users):
@@ -328,6 +398,16 @@ def test_axes_and_objectives_lifecycle(client, convention, users):
     assert convention.axes.count() == 3
     client.post(reverse("actions:axis_delete", args=[slug, 2]))
     assert list(convention.axes.values_list("number", flat=True)) == [1, 2]
+
+
+def test_the_axes_count_the_fiches_of_the_plan_not_the_abrogated_ones(client, convention, users):
+    avenant = AvenantFactory(convention=convention, effective_from=datetime.date(2025, 1, 1))
+    Operation.objects.create(avenant=avenant, position=0, op=OperationKind.ABROGATE_FICHE,
+                             target_fiche=convention.fiches.get(key="laep"))
+    refresh_current_flags(convention)
+    client.force_login(users["caf"])
+    page = text(client.get(reverse("actions:structure", args=[convention.slug])))
+    assert "Axe 1</strong> — Petite enfance et parentalité <span class=\"muted small\">(1 fiche, 0 objectifs)" in page
 
 
 def test_moving_an_axis_renumbers_the_actions(client, convention, users):

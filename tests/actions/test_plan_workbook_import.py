@@ -6,7 +6,6 @@ import io
 
 import openpyxl
 import pytest
-from django.db.models import F
 
 from actions import services
 from actions.models import Axis, Fiche, Indicator, Objective
@@ -14,6 +13,7 @@ from actions.plan_import import read_plan_workbook
 from actions.workbook import WorkbookError
 from conventions.enums import ConventionStatus
 from conventions.models import FROZEN_MESSAGE
+from ctg.concurrency import version_of
 from ctg.errors import DomainError
 from tests.actions.helpers import plan_bytes
 from tests.factories import OrganisationFactory, UserFactory
@@ -29,7 +29,7 @@ def snapshot(convention):
         list(Axis.objects.filter(convention=convention).values_list("number", "title")),
         list(Objective.objects.filter(axis__convention=convention).values_list("axis__number", "number", "title")),
         [(f.number, f.axis.number, f.objective_id, f.title, f.theme_slugs, f.nature, f.commune_id, f.target_public,
-          f.start_year, f.version, sorted(f.lead_organisations.values_list("pk", flat=True))) for f in fiches],
+          f.start_year, version_of(f), sorted(f.lead_organisations.values_list("pk", flat=True))) for f in fiches],
         list(Indicator.objects.filter(fiche__convention=convention).values_list("key", "name", "unit", "baseline", "target")),
     )
 
@@ -129,7 +129,7 @@ def test_an_edited_export_reports_and_writes_each_change(preparation_plan):
     assert accueil.axis.title == "Petite enfance et familles" and accueil.title == "Développer l'accueil du jeune enfant"
     assert accueil.theme_slugs == ["petite_enfance", "enfance"] and accueil.commune is None
     assert accueil.target_public == "Familles et assistantes maternelles" and accueil.end_year == 2027
-    assert list(accueil.lead_organisations.all()) == [other] and accueil.version == 2
+    assert list(accueil.lead_organisations.all()) == [other] and accueil.history.count() == 2
     assert (parents.axis.number, parents.objective.number, parents.number) == (1, 2, 2)
     assert accueil.indicators.get().target == 40
     assert read_plan_workbook(convention, plan_bytes(convention, ON)).summary == "aucune modification"
@@ -207,7 +207,8 @@ def test_an_action_edited_meanwhile_stops_the_whole_import(preparation_plan):
         workbook["Plan"].append(["Axe 5 — Nouvel axe", None, None, "Créer une action", "Enfance"])
 
     changes = read_plan_workbook(convention, plan_bytes(convention, ON, edit=edit))
-    Fiche.objects.filter(pk=accueil.pk).update(version=F("version") + 1, target_public="Saisi entre-temps")
+    accueil.target_public = "Saisi entre-temps"
+    accueil.save()
     before = snapshot(convention)
     with pytest.raises(DomainError, match="a changé pendant l'import"):
         services.plan_import(convention, changes, by=UserFactory())
@@ -289,4 +290,18 @@ def test_more_errors_by_cell(preparation_plan):
         "Plan!D4 : action « développer  l'accueil » déjà présente ligne 2",
         "Indicateurs!A3 : numéro de l'action manquant",
         "Indicateurs!D4 : nom de l'indicateur manquant",
+    ]
+
+
+def test_numbers_and_years_are_bounded_like_the_forms(preparation_plan):
+    # A number past what an integer column holds answered 500; a year 9999 was taken.
+    convention, *_ = preparation_plan
+
+    def edit(workbook):
+        workbook["Plan"]["C3"] = 10**12
+        workbook["Plan"]["X3"] = 9999
+
+    assert errors(convention, plan_bytes(convention, ON, edit=edit)) == [
+        "Plan!C3 : numéro 1000000000000 hors limites : de 1 à 2147483647",
+        "Plan!X3 : année 9999 hors limites : de 1900 à 2200",
     ]

@@ -37,6 +37,11 @@ def test_export_follows_the_spec(tracking_plan, client):
     assert suivi.max_row == 4
     validations = {str(v.sqref): v for v in suivi.data_validations.dataValidation}
     assert "Réalisée" in validations["G2:G4"].formula1 and validations["H2:H4"].type == "whole"
+    # Excel shows the alert and refuses a status typed off the list, a progress out of 0–100.
+    assert [(v.showErrorMessage, v.errorStyle, v.errorTitle, v.error) for v in validations.values()] == [
+        (True, "stop", "Statut inconnu", "Choisissez un statut de la liste."),
+        (True, "stop", "Avancement invalide", "Un nombre entier de 0 à 100."),
+    ]
     indicateurs = workbook["Indicateurs"]
     assert [c.value for c in indicateurs[2]] == ["accueil", "Développer l'accueil", "places", "Places ouvertes", "nombre",
                                                  30, "2026-T1", 12]

@@ -80,3 +80,28 @@ def test_the_command_reports_an_unreadable_cell(tracking_plan, tmp_path):
     path.write_bytes(with_cells(workbook_bytes(convention), 1, {"H2": '<c r="H2"><v>abc</v></c>'}))
     with pytest.raises(CommandError, match="Suivi!H2 : valeur « abc » illisible : la cellule est de type nombre"):
         call_command("import_suivi", "roumois", str(path))
+
+
+def test_a_far_period_or_a_value_that_is_no_number_is_refused(tracking_plan, client):
+    convention, *_ = tracking_plan
+    client.force_login(users_for(convention)["caf"])
+
+    def edit(workbook):
+        workbook["Suivi"]["F2"] = "9999-T4"
+        workbook["Indicateurs"]["H2"] = "nan"
+
+    before = snapshot()
+    page = text(upload(client, convention, workbook_bytes(convention, edit=edit)))
+    assert "Suivi!F2 : période « 9999-T4 » hors limites : années 1900 à 2200" in page
+    assert "Indicateurs!H2 : valeur « nan » invalide : nombre attendu" in page
+    assert snapshot() == before
+
+
+def test_a_comment_longer_than_the_form_takes_is_refused_at_its_cell(tracking_plan, client):
+    convention, *_ = tracking_plan
+    client.force_login(users_for(convention)["caf"])
+    before = snapshot()
+    content = workbook_bytes(convention, edit=lambda wb: wb["Suivi"].__setitem__("I2", "x" * 20_001))
+    page = text(upload(client, convention, content))
+    assert "Suivi!I2 : texte de 20\N{NO-BREAK SPACE}001 caractères : 20\N{NO-BREAK SPACE}000 au plus" in page
+    assert snapshot() == before

@@ -9,27 +9,11 @@ import zipfile
 import pytest
 from django.core.management import CommandError, call_command
 
-from tests.actions.helpers import snapshot, upload, with_cells, workbook_bytes
+from tests.actions.helpers import snapshot, upload, with_cells, with_shared_strings, workbook_bytes
 from tests.factories import users_for
-from tests.helpers import deflated, edited_zip, raw_zip, repeated, text
+from tests.helpers import edited_zip, repeated, text
 
 pytestmark = pytest.mark.django_db
-
-SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-
-
-def with_shared_strings(content, member):
-    """The workbook `content` with `member` (bytes of XML, or a `raw_zip` member) as its shared
-    strings, declared in its manifest as Excel declares them."""
-    with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        members = {name: archive.read(name) for name in archive.namelist()}
-    types = members["[Content_Types].xml"].decode()
-    members["[Content_Types].xml"] = types.replace(
-        "</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SHARED_STRINGS_TYPE}"/></Types>'
-    ).encode()
-    if isinstance(member, bytes):
-        return edited_zip(content, {"xl/sharedStrings.xml": member, "[Content_Types].xml": members["[Content_Types].xml"]})
-    return raw_zip({**{name: deflated(data) for name, data in members.items()}, "xl/sharedStrings.xml": member})
 
 
 def refused_fast(client, convention, content, message):

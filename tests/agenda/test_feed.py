@@ -1,5 +1,7 @@
 """The personal iCalendar feed: its secret address, what it holds, revoking it."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from icalendar import Calendar
@@ -31,6 +33,19 @@ def test_feed_works_without_a_session_and_never_leaks_another_territory(client, 
     # The Caf's feed has both of its CTGs, and still nothing of the other Caf.
     caf_feed = text(client.get(reverse("agenda:feed", args=[subscribe(client, users["caf"])])))
     assert "COPIL de la CTG voisine" in caf_feed and "territoire voisin" not in caf_feed
+
+
+def test_one_row_dated_9999_by_other_means_does_not_break_the_feed(client, users, convention, meeting, milestone):
+    # A séance on 31/12/9999 at 23:30 or a jalon ending 31/12/9999 made the feed answer 500 for
+    # every subscriber: such rows are left out, the others are served.
+    far = MeetingFactory(body=meeting.body, title="Séance mal datée")
+    type(far).objects.filter(pk=far.pk).update(date=datetime.date(9999, 12, 31), time=datetime.time(23, 30))
+    MilestoneFactory(convention=convention, title="Jalon mal daté", start=None, end=datetime.date(9999, 12, 31))
+    token = subscribe(client, users["coordinateur"])
+    response = client.get(reverse("agenda:feed", args=[token]))
+    assert response.status_code == 200
+    summaries = [str(e["summary"]) for e in Calendar.from_ical(response.content).events]
+    assert summaries == ["[CTG Roumois Seine] COPIL de printemps", "[CTG Roumois Seine] Échéance : Bilan intermédiaire"]
 
 
 def test_feed_shortens_long_convention_titles(client, users):

@@ -29,7 +29,8 @@ def test_create_a_ctg_then_edit_a_visa_and_an_article(live_server, page):
     expect(page.get_by_role("heading", name="Convention territoriale globale Roumois Seine 2027-2031")).to_be_visible()
     expect(page.get_by_text("Convention en préparation.")).to_be_visible()
     parties = page.locator(".parties")
-    expect(parties).to_contain_text("représentée par Mme Claire DUVAL, maire, dûment autorisé(e) à signer la présente convention")
+    expect(parties).to_contain_text("représentée par Mme Claire DUVAL, maire, dûment autorisée à signer la présente convention "
+                                    "par délibération de son conseil municipal")
     expect(parties).to_contain_text("Communauté de communes Roumois Seine")
     expect(page.locator("section[aria-labelledby=territoire]")).to_contain_text("Appeville-Annebault")
     convention = Convention.objects.get()

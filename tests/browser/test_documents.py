@@ -17,10 +17,11 @@ def test_the_progress_page_follows_the_worker_then_offers_the_download(live_serv
     settings.MEDIA_ROOT = tmp_path
     convention = ConventionFactory(slug="roumois")
     user = users_for(convention)["elu"]
-    # A worker (played by this test) has laid out 40 pages of about 120.
+    # A worker (played by this test) has laid out 40 pages of about 120 (600 kB of HTML at the default
+    # 5 000 bytes a page, no forced page break).
     document = GeneratedDocument.objects.create(
         convention=convention, title="Document complet en vigueur au 01/12/2026", filename="roumois.pdf",
-        key="a" * 64, html_bytes=480_000, status=DocumentStatus.EN_COURS, started_at=timezone.now(), pages_done=40,
+        key="a" * 64, html_bytes=600_000, status=DocumentStatus.EN_COURS, started_at=timezone.now(), pages_done=40,
     )
     log_in(page, live_server, user.username)
     page.goto(f"{live_server.url}{document.get_absolute_url()}")

@@ -10,9 +10,9 @@ from django.test.utils import CaptureQueriesContext
 
 from conventions.enums import EquipmentKind, OrganisationKind, SppeKind
 from conventions.models import DiagnosisIndicator, Organisation
+from tests.helpers import page_form, region_data, text, two_writers
 
 from .conftest import create_convention
-from .helpers import form_data, region_data
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def url(convention, part):
 def opened(client, convention, part):
     response = client.get(url(convention, part))
     assert response.status_code == 200
-    return form_data(response, "fingerprint")
+    return page_form(response, "fingerprint")
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -73,7 +73,7 @@ def test_fill_the_grid_with_the_usual_indicators(client, prepared, roles, htmx):
     page = response.content.decode()
     assert response.status_code == 200 and ("<html" in page) is not htmx
     assert 'value="Taux de couverture petite enfance"' in page and 'name="indicateurs-TOTAL_FORMS" value="11"' in page
-    data = {**data, **region_data(response)} if htmx else form_data(response, "fingerprint")
+    data = {**data, **region_data(response)} if htmx else page_form(response, "fingerprint")
     # Keep two indicators, in French decimals; an empty cell stays empty.
     for i in range(2, 11):
         data[f"indicateurs-{i}-DELETE"] = "on"
@@ -129,7 +129,7 @@ def test_equipment_per_signatory_with_its_funding(client, prepared, roles):
     client.force_login(roles["coordinateur"])
     data = opened(client, prepared, "annexe-3")
     response = client.post(url(prepared, "annexe-3"), {**data, "add_row": "equipements"})
-    data = form_data(response, "fingerprint")
+    data = page_form(response, "fingerprint")
     data.update({"equipements-0-funded_by": str(epci.pk), "equipements-0-kind": EquipmentKind.EAJE_PSU,
                  "equipements-0-name": "Multi-accueil Les Lutins", "equipements-0-commune": "27103",
                  "equipements-0-places": "24", "equipements-0-caf_funding": "120 000,50",
@@ -232,3 +232,70 @@ def test_queries_do_not_grow_with_the_rows(client, prepared, roles, part, django
             assert client.get(url(convention, part)).status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+# --- Two people on one annexe ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_editors(client, prepared, roles):
+    second = client.__class__()
+    client.force_login(roles["caf"])
+    second.force_login(roles["coordinateur"])
+    return client, second
+
+
+def test_two_people_writing_an_annex_text(prepared, roles, two_editors):
+    """The first save wins; the second sees it with its own typing kept, and confirms."""
+    first, second = two_editors
+    response = two_writers(first, second, url(prepared, "annexe-6"), "fingerprint",
+                           {"evaluation_text": "Version de la Caf."}, {"evaluation_text": "Version de la coordinatrice."})
+    page = text(response)
+    assert response.status_code == 409
+    assert f"Modifié entre-temps par {roles['caf'].get_full_name()}" in page
+    assert "Version de la Caf." in page and "Version de la coordinatrice." in page
+    prepared.refresh_from_db()
+    assert prepared.evaluation_text == "Version de la Caf."
+    assert second.post(url(prepared, "annexe-6"), page_form(response, "fingerprint")).status_code == 302
+    prepared.refresh_from_db()
+    assert prepared.evaluation_text == "Version de la coordinatrice."
+
+
+def test_two_people_editing_rows_of_an_annex(prepared, two_editors):
+    """Annexe 4: changes to different fields of one row, to different rows, and a row added, all kept."""
+    first, second = two_editors
+    prepared.sppe_rows.create(kind=SppeKind.EAJE_PSU, name="Crèche Les Lutins", current_places=24, position=0)
+    prepared.sppe_rows.create(kind=SppeKind.RPE, name="RPE", current_places=1, position=1)
+    theirs, mine = opened(first, prepared, "annexe-4"), opened(second, prepared, "annexe-4")
+    response = first.post(url(prepared, "annexe-4"), {**theirs, "add_row": "sppe"})
+    theirs = page_form(response, "fingerprint")
+    theirs.update({"sppe-0-name": "Multi-accueil Les Lutins", "sppe-2-kind": SppeKind.MAM, "sppe-2-name": "MAM Les Petits Pas",
+                   "sppe-2-current_places": "12"})
+    assert first.post(url(prepared, "annexe-4"), theirs).status_code == 302
+
+    mine.update({"sppe-0-current_places": "30", "sppe-1-name": "RPE du Roumois"})
+    response = second.post(url(prepared, "annexe-4"), mine, follow=True)
+    assert response.redirect_chain and "Modifié entre-temps par" in text(response)
+    assert list(prepared.sppe_rows.values_list("name", "current_places")) == [
+        ("Multi-accueil Les Lutins", 30), ("RPE du Roumois", 1), ("MAM Les Petits Pas", 12)]
+
+
+def test_two_people_editing_the_diagnosis(prepared, two_editors):
+    """Annexe 2: the grid is merged as a whole with the summary; changed on both sides, it is shown."""
+    first, second = two_editors
+    DiagnosisIndicator.objects.create(convention=prepared, territory="27103", level="commune",
+                                      indicator="Taux de couverture petite enfance", value=76, unit="%")
+    response = two_writers(first, second, url(prepared, "annexe-2"), "fingerprint",
+                           {"valeur-0_0": "77,5"}, {"diagnosis_summary": "Un territoire jeune."})
+    assert response.status_code == 302
+    prepared.refresh_from_db()
+    assert prepared.diagnosis_summary == "Un territoire jeune."
+    assert DiagnosisIndicator.objects.get(territory="27103").value == 77.5
+
+    response = two_writers(first, second, url(prepared, "annexe-2"), "fingerprint",
+                           {"valeur-0_0": "80"}, {"valeur-0_0": "78"})
+    page = text(response)
+    assert response.status_code == 409 and "Portrait de territoire" in page and 'value="78"' in page
+    assert DiagnosisIndicator.objects.get(territory="27103").value == 80
+    assert second.post(url(prepared, "annexe-2"), page_form(response, "fingerprint")).status_code == 302
+    assert DiagnosisIndicator.objects.get(territory="27103").value == 78

@@ -61,6 +61,16 @@ def plan_titles(client, convention, day):
     return sorted(f.title for _, fiches in response.context["axes"] for f in fiches)
 
 
+def test_the_object_article_of_an_avenant_extending_the_convention(client, convention, caf):
+    client.force_login(caf)
+    create_avenant(client, convention, effective_until="2027-06-30")
+    add(client, convention, "modifier-article", article_number="9", mode="replace", body="Nouvelle rédaction.")
+    client.post(url("avenant_object_article", convention, 1))
+    assert convention.avenants.get().articles.get(number="1").body == (
+        "L'article 9 de la convention (« Suivi, bilan et évaluation ») est modifié.\n\n"
+        "La durée de la convention est prolongée jusqu'au 30/06/2027.")
+
+
 def test_the_002_scenario_end_to_end(client, convention, caf):
     client.force_login(caf)
     Avenant.objects.create(convention=convention, number=1, title="Avenant n°1", status=AvenantStatus.SIGNE,
@@ -93,10 +103,16 @@ def test_the_002_scenario_end_to_end(client, convention, caf):
         body="Les signataires s'engagent à mettre en œuvre une démarche à visée évaluative.")
 
     client.post(url("avenant_object_article", convention, 2))
-    article_1 = avenant.articles.get(number="1").body
-    assert "Abroger la fiche action « Aller vers les familles éloignées des services »." in article_1
-    assert "Modifier la fiche action « Développer les passerelles entre les structures »." in article_1
-    assert "Ajouter la fiche action « Structurer et animer la gouvernance de la CTG »." in article_1
+    # As `002_…` Article 1 says it: the article of the convention, then the annex and what changes in it.
+    assert avenant.articles.get(number="1").body == (
+        "L'article 9 de la convention (« Suivi, bilan et évaluation ») est complété.\n\n"
+        "L'annexe 4 de la convention (« Plan d'actions et fiches actions ») est modifiée et complétée afin de :\n\n"
+        "- Abroger la fiche action « Aller vers les familles éloignées des services ».\n"
+        "- Modifier la fiche action « Développer les passerelles entre les structures ».\n"
+        "- Ajouter la fiche action « Réaliser un observatoire du fonctionnement et de la qualité d'accueil des "
+        "centres de loisirs ».\n"
+        "- Ajouter la fiche action « Structurer et animer la gouvernance de la CTG »."
+    )
 
     # A draft is never applied.
     assert "Aller vers les familles éloignées des services" in plan_titles(client, convention, "2025-12-16")

@@ -10,12 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from conventions import editing
+from conventions.editor_forms import parse_population
 from conventions.enums import ConventionStatus, OrganisationKind
 from conventions.models import Article, Organisation
 from conventions.pdf import ConventionPdf
 from tests.factories import FicheFactory
-
-from .helpers import form_data, region_data
+from tests.helpers import page_form, region_data, text
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def opened(client, convention, part):
     """The page's form as the browser would send it back."""
     response = client.get(url(convention, part))
     assert response.status_code == 200
-    return form_data(response, "fingerprint")
+    return page_form(response, "fingerprint")
 
 
 def titles(convention):
@@ -112,7 +112,7 @@ def test_add_an_article_without_javascript_then_save_it(client, prepared, roles)
     assert "Article 7" in page and 'name="articles-TOTAL_FORMS" value="7"' in page
     assert "Préambule en cours d&#x27;écriture." in page  # typing kept, nothing saved yet
     assert prepared.articles.count() == 6
-    data = form_data(response, "fingerprint")
+    data = page_form(response, "fingerprint")
     data.update({"articles-6-title": "Recours", "articles-6-body": "Les litiges relèvent du tribunal administratif de Rouen."})
     assert client.post(url(prepared, "texte"), data).status_code == 302
     assert titles(prepared)[-1] == ("7", "Recours")
@@ -143,7 +143,7 @@ def test_move_an_article_up_then_save_renumbers(client, prepared, roles, htmx):
     if htmx:  # the browser keeps the rest of the form and swaps the region in
         data = {**{k: v for k, v in data.items() if not k.startswith("articles-")}, **region_data(response)}
     else:
-        data = form_data(response, "fingerprint")
+        data = page_form(response, "fingerprint")
     assert client.post(url(prepared, "texte"), data).status_code == 302
     assert titles(prepared)[4:] == [("5", "Effet et durée de la convention"), ("6", "Incidences et révision")]
 
@@ -174,30 +174,55 @@ def test_mistakes_are_shown_at_the_field_and_the_typing_kept(client, prepared, r
     assert prepared.articles.get(number="1").history.count() == 1
 
 
-def test_a_concurrent_edit_of_the_text_is_detected(client, prepared, roles):
+def test_a_concurrent_edit_of_the_same_text_is_shown_and_confirmed(client, prepared, roles):
     client.force_login(roles["caf"])
     mine = opened(client, prepared, "texte")
     client.force_login(roles["coordinateur"])
     theirs = opened(client, prepared, "texte")
-    theirs["articles-1-body"] = "Version de la coordinatrice."
+    theirs.update({"articles-1-body": "Version de la coordinatrice.", "preamble": "Préambule revu."})
     assert client.post(url(prepared, "texte"), theirs).status_code == 302
 
     client.force_login(roles["caf"])
-    mine["visas-0-text"] = "Vu le Code de la sécurité sociale ;"
+    mine.update({"articles-1-body": "Version de la Caf.", "visas-0-text": "Vu le Code de la sécurité sociale ;"})
     response = client.post(url(prepared, "texte"), mine)
-    page = response.content.decode()
+    page = text(response)
     assert response.status_code == 409
-    assert "a été modifiée par quelqu&#x27;un d&#x27;autre pendant que vous la modifiiez" in page
-    assert "Article 2 — Engagements des partenaires : modification" in page and roles["coordinateur"].username in page
-    assert "Vu le Code de la sécurité sociale ;" in page  # the typing is kept
+    assert f"{roles['coordinateur'].username} en a enregistré d'autres" in page
+    assert "« Engagements des partenaires » — Texte" in page and "Version de la coordinatrice." in page
+    assert "Article 2 — Engagements des partenaires : modification" in page  # the journal of what was saved
+    assert "Version de la Caf." in page and "Vu le Code de la sécurité sociale ;" in page  # the typing is kept
     assert prepared.articles.get(number="2").body == "Version de la coordinatrice."
     assert not prepared.visas.filter(text="Vu le Code de la sécurité sociale ;").exists()
-    # Saving again, having seen the changes, confirms.
-    again = form_data(response, "fingerprint")
-    again["articles-1-body"] = "Version de la coordinatrice."
-    assert client.post(url(prepared, "texte"), again).status_code == 302
+    # Saving again, having seen the other version, confirms; the preamble the Caf never touched stays theirs.
+    assert client.post(url(prepared, "texte"), page_form(response, "fingerprint")).status_code == 302
+    prepared.refresh_from_db()
+    assert prepared.articles.get(number="2").body == "Version de la Caf."
     assert prepared.visas.filter(text="Vu le Code de la sécurité sociale ;").exists()
+    assert prepared.preamble == "Préambule revu."
+
+
+def test_concurrent_edits_of_different_parts_of_the_text_are_merged(client, prepared, roles):
+    """Rows added, changed or deleted by the first to save are kept by the second save."""
+    client.force_login(roles["caf"])
+    mine = opened(client, prepared, "texte")
+    client.force_login(roles["coordinateur"])
+    theirs = opened(client, prepared, "texte")
+    theirs.update({"articles-1-body": "Version de la coordinatrice.", "visas-1-DELETE": "on"})
+    response = client.post(url(prepared, "texte"), {**theirs, "add_row": "articles"})
+    theirs = page_form(response, "fingerprint")
+    last = int(theirs["articles-TOTAL_FORMS"]) - 1
+    theirs.update({f"articles-{last}-title": "Données personnelles", f"articles-{last}-body": "RGPD."})
+    assert client.post(url(prepared, "texte"), theirs).status_code == 302
+    visas = list(prepared.visas.values_list("text", flat=True))
+
+    client.force_login(roles["caf"])
+    mine["visas-0-text"] = "Vu le Code de la sécurité sociale ;"
+    response = client.post(url(prepared, "texte"), mine, follow=True)
+    assert response.redirect_chain and "Modifié entre-temps par" in text(response)
+    prepared.refresh_from_db()
     assert prepared.articles.get(number="2").body == "Version de la coordinatrice."
+    assert prepared.articles.get(title="Données personnelles").body == "RGPD."
+    assert list(prepared.visas.values_list("text", flat=True)) == ["Vu le Code de la sécurité sociale ;", *visas[1:]]
 
 
 def test_editing_another_part_meanwhile_is_no_conflict(client, prepared, roles):
@@ -221,7 +246,7 @@ def test_add_a_new_collectivite_as_signatory(client, prepared, roles):
     client.force_login(roles["caf"])
     data = opened(client, prepared, "parties")
     response = client.post(url(prepared, "parties"), {**data, "add_row": "signataires"})
-    data = form_data(response, "fingerprint")
+    data = page_form(response, "fingerprint")
     data.update({"signataires-3-organisation": "", "signataires-3-new_name": "Commune de Bourg-Achard",
                  "signataires-3-new_kind": "commune", "signataires-3-new_code": "27103",
                  "signataires-3-representative": "Mme Claire DUVAL", "signataires-3-capacity": "Maire"})
@@ -229,7 +254,8 @@ def test_add_a_new_collectivite_as_signatory(client, prepared, roles):
     commune = Organisation.objects.get(kind=OrganisationKind.COMMUNE, code="27103")
     assert list(prepared.signatories.values_list("organisation__name", "capacity"))[-1] == ("Commune de Bourg-Achard", "Maire")
     page = client.get(f"/conventions/{prepared.slug}/texte/").content.decode()
-    assert "<strong>Commune de Bourg-Achard</strong>, représentée par Mme Claire DUVAL, maire" in page
+    assert ("<strong>La Commune de Bourg-Achard</strong>, représentée par Mme Claire DUVAL, maire, dûment autorisée à "
+            "signer la présente convention par délibération de son conseil municipal ;") in page
     assert commune.name == "Commune de Bourg-Achard"
 
 
@@ -255,7 +281,7 @@ def test_paste_communes_into_the_list_then_save(client, prepared, roles):
     page = response.content.decode()
     assert response.status_code == 200 and 'value="Appeville-Annebault"' in page and 'value="27022"' in page
     assert prepared.communes.count() == 2  # shown to be checked, not saved yet
-    assert client.post(url(prepared, "parties"), form_data(response, "fingerprint")).status_code == 302
+    assert client.post(url(prepared, "parties"), page_form(response, "fingerprint")).status_code == 302
     assert list(prepared.communes.values_list("insee", "population")) == [
         ("27103", 4500), ("27005", 1200), ("27008", 1050), ("27022", None)]
 
@@ -311,7 +337,8 @@ def test_the_edited_article_is_in_the_exchange_format_and_the_pdf(client, prepar
     html = ConventionPdf().html(prepared)
     assert "Les signataires s'engagent à <strong>tenir le plan d'actions</strong>." in html
     assert "Article 2 — Engagements des partenaires" in html
-    assert "représentée par M. Sylvain BONENFANT, président, dûment autorisé(e) à signer la présente convention" in html
+    assert ("<strong>La Communauté de communes Roumois Seine</strong>, représentée par M. Sylvain BONENFANT, président, "
+            "dûment autorisé à signer la présente convention par délibération de son conseil communautaire ;") in html
 
 
 # --- Query counts --------------------------------------------------------------------------------------
@@ -352,3 +379,10 @@ def test_the_fingerprint_follows_every_shown_field(prepared):
     prepared.refresh_from_db()
     prepared.governance_text = "Autre annexe."
     assert editing.fingerprint(prepared, section)[0] == before
+
+
+def test_a_population_is_a_whole_number_an_integer_column_holds():
+    assert parse_population("12 345") == 12345 and parse_population("") is None
+    for typed in ("-5", "²", "99999999999999999999"):
+        with pytest.raises(ValueError):
+            parse_population(typed)

@@ -120,9 +120,12 @@ def test_create_a_convention_with_two_collectivites_and_pasted_communes(client, 
     page = client.get(response["Location"]).content.decode()
     assert "La convention « Convention territoriale globale Roumois Seine 2027-2031 » est créée en préparation" in page
     # The parties' sentences come from the signatories.
-    assert ("représentée par M. Philippe CHARPIN, président du conseil d&#x27;administration et par Mme Aurore "
-            "VERNIEUWE, directrice, dûment autorisé(e)s à signer la présente convention") in page
-    assert "représentée par Mme Claire DUVAL, maire, dûment autorisé(e) à signer la présente convention" in page
+    assert ("<strong>La Caisse d&#x27;allocations familiales de l&#x27;Eure</strong>, représentée par M. Philippe "
+            "CHARPIN, président du conseil d&#x27;administration, et par Mme Aurore VERNIEUWE, directrice, dûment "
+            "autorisés à signer la présente convention ;</p>") in page  # as `002_…` writes it
+    assert "<p>Ci-après dénommée « la Caf » ;</p>" in page
+    assert ("représentée par Mme Claire DUVAL, maire, dûment autorisée à signer la présente convention par "
+            "délibération de son conseil municipal ;") in page
     # The creator is the author of every history record.
     assert convention.history.get().history_user == caf_user
     assert {s.history.get().history_user for s in convention.signatories.all()} == {caf_user}
@@ -168,6 +171,9 @@ def test_two_collectivites_are_named_together_and_in_the_plural(caf, creator):
     assert engagements.startswith("La Caisse d'allocations familiales de l'Eure, la Communauté de communes Roumois "
                                   "Seine et la Commune de Bourg-Achard s'engagent")
     assert "De leur côté, les collectivités signataires s'engagent à poursuivre leur soutien" in engagements
+    assert ("l'engagement conjoint de la Caf et des collectivités signataires à poursuivre leur appui financier"
+            in engagements)
+    assert "À l'issue du (des) contrat(s) enfance et jeunesse" in engagements
     assert ("Vu la délibération du conseil municipal de la Commune de Bourg-Achard en date du … portant sur la "
             "signature de la Convention territoriale globale.") == convention.visas.last().text
 

@@ -84,6 +84,8 @@ def test_plan_governance_and_evaluation_services_record_their_author(convention,
     second = plan.axis_create(convention, "Petite enfance", by=someone)
     plan.objective_create(second, "Accueillir", by=someone)
     plan.axis_move(second, -1, by=someone)
+    convention.end = datetime.date(datetime.date.today().year + 3, 12, 31)  # milestones to come
+    convention.save()
     evaluation.milestones_generate(convention, by=someone)
 
     axes = convention.axes.model.history.filter(id__in=[first.pk, second.pk])

@@ -5,7 +5,13 @@ import pytest
 from actions.models import Fiche
 from conventions.enums import AvenantStatus, OperationKind
 from conventions.models import Operation
-from tests.factories import ArticleFactory, AvenantFactory, ConventionFactory, FicheFactory
+from tests.factories import (
+    ArticleFactory,
+    AvenantFactory,
+    ConventionFactory,
+    FicheFactory,
+    users_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +82,32 @@ def test_amended_article_and_extended_end(plan):
     assert after.articles[0].body == "Texte initial.\n\nTexte ajouté."
     assert str(after.articles[0].amendments[0]) == "complété par l'avenant n°2 du 15/12/2025"
     assert after.end == datetime.date(2027, 6, 30)
+
+
+def test_a_consolidated_text_names_the_avenant_instead_of_le_present_avenant(plan, client):
+    """In the convention in force, « le présent avenant » would be the convention itself."""
+    convention, old, abrogated, kept = plan
+    ArticleFactory(convention=convention, number="2", title="Engagements des partenaires", body="Texte initial.")
+    avenant = sign_avenant_2(convention, old, abrogated)
+    Operation.objects.create(avenant=avenant, position=3, op=OperationKind.AMEND_ARTICLE, article_number="2",
+                             mode="replace", body=(
+                                 "Le présent avenant est conclu dans le cadre des orientations de la Convention "
+                                 "d'objectifs et de gestion. De son côté, la collectivité s'engage à poursuivre son "
+                                 "soutien financier pour les équipements et services listés en Annexe 1 du présent "
+                                 "avenant.\n\nCet avenant ne se substitue en rien au Rgpd."))
+    Operation.objects.create(avenant=avenant, position=4, op=OperationKind.AMEND_ANNEX, annex=5, mode="complete",
+                             body="Les chargés de coopération font le lien avec le présent avenant.")
+    after = convention.as_of(AFTER)
+    assert after.articles[0].body == (
+        "L'avenant n°2 est conclu dans le cadre des orientations de la Convention d'objectifs et de gestion. De son "
+        "côté, la collectivité s'engage à poursuivre son soutien financier pour les équipements et services listés en "
+        "Annexe 1 de l'avenant n°2.\n\nL'avenant n°2 ne se substitue en rien au Rgpd.")
+    assert str(after.articles[0].amendments[0]) == "modifié par l'avenant n°2 du 15/12/2025"
+    assert after.annex_texts[5].body.endswith("font le lien avec l'avenant n°2.")
+    client.force_login(users_for(convention)["elu"])
+    page = client.get(f"/conventions/{convention.slug}/annexes/", {"date": "2025-12-16"}).content.decode()
+    assert '<p class="note">Annexe complétée par l&#x27;avenant n°2 du 15/12/2025.</p>' in page
+    assert "le présent avenant" not in page
 
 
 def test_current_flags_follow_signed_avenants_and_guard_numbers(plan):

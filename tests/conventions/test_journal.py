@@ -109,6 +109,8 @@ def test_the_journal_lists_an_import_as_one_line(client, named_users, tmp_path):
 
 def test_the_journal_lists_generated_milestones_and_a_status_change(client, convention, named_users):
     caf = named_users["caf"]
+    convention.end = datetime.date(datetime.date.today().year + 3, 12, 31)  # its bilan final to come
+    convention.save()
     evaluation.milestones_generate(convention, by=caf)
     final = convention.milestones.get(generated_key="bilan_final")
     evaluation.milestone_mark_done(final, by=named_users["coordinateur"])

@@ -367,7 +367,8 @@ def test_an_avenant_that_extends_the_convention_delays_its_end(client):
 
 def test_the_renewal_begins_with_its_first_milestone(client):
     today = timezone.localdate()
-    convention = ConventionFactory(start=today.replace(year=today.year - 4), end=today + datetime.timedelta(days=400))
+    # The evaluation of the renewal (17 to 14 months before the end) is under way.
+    convention = ConventionFactory(start=today.replace(year=today.year - 4), end=today + datetime.timedelta(days=500))
     MilestoneFactory(convention=convention, start=today - datetime.timedelta(days=40), end=today)  # a bilan, not renewal
     assert convention.phase_on(today) == ConventionStatus.SIGNEE
     evaluation.milestones_generate(convention, by=None)

@@ -11,11 +11,12 @@ from pypdf import PdfReader
 
 from conventions.enums import AvenantStatus, OperationKind
 from conventions.models import Equipment, Operation, Organisation
-from conventions.pdf import AvenantPdf
+from conventions.parties import copies, signature_context
+from conventions.pdf import AvenantPdf, ConventionPdf
 from exchange.importer import import_document
 from exchange.reading import load_json
 from tests.factories import users_for
-from tests.helpers import EXAMPLE_PATH, outline_titles, pdf_lines, pdf_text
+from tests.helpers import DEMO_ROUMOIS, EXAMPLE_PATH, html_text, outline_titles, pdf_lines, pdf_text
 from tests.scenarios import sign_avenant_2_with_its_text
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,21 @@ def test_full_document_as_in_force_after_the_avenant(roumois, tmp_path):
     assert any(t.startswith("Action 3 — Développer les passerelles") for t in titles)
     assert reader.metadata.title == roumois.title
     assert reader.metadata.author == "Caisse d'allocations familiales de l'Eure"
+
+
+def test_the_consolidated_articles_name_the_avenant_that_wrote_them(client):
+    """The demo's avenant n°2 rewrites articles 3 and 5 saying « le présent avenant »: in the
+    convention in force that is « l'avenant n°2 »; the cover names both avenants applied."""
+    demo = import_document(load_json(DEMO_ROUMOIS))
+    html = html_text(ConventionPdf(datetime.date(2025, 12, 16)).html(demo))
+    articles = html[html.index('id="articles"'):html.index('id="signatures"')]
+    assert "présent avenant" not in articles
+    assert "L'avenant n°2 est conclu dans le cadre des orientations de la Convention d'objectifs et de gestion" in articles
+    assert "Convention en vigueur au 16/12/2025, modifiée par l'avenant n°1 du " in html
+    assert " et l'avenant n°2 du 15/12/2025." in html
+    client.force_login(users_for(demo)["elu"])
+    page = html_text(client.get(reverse("conventions:detail", args=[demo.slug]), {"date": "2025-12-16"}).content.decode())
+    assert "L'avenant n°2 est conclu dans le cadre" in page and "Le présent avenant est conclu" not in page
 
 
 def test_before_the_avenant_the_abrogated_fiche_is_there(roumois):
@@ -135,7 +151,14 @@ def test_avenant_002_alone(plan_002_amends):
     assert reader.trailer["/Root"]["/Lang"] == "fr"
     assert "Projet" not in text
     # Parties, visas, préambule, its own articles.
-    assert "représentée par Philippe CHARPIN" in text and "dûment autorisé(e)s à signer le présent avenant" in text
+    # Without a civility, the capacities say who the representatives are (« président », « directrice »).
+    assert ("représentée par Philippe CHARPIN, président du conseil d'administration, et par Aurore VERNIEUWE, "
+            "directrice, dûment autorisés à signer le présent avenant ;") in text
+    epci = pij.funded_by.name  # « Communauté de communes n°… »
+    assert (f"La {epci}, représentée par Sylvain BONENFANT, président, dûment autorisé à signer le présent avenant "
+            f"par délibération de son conseil communautaire ; Ci-après dénommée « {epci} ».") in text
+    assert (f"Équipement « Point information jeunesse » (Accueil de jeunes), soutenu par la {epci} : retiré de "
+            "l'annexe 3 de la convention.") in text
     assert "Vu la loi du 18 décembre 2023 pour le plein emploi" in text
     assert "Afin de tenir compte du nouveau cadre réglementaire" in text
     assert "Article 4 — Suivi, bilan et évaluation" in text and "Un tableau de suivi partagé" in text
@@ -143,7 +166,7 @@ def test_avenant_002_alone(plan_002_amends):
     assert "prend effet à compter du 15/12/2025 et jusqu'au 31/12/2026" in text
     assert "027-200066405-20251215-CC_201_2025-DE" in text
     # Place, date, one column per signatory under its party.
-    assert "Fait à Bourg-Achard, le 15 décembre 2025, en 2 exemplaires" in text
+    assert "Fait à Bourg-Achard, le 15 décembre 2025, en deux exemplaires." in text  # as `002_…` writes it
     for name in ["Philippe CHARPIN", "Aurore VERNIEUWE", "Sylvain BONENFANT"]:
         assert name in text.split("Fait à Bourg-Achard")[1]
     # What it abrogates, and the fiches it adds or modifies, in full.
@@ -195,9 +218,11 @@ def test_french_dates_and_counts_of_the_signature_block(plan_002_amends):
     convention, _, _ = plan_002_amends
     convention.signed_at, convention.signed_on = "Bourg-Achard", datetime.date(2022, 11, 1)
     html = Template('{% include "pdf/_signatures.html" %}').render(Context({
-        "act": convention, "parties": [("Caf", [])], "signatories": [],
+        "act": convention, **signature_context(convention),
     }))
-    assert "le 1er novembre 2022, en 1 exemplaire." in html
+    assert "le 1er novembre 2022, en deux exemplaires." in html
+    assert f"<th colspan=\"2\">La {convention.caf.name}</th>" in html  # « La Caf … », as the parties say it
+    assert [copies(n) for n in (1, 3, 12)] == ["un exemplaire", "trois exemplaires", "12 exemplaires"]
     html = Template('{% include "pdf/_signatures.html" %}').render(Context({"act": convention, "parties": []}))
     assert "le 1er novembre 2022." in html and "exemplaire" not in html
 

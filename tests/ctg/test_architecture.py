@@ -7,7 +7,10 @@ from pathlib import Path
 from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
-APPS = ["ctg", "conventions", "actions", "governance", "evaluation", "documents", "agenda", "exchange", "people", "portfolio"]
+APPS = [
+    "ctg", "conventions", "actions", "governance", "evaluation", "documents", "agenda", "exchange", "people",
+    "portfolio", "search",
+]
 
 # What each app may import, bottom to top (besides itself, Django and third-party libraries).
 # `conventions` reaches `actions.models` only: an avenant's operations act on fiches.
@@ -22,6 +25,7 @@ MAY_IMPORT = {
     "exchange": {"ctg", "conventions", "actions", "governance", "evaluation", "documents"},
     "people": {"ctg", "conventions"},
     "portfolio": {"ctg", "conventions", "actions", "governance", "evaluation"},
+    "search": {"ctg", "conventions", "actions", "governance", "evaluation"},
 }
 
 

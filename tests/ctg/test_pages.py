@@ -5,6 +5,7 @@ by every page."""
 import pytest
 from django.urls import reverse
 
+from actions.pdf import FichePdf
 from tests.factories import (
     ArticleFactory,
     ConventionFactory,
@@ -14,6 +15,7 @@ from tests.factories import (
     MilestoneFactory,
     UpdateFactory,
 )
+from tests.helpers import pdf_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +100,27 @@ def test_markdown_fields_never_run_scripts(client, convention, users):
     assert "<strong>gras</strong>" in content
 
 
+def test_a_single_line_break_typed_is_kept_on_the_page_and_in_the_pdf(client, convention, users):
+    fiche = convention.fiches.get()
+    fiche.partners = "Caf de l'Eure\nMSA Haute-Normandie\n\n- Francas\n- CEMEA"
+    fiche.save()
+    client.force_login(users["caf"])
+    content = client.get(reverse("actions:fiche", args=[convention.slug, fiche.key])).content.decode()
+    assert "<p>Caf de l'Eure<br>\nMSA Haute-Normandie</p>" in content
+    assert "<li>Francas</li>" in content
+    _, text = pdf_lines(FichePdf().generate(fiche)[2])
+    assert "Caf de l'Eure MSA" not in text  # two lines in the box, not one
+    assert "Caf de l'Eure" in text and "MSA Haute-Normandie" in text
+
+
 def test_pages_send_a_strict_content_security_policy(client, convention, users):
     client.force_login(users["caf"])
     policy = client.get(reverse("conventions:detail", args=[convention.slug]))["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+
+
+def test_no_template_comment_leaks_into_a_page(client, convention, users):
+    # A Django comment `{# … #}` holds on one line; one spread over two shows as text on every page.
+    client.force_login(users["caf"])
+    for url in ("/", reverse("conventions:detail", args=[convention.slug]), reverse("login")):
+        assert "{#" not in client.get(url, follow=True).content.decode(), url

@@ -20,6 +20,7 @@ from tests.factories import (
     UpdateFactory,
     users_for,
 )
+from tests.helpers import page_form, text, two_writers
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +135,29 @@ def test_open_a_bilan_with_its_default_period_then_write_it(convention, client):
     assert bilan.updated_by == user and bilan.history.count() == 2
 
 
+def test_two_people_writing_a_bilan(convention, client):
+    """The first save wins; the second sees it with its own typing kept, merges what it did not touch, and confirms."""
+    Bilan.objects.create(convention=convention, kind="final", start=convention.start, end=convention.end)
+    users = users_for(convention)
+    second = client.__class__()
+    client.force_login(users["caf"])
+    second.force_login(users["coordinateur"])
+    url = reverse("evaluation:bilan_edit", args=[convention.slug, "final"])
+    response = two_writers(client, second, url, "realisations",
+                           {"realisations": "Version de la Caf.", "approach": "Deux COPIL par an."},
+                           {"realisations": "Version de la coordinatrice.", "early_childhood": "Schéma transmis."})
+    page = text(response)
+    assert response.status_code == 409
+    assert "Modifié entre-temps par" in page and "Version de la Caf." in page and "Version de la coordinatrice." in page
+    bilan = Bilan.objects.get(convention=convention, kind="final")
+    assert (bilan.realisations, bilan.early_childhood) == ("Version de la Caf.", "")
+    assert second.post(url, page_form(response, "realisations")).status_code == 302
+    bilan.refresh_from_db()
+    assert (bilan.realisations, bilan.approach, bilan.early_childhood) == (
+        "Version de la coordinatrice.", "Deux COPIL par an.", "Schéma transmis.")
+    assert bilan.updated_by == users["coordinateur"]
+
+
 def test_bilan_excel_export_has_its_tables(convention, client):
     bilan = Bilan.objects.create(convention=convention, kind="final", start=convention.start, end=convention.end)
     client.force_login(users_for(convention)["elu"])
@@ -149,3 +173,15 @@ def test_unknown_bilan_kind_is_not_found(convention, client):
     client.force_login(users_for(convention)["caf"])
     assert client.post(reverse("evaluation:bilan_create", args=[convention.slug, "annuel"])).status_code == 404
     assert client.get(reverse("evaluation:bilan", args=[convention.slug, "final"])).status_code == 404
+
+
+def test_dashboard_of_a_convention_and_rows_dated_9999_by_other_means(convention, client):
+    type(convention).objects.filter(pk=convention.pk).update(end=datetime.date(9999, 12, 31))
+    meeting = MeetingFactory(body__convention=convention, title="Séance mal datée")
+    type(meeting).objects.filter(pk=meeting.pk).update(date=datetime.date(9999, 12, 31), time=datetime.time(23, 30))
+    MilestoneFactory(convention=convention, title="Jalon mal daté", start=None, end=datetime.date(9999, 12, 31))
+    client.force_login(users_for(convention)["elu"])
+    for query in ("", "?date=9999-12-31"):
+        response = client.get(dashboard_url(convention) + query)
+        assert response.status_code == 200 and "Jalon mal daté" in response.content.decode()
+    assert "Date « 9999-12-31 » invalide" in response.content.decode()

@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.urls import reverse
 
 from actions.models import Fiche, IndicatorValue
 from actions.periods import Period
@@ -77,6 +78,33 @@ def test_a_later_period_sees_later_updates(plan):
     figures = plan_figures(Fiche.objects.filter(convention=plan), Period(2026, 2))
     assert figures.overall.done == 2 and figures.overall.rate == 40
     assert figures.indicators[0].latest.value == 35
+
+
+@pytest.mark.parametrize("baseline, target, latest, shown", [
+    (86, 106, 86, "0 %"),  # still at the start: nothing of the way done (not 86 / 106 = 81 %)
+    (86, 106, 96, "50 %"),
+    (86, 106, 116, "150 %"),  # beyond the target
+    (86, 106, 80, "0 %"),  # behind the start
+    (30, 20, 25, "50 %"),  # a target below the start: 30 days of waiting down to 20
+    (30, 20, 18, "120 %"),
+    (20, 20, 18, "90 %"),  # a level to keep
+    (None, 40, 10, "25 %"),  # no starting value: the way starts at 0
+    (0, 0, 3, "—"),
+    (86, None, 90, "—"),
+])
+def test_atteinte_measures_the_way_from_the_start_to_the_target(plan, client, baseline, target, latest, shown):
+    b = Fiche.objects.get(convention=plan, key="b")
+    indicator = b.indicators.get()
+    indicator.baseline, indicator.target = baseline, target
+    indicator.save()
+    b.updates.get(period="2026-T2").indicator_values.update(value=latest)
+    Bilan.objects.create(convention=plan, kind="intermediaire", start=datetime.date(2024, 1, 1),
+                         end=datetime.date(2026, 6, 30))
+    client.force_login(users_for(plan)["elu"])
+    page = client.get(reverse("evaluation:bilan", args=[plan.slug, "intermediaire"])).content.decode()
+    row = page[page.index("Nombre de familles accueillies"):]
+    row = row[:row.index("</tr>")]
+    assert row.rstrip().endswith(f'<td class="num">{shown}</td>')
 
 
 def test_charts_carry_text_for_every_bar(plan):

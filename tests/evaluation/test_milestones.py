@@ -10,10 +10,18 @@ from django.utils import timezone
 
 from evaluation.enums import MilestoneKind, MilestoneStatus
 from evaluation.models import Milestone
-from evaluation.services import milestones_generate, milestones_plan
+from evaluation.services import milestones_generate, milestones_plan, milestones_preview
+from exchange.importer import import_document
+from exchange.reading import load_json
 from tests.evaluation.helpers import form_data
-from tests.factories import AvenantFactory, BodyFactory, ConventionFactory, MilestoneFactory
-from tests.helpers import login, text
+from tests.factories import (
+    AvenantFactory,
+    BodyFactory,
+    ConventionFactory,
+    MilestoneFactory,
+    users_for,
+)
+from tests.helpers import DEMO_ROUMOIS, login, page_form, text, two_writers
 
 pytestmark = pytest.mark.django_db
 
@@ -56,23 +64,31 @@ RENEWAL_2026 = [
 ]
 
 
-def test_renewal_calendar_of_a_ctg_ending_31_12_2026(convention, users):
-    result = milestones_generate(convention, by=users["caf"])
-    assert rows(convention, "renouvellement:") == RENEWAL_2026
-    assert result.created == convention.milestones.count() and result.present == 0
+def planned_rows(planned, prefix=""):
+    return [(m.kind, m.title, m.start, m.end) for m in planned if m.key.startswith(prefix)]
 
 
-def test_points_d_etape_and_bilans_of_a_2022_2026_convention(convention, users):
-    milestones_generate(convention, by=users["caf"])
-    assert rows(convention, "point_etape:") == [
+@pytest.fixture
+def upcoming():
+    """A convention still to begin: every milestone it should have is to come."""
+    start = D(TODAY.year + 1, 1, 1)
+    return ConventionFactory(title="CTG à venir", start=start, end=D(start.year + 4, 12, 31), signed_on=TODAY)
+
+
+def test_renewal_calendar_of_a_ctg_ending_31_12_2026():
+    assert planned_rows(milestones_plan(D(2022, 1, 1), D(2026, 12, 31)), "renouvellement:") == RENEWAL_2026
+
+
+def test_points_d_etape_and_bilans_of_a_2022_2026_convention():
+    planned = milestones_plan(D(2022, 1, 1), D(2026, 12, 31))
+    assert planned_rows(planned, "point_etape:") == [
         (MilestoneKind.POINT_ETAPE_ANNUEL, f"Point d'étape annuel {year}", D(year, 10, 1), D(year, 12, 31))
         for year in (2022, 2023, 2024, 2025)
     ]
-    assert rows(convention, "bilan_") == [
+    assert planned_rows(planned, "bilan_") == [
         (MilestoneKind.BILAN_INTERMEDIAIRE, "Bilan intermédiaire", D(2024, 5, 1), D(2024, 7, 31)),
         (MilestoneKind.BILAN_FINAL, "Bilan final", D(2026, 6, 1), D(2026, 12, 31)),
     ]
-    assert set(convention.milestones.values_list("status", flat=True)) == {MilestoneStatus.PREVU}
 
 
 def test_points_d_etape_skip_a_first_year_begun_after_july():
@@ -80,27 +96,81 @@ def test_points_d_etape_skip_a_first_year_begun_after_july():
     assert keys == ["point_etape:2026", "point_etape:2027", "point_etape:2028"]
 
 
-def test_bilans_and_points_d_etape_are_presented_in_copil(convention, users):
-    copil = BodyFactory(convention=convention, kind="copil")
-    milestones_generate(convention, by=users["caf"])
-    assert convention.milestones.get(generated_key="bilan_final").body == copil
-    assert convention.milestones.get(generated_key="point_etape:2023").body == copil
-    assert convention.milestones.get(generated_key="renouvellement:diagnostic").body is None
+def test_a_convention_to_come_gets_every_milestone_planned(upcoming, users):
+    result = milestones_generate(upcoming, by=users["caf"])
+    assert rows(upcoming) == planned_rows(milestones_plan(upcoming.start, upcoming.end))
+    assert len(result.create) == upcoming.milestones.count() == 14 and not result.present and not result.past
+    assert set(upcoming.milestones.values_list("status", flat=True)) == {MilestoneStatus.PREVU}
 
 
-def test_generating_twice_neither_duplicates_nor_overwrites(convention, users):
-    first = milestones_generate(convention, by=users["caf"])
-    edited = convention.milestones.get(generated_key="bilan_final")
-    edited.title, edited.end = "Bilan final partagé avec les partenaires", D(2026, 11, 30)
+def test_hand_made_milestones_stand_for_the_planned_ones_of_their_kind_and_period(users):
+    """The demo's Roumois Seine (29/11/2022-31/12/2026) has seven milestones made by hand."""
+    roumois = import_document(load_json(DEMO_ROUMOIS))
+    preview = milestones_preview(roumois, today=D(2025, 6, 1))
+    assert [(planned.title, existing.title, existing.status) for planned, existing in preview.present] == [
+        ("Point d'étape annuel 2023", "Point d'étape annuel 2023", MilestoneStatus.FAIT),
+        ("Bilan intermédiaire", "Bilan intermédiaire de la CTG", MilestoneStatus.FAIT),
+        ("Évaluation de l'ancienne CTG", "Évaluation de la CTG 2022-2026 (plan d'actions et démarche)",
+         MilestoneStatus.FAIT),
+        ("Point d'étape annuel 2025", "Point d'étape annuel 2025", MilestoneStatus.FAIT),
+        ("Élaboration du diagnostic de la future CTG", "Diagnostic partagé de la future CTG", MilestoneStatus.PREVU),
+        ("Bilan final", "Bilan final de la CTG 2022-2026", MilestoneStatus.PREVU),
+    ]
+    # « Schéma pluriannuel SPPE transmis au CDSF » (« Autre », June 2026) is not the presentation to
+    # the élus (« Autre », June 2026); the point d'étape 2024 of October 2024 is over.
+    assert [m.title for m in preview.past] == ["Point d'étape annuel 2024"]
+    assert [m.title for m in preview.create] == [
+        "Présentation de l'évaluation et du diagnostic aux élus",
+        "Définition des enjeux, des orientations et du plan d'action",
+        "Déclinaison des fiches actions (projets phares, actions nouvelles)",
+        "Écriture puis finalisation de la CTG",
+        "Validation par la Caf",
+        "Validation par les conseils communaux et communautaires",
+    ]
+
+
+def test_a_diagnostic_begun_before_the_signature_is_not_the_renewal_one(upcoming):
+    MilestoneFactory(convention=upcoming, kind=MilestoneKind.DIAGNOSTIC, title="Diagnostic de cette CTG",
+                     start=TODAY - datetime.timedelta(days=90), end=TODAY + datetime.timedelta(days=10))
+    preview = milestones_preview(upcoming)
+    assert "Élaboration du diagnostic de la future CTG" in [m.title for m in preview.create]
+
+
+def test_past_milestones_are_not_created_and_none_shows_late(client, users):
+    convention = ConventionFactory(start=D(TODAY.year - 3, 1, 1), end=D(TODAY.year + 1, 12, 31),
+                                   signed_on=D(TODAY.year - 3, 1, 1))
+    preview = milestones_preview(convention)
+    assert preview.past and preview.create
+    login(client, users_for(convention), "caf")
+    page = text(client.post(reverse("evaluation:generate", args=[convention.slug]), follow=True))
+    assert f"{len(preview.create)} jalons créés ; {len(preview.past)} jalons passés ne sont pas créés." in page
+    assert not convention.milestones.filter(end__lt=TODAY).exists()
+    assert convention.milestones.count() == len(preview.create)
+    assert "En retard" not in page
+
+
+def test_bilans_and_points_d_etape_are_presented_in_copil(upcoming, users):
+    copil = BodyFactory(convention=upcoming, kind="copil")
+    milestones_generate(upcoming, by=users["caf"])
+    assert upcoming.milestones.get(generated_key="bilan_final").body == copil
+    assert upcoming.milestones.get(generated_key=f"point_etape:{upcoming.start.year + 1}").body == copil
+    assert upcoming.milestones.get(generated_key="renouvellement:diagnostic").body is None
+
+
+def test_generating_twice_neither_duplicates_nor_overwrites(upcoming, users):
+    first = len(milestones_generate(upcoming, by=users["caf"]).create)
+    edited = upcoming.milestones.get(generated_key="bilan_final")
+    edited.title, edited.end = "Bilan final partagé avec les partenaires", upcoming.end - datetime.timedelta(days=31)
     edited.save()
-    convention.milestones.get(generated_key="point_etape:2022").delete()
-    MilestoneFactory(convention=convention, title="Jalon saisi à la main")
-    second = milestones_generate(convention, by=users["caf"])
-    assert (second.created, second.present) == (1, first.created - 1)
-    assert convention.milestones.count() == first.created + 1
+    year = upcoming.start.year
+    upcoming.milestones.get(generated_key=f"point_etape:{year}").delete()
+    MilestoneFactory(convention=upcoming, title="Jalon saisi à la main", kind=MilestoneKind.AUTRE)
+    second = milestones_generate(upcoming, by=users["caf"])
+    assert (len(second.create), len(second.present)) == (1, first - 1)
+    assert upcoming.milestones.count() == first + 1
     edited.refresh_from_db()
-    assert (edited.title, edited.end) == ("Bilan final partagé avec les partenaires", D(2026, 11, 30))
-    assert convention.milestones.filter(generated_key="point_etape:2022").count() == 1
+    assert edited.title == "Bilan final partagé avec les partenaires"
+    assert upcoming.milestones.filter(generated_key=f"point_etape:{year}").count() == 1
 
 
 def test_a_generated_key_is_unique_per_convention(convention):
@@ -112,26 +182,41 @@ def test_a_generated_key_is_unique_per_convention(convention):
         MilestoneFactory(convention=convention, generated_key="bilan_final")
 
 
-def test_the_end_extended_by_a_signed_avenant_is_used(convention, users):
-    AvenantFactory(convention=convention, effective_from=D(2025, 12, 15), signed_on=D(2025, 12, 15),
-                   effective_until=D(2027, 6, 30))
-    assert convention.as_of(TODAY).end == D(2027, 6, 30)
-    milestones_generate(convention, by=users["caf"])
-    final = convention.milestones.get(generated_key="bilan_final")
-    assert (final.start, final.end) == (D(2026, 12, 1), D(2027, 6, 30))
-    assert convention.milestones.get(generated_key="renouvellement:validation_conseils").end == D(2027, 9, 30)
-    assert convention.milestones.filter(generated_key="point_etape:2026").exists()
+def test_the_end_extended_by_a_signed_avenant_is_used(upcoming, users):
+    extended = D(upcoming.end.year + 1, 6, 30)
+    AvenantFactory(convention=upcoming, effective_from=TODAY, signed_on=TODAY, effective_until=extended)
+    assert upcoming.as_of(TODAY).end == extended
+    milestones_generate(upcoming, by=users["caf"])
+    final = upcoming.milestones.get(generated_key="bilan_final")
+    assert (final.start, final.end) == (D(upcoming.end.year, 12, 1), extended)
+    assert upcoming.milestones.get(generated_key="renouvellement:validation_conseils").end == D(extended.year, 9, 30)
+    assert upcoming.milestones.filter(generated_key=f"point_etape:{upcoming.end.year}").exists()
 
 
-def test_generate_button_creates_then_reports_nothing_new(client, convention, users):
-    login(client, users, "coordinateur")
-    url = reverse("evaluation:generate", args=[convention.slug])
+def test_the_preview_says_what_will_be_created_and_kept_and_changes_nothing(client, upcoming):
+    MilestoneFactory(convention=upcoming, kind=MilestoneKind.BILAN_INTERMEDIAIRE, title="Bilan à mi-parcours",
+                     start=None, end=D(upcoming.start.year + 2, 9, 30), status=MilestoneStatus.FAIT)
+    login(client, users_for(upcoming), "coordinateur")
+    url = reverse("evaluation:generate", args=[upcoming.slug])
+    page = text(client.get(reverse("evaluation:milestones", args=[upcoming.slug])))
+    assert f'href="{url}"' in page
+    page = text(client.get(url))
+    assert "Jalons qui seront créés (13)" in page and "Jalons déjà présents, conservés tels quels (1)" in page
+    assert "<td>Bilan intermédiaire</td>" in page and "Bilan à mi-parcours" in page
+    assert "Créer 13 jalons" in page
+    assert upcoming.milestones.count() == 1
+
+
+def test_generate_button_creates_then_reports_nothing_new(client, upcoming):
+    login(client, users_for(upcoming), "coordinateur")
+    url = reverse("evaluation:generate", args=[upcoming.slug])
     response = client.post(url, follow=True)
     assert "14 jalons créés." in text(response)
-    assert "Point d'étape annuel 2023" in text(response)
+    assert f"Point d'étape annuel {upcoming.start.year + 1}" in text(response)
     response = client.post(url, follow=True)
-    assert "Tous les jalons générés sont déjà présents" in text(response)
-    assert convention.milestones.count() == 14
+    assert "Aucun jalon à créer : rien n'a été modifié." in text(response)
+    assert upcoming.milestones.count() == 14
+    assert "Retour aux jalons" in text(client.get(url)) and "Créer" not in text(client.get(url))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -233,6 +318,26 @@ def test_form_errors_are_in_french_at_the_field_and_keep_what_was_typed(client, 
     assert milestone.title == "Restitution du diagnostic"
 
 
+def test_two_people_editing_a_milestone(client, convention, users, milestone):
+    """The first save wins; the second sees it with its own typing kept, merges what it did not touch, and confirms."""
+    second = client.__class__()
+    login(client, users, "caf")
+    second.force_login(users["coordinateur"])
+    url = reverse("evaluation:milestone_edit", args=[convention.slug, milestone.pk])
+    response = two_writers(client, second, url, "title", {"end": "2026-12-15", "notes": "Avancé en décembre."},
+                           {"end": "2027-01-20", "title": "Restitution du diagnostic aux élus"})
+    page = text(response)
+    assert response.status_code == 409
+    assert "Modifié entre-temps par" in page and users["caf"].username in page
+    assert "20/01/2027" in page and "15/12/2026" in page and 'value="Restitution du diagnostic aux élus"' in page
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.end, milestone.notes) == ("Restitution du diagnostic", D(2026, 12, 15), "Avancé en décembre.")
+    assert second.post(url, page_form(response, "title")).status_code == 302
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.end, milestone.notes) == (
+        "Restitution du diagnostic aux élus", D(2027, 1, 20), "Avancé en décembre.")
+
+
 def test_body_is_limited_to_the_conventions_instances(client, convention, users, milestone):
     other = BodyFactory(name="COPIL d'une autre CTG")
     own = BodyFactory(convention=convention, name="COPIL Roumois Seine")
@@ -262,6 +367,7 @@ def test_delete_asks_for_confirmation_then_deletes(client, convention, users, mi
 
 def edit_urls(convention, milestone):
     return {
+        "generate": reverse("evaluation:generate", args=[convention.slug]),
         "create": reverse("evaluation:milestone_create", args=[convention.slug]),
         "edit": reverse("evaluation:milestone_edit", args=[convention.slug, milestone.pk]),
         "delete": reverse("evaluation:milestone_delete", args=[convention.slug, milestone.pk]),
@@ -271,7 +377,6 @@ def edit_urls(convention, milestone):
 def post_urls(convention, milestone):
     return {
         **edit_urls(convention, milestone),
-        "generate": reverse("evaluation:generate", args=[convention.slug]),
         "done": reverse("evaluation:milestone_done", args=[convention.slug, milestone.pk]),
     }
 
@@ -339,3 +444,21 @@ def test_anonymous_is_sent_to_login(client, convention, milestone):
     for url in [reverse("evaluation:milestones", args=[convention.slug]), *post_urls(convention, milestone).values()]:
         response = client.post(url)
         assert response.status_code == 302 and response.url.startswith(reverse("login")), url
+
+
+def test_a_convention_extended_to_9999_by_other_means_still_generates(client, convention, users):
+    # An avenant's far term made « Générer les jalons » answer 500 for good: the plan stops at
+    # the last day the application accepts.
+    avenant = AvenantFactory(convention=convention, effective_from=D(2025, 12, 15), signed_on=D(2025, 12, 15))
+    type(avenant).objects.filter(pk=avenant.pk).update(effective_until=D(9999, 12, 31))
+    login(client, users, "coordinateur")
+    response = client.post(reverse("evaluation:generate", args=[convention.slug]), follow=True)
+    assert response.status_code == 200
+    assert convention.milestones.get(generated_key="bilan_final").end == D(2200, 12, 31)
+    assert max(convention.milestones.values_list("end", flat=True)) <= D(2201, 12, 31)
+    assert client.get(reverse("evaluation:milestones", args=[convention.slug])).status_code == 200
+
+
+def test_the_plan_of_dates_stored_out_of_range_stays_within_the_calendar():
+    planned = milestones_plan(D(1, 1, 1), D(9999, 12, 31), signed_on=D(9999, 12, 31))
+    assert planned and all(D(1900, 1, 1) <= m.end <= D(2201, 12, 31) for m in planned)

@@ -2,13 +2,11 @@
 successor, per role and per guard."""
 
 import datetime
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils.html import strip_tags
 
-import exchange
 from actions.enums import Nature
 from actions.models import Fiche
 from conventions.enums import ConventionStatus
@@ -17,22 +15,21 @@ from ctg.errors import DomainError
 from evaluation.enums import BilanKind
 from evaluation.models import Milestone
 from evaluation.renewal import continued_nature, convention_renew, renewable_fiches
-from evaluation.services import bilan_create
 from exchange.importer import import_document
 from exchange.reading import load_json
 from tests.factories import ConventionFactory, FicheFactory, users_for
-from tests.helpers import count_queries, text
+from tests.helpers import DEMO_ROUMOIS, count_queries, text
 
 pytestmark = pytest.mark.django_db
 
-ROUMOIS = Path(exchange.__file__).resolve().parent / "demo" / "roumois-seine-2022.json"
+ROUMOIS = DEMO_ROUMOIS
 NEW_START, NEW_END = datetime.date(2027, 1, 1), datetime.date(2031, 12, 31)
 
 
 @pytest.fixture
 def roumois():
     convention = import_document(load_json(ROUMOIS))
-    bilan = bilan_create(convention, BilanKind.FINAL, by=None)
+    bilan = convention.bilans.get(kind=BilanKind.FINAL)  # written in the demo document
     bilan.realisations = "Les ateliers d'éveil itinérants touchent les quarante communes."
     bilan.approach = "Le tableau de suivi partagé a nourri chaque comité de pilotage."
     bilan.save()
@@ -120,7 +117,7 @@ def test_pages_link_the_two_ctgs_and_the_continued_fiches(client, roumois, users
 
 
 def test_the_renewal_milestones_are_generated_when_the_previous_ctg_has_none(users):
-    previous = signed_convention()
+    previous = signed_convention(end=datetime.date(datetime.date.today().year + 1, 12, 31))  # steps to come
     new = renew(previous, users_for(previous)["caf"])
     keys = set(previous.milestones.values_list("generated_key", flat=True))
     assert "renouvellement:validation_caf" in keys and not any(k.startswith("point_etape") for k in keys)

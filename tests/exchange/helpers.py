@@ -23,6 +23,25 @@ def normalised(value):
     return value
 
 
+def differences(expected, actual, path="$"):
+    """Every JSON path where two documents differ, for a readable failure."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        for key in sorted(expected.keys() | actual.keys()):
+            if key not in actual:
+                yield f"{path}.{key}: absent de l'export"
+            elif key not in expected:
+                yield f"{path}.{key}: en trop dans l'export ({actual[key]!r:.80})"
+            else:
+                yield from differences(expected[key], actual[key], f"{path}.{key}")
+    elif isinstance(expected, list) and isinstance(actual, list):
+        if len(expected) != len(actual):
+            yield f"{path}: {len(expected)} éléments attendus, {len(actual)} exportés"
+        for index, (left, right) in enumerate(zip(expected, actual, strict=False)):
+            yield from differences(left, right, f"{path}[{index}]")
+    elif expected != actual:
+        yield f"{path}: {expected!r:.80} attendu, {actual!r:.80} exporté"
+
+
 def counts():
     return (Convention.objects.count(), Fiche.objects.count(), Organisation.objects.count())
 

@@ -107,3 +107,14 @@ def test_export_command_refuses_an_unknown_format(example):
     import_document(example)
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("export_convention", SLUG, "--format", "xml")
+
+
+def test_a_document_nested_thousands_of_levels_deep_is_refused_in_french(tmp_path):
+    # json.loads recursed once per level and the command died with a RecursionError traceback.
+    path = tmp_path / "deep.json"
+    path.write_text('{"format": "ctg-exchange", "version": 1, "convention": ' + "[" * 50_000 + "]" * 50_000 + "}")
+    err = StringIO()
+    with pytest.raises(CommandError, match=r"Import refusé \(1 erreur\)"):
+        call_command("import_convention", str(path), stderr=err)
+    assert err.getvalue().strip() == "JSON invalide : plus de 100 niveaux d'objets et de listes imbriqués"
+    assert counts() == (0, 0, 0)

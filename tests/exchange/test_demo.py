@@ -14,12 +14,14 @@ from actions.models import Fiche
 from conventions.models import Convention
 from exchange.exporter import export_document
 from exchange.importer import import_document
+from exchange.management.commands.loaddemo import ACCOUNTS, Command
 from exchange.reading import load_json
-from tests.exchange.helpers import normalised
+from tests.exchange.helpers import differences, normalised
 
 DEMO_DIR = Path(exchange.__file__).resolve().parent / "demo"
 DOCUMENTS = sorted(DEMO_DIR.glob("*.json"))
 SLUGS = {"roumois-seine-2022", "pornic-agglo-2025", "ecouen-2020", "ecouen-2027", "landerneau-daoulas-2022"}
+WORD_SLUG = "lieuvin-pays-d-auge-2023"  # taken up from exchange/demo/lieuvin-pays-d-auge-2023.docx
 DOMAIN_APPS = ("conventions", "actions", "governance", "evaluation", "auth")
 
 pytestmark = pytest.mark.django_db
@@ -29,25 +31,6 @@ pytestmark = pytest.mark.django_db
 def _debug(settings):
     # pytest-django runs tests with DEBUG off; loaddemo is a development command.
     settings.DEBUG = True
-
-
-def differences(expected, actual, path="$"):
-    """Every JSON path where two documents differ, for a readable failure."""
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        for key in sorted(expected.keys() | actual.keys()):
-            if key not in actual:
-                yield f"{path}.{key}: absent de l'export"
-            elif key not in expected:
-                yield f"{path}.{key}: en trop dans l'export ({actual[key]!r:.80})"
-            else:
-                yield from differences(expected[key], actual[key], f"{path}.{key}")
-    elif isinstance(expected, list) and isinstance(actual, list):
-        if len(expected) != len(actual):
-            yield f"{path}: {len(expected)} éléments attendus, {len(actual)} exportés"
-        for index, (left, right) in enumerate(zip(expected, actual, strict=False)):
-            yield from differences(left, right, f"{path}[{index}]")
-    elif expected != actual:
-        yield f"{path}: {expected!r:.80} attendu, {actual!r:.80} exporté"
 
 
 def loaddemo():
@@ -72,6 +55,9 @@ def test_demo_folder_holds_the_five_conventions():
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: path.name)
 def test_demo_document_imports_and_exports_back_equal(path):
+    # The people the documents name (who wrote a bilan) are accounts of the demo instance.
+    for account in ACCOUNTS:
+        Command().account(*account)
     data = load_json(path)
     convention = import_document(data)
     found = list(differences(normalised(data), normalised(export_document(convention))))
@@ -85,7 +71,7 @@ def test_loaddemo_twice_gives_the_same_database():
     loaddemo()
     assert row_counts() == first
     assert {c.slug: export_document(c) for c in Convention.objects.all()} == exported
-    assert set(Convention.objects.values_list("slug", flat=True)) == SLUGS
+    assert set(Convention.objects.values_list("slug", flat=True)) == SLUGS | {WORD_SLUG}
     assert "Comptes de démonstration (mot de passe « demo »)" in output
     assert "http://127.0.0.1:8000/" in output
     for username in ("admin", "caf.eure", "caf.loire-atlantique", "coord.roumois", "elu.roumois"):
@@ -102,8 +88,8 @@ def test_loaddemo_refuses_when_debug_is_off(settings):
 def test_demo_accounts_log_in_and_see_their_conventions():
     loaddemo()
     expected = {
-        "admin": SLUGS,
-        "caf.eure": {"roumois-seine-2022"},
+        "admin": SLUGS | {WORD_SLUG},
+        "caf.eure": {"roumois-seine-2022", WORD_SLUG},
         "caf.loire-atlantique": {"pornic-agglo-2025"},
         "caf.val-d-oise": {"ecouen-2020", "ecouen-2027"},
         "caf.finistere": {"landerneau-daoulas-2022"},
@@ -122,6 +108,14 @@ def test_demo_accounts_log_in_and_see_their_conventions():
     assert not caf_eure.is_staff
     assert not Convention.objects.for_user(caf_eure).filter(slug="pornic-agglo-2025").exists()
     assert authenticate(username="caf.eure", password="wrong") is None
+
+
+def test_the_ctg_taken_up_from_its_word_document():
+    loaddemo()
+    convention = Convention.objects.get(slug=WORD_SLUG)
+    assert convention.is_signed and convention.signed_on == datetime.date(2022, 12, 12)
+    assert convention.caf.code == "27" and convention.fiches.count() == 4
+    assert "Communauté de communes Lieuvin Pays d'Auge" in {s.organisation.name for s in convention.signatories.all()}
 
 
 def test_the_ctg_in_preparation_shows_what_its_signature_still_lacks(client):

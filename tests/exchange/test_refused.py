@@ -1,6 +1,7 @@
 """Refused exchange documents: every error with its JSON path and a French message, nothing written."""
 
 import copy
+import json
 
 import pytest
 from django.db import IntegrityError
@@ -22,6 +23,14 @@ def test_bad_json_is_reported_with_its_position():
     assert excinfo.value.errors == ["JSON invalide : virgule attendue (ligne 3, colonne 3)"]
     with pytest.raises(ExchangeError, match="clé « version » en double"):
         load_json('{"version": 1, "version": 1}')
+
+
+def test_nesting_is_bounded_but_brackets_inside_texts_do_not_count(example):
+    with pytest.raises(ExchangeError) as excinfo:
+        load_json("[" * 101 + "]" * 101)
+    assert excinfo.value.errors == ["JSON invalide : plus de 100 niveaux d'objets et de listes imbriqués"]
+    assert load_json("[" * 100 + "]" * 100)
+    assert load_json(json.dumps({"texte": "[" * 5000})) == {"texte": "[" * 5000}
 
 
 def test_wrong_format_and_version(example):
@@ -93,7 +102,7 @@ def test_existing_slug_needs_replace_which_swaps_the_content(example):
     del example["convention"]["amendments"][0]["operations"][0]
     replaced = import_document(example, replace=True)
     assert Convention.objects.filter(slug=SLUG).count() == 1
-    assert not Convention.objects.filter(pk=original.pk).exists()
+    assert replaced.pk == original.pk  # the same convention, its content replaced
     assert replaced.title == "CTG Roumois Seine, version corrigée"
     assert sorted(replaced.fiches.values_list("key", flat=True)) == [
         "gouvernance-ctg", "observatoire-alsh", "passerelles-2026", "passerelles-structures"
@@ -109,6 +118,41 @@ def test_inverted_periods(example):
         "convention.period.end: la fin (29/11/2022) doit être postérieure au début (31/12/2026)",
         "convention.amendments[0].effective_until: le terme (01/12/2025) précède la prise d'effet (15/12/2025)",
         "convention.milestones[0].end: l'échéance (31/12/2026) précède le début (01/01/2027)",
+    ]
+
+
+def test_far_dates_periods_and_negative_numbers_are_refused(example):
+    # Year 9999 was accepted, then made the feed, the tracking and the milestone generation fail.
+    c = example["convention"]
+    c["amendments"][0]["effective_until"] = "9999-12-31"
+    c["milestones"][0]["end"] = "9999-12-31"
+    c["signed_on"] = "1899-12-31"
+    c["fiches"][1]["updates"][0]["period"] = "9999-T4"
+    c["fiches"][1]["start_year"] = 9999
+    c["governance"]["cooperation_officers"][0]["fte"] = -0.5
+    c["fiches"][0]["number"] = 0
+    errors = refused(example)
+    for line in [
+        "convention.amendments[0].effective_until: date « 9999-12-31 » hors limites "
+        "(attendu : entre le 01/01/1900 et le 31/12/2200)",
+        "convention.milestones[0].end: date « 9999-12-31 » hors limites (attendu : entre le 01/01/1900 et le 31/12/2200)",
+        "convention.signed_on: date « 1899-12-31 » hors limites (attendu : entre le 01/01/1900 et le 31/12/2200)",
+        "convention.fiches[1].updates[0].period: période « 9999-T4 » hors limites (attendu : années 1900 à 2200)",
+        "convention.fiches[1].start_year: valeur 9999 hors limites (attendu : entre 1900 et 2200)",
+        "convention.governance.cooperation_officers[0].fte: valeur -0.5 hors limites (attendu : entre 0 et 10)",
+        "convention.fiches[0].number: valeur 0 hors limites (attendu : entre 1 et 2147483647)",
+    ]:
+        assert line in errors
+
+
+def test_texts_are_bounded_like_the_forms(example):
+    c = example["convention"]
+    c["fiches"][0]["implementation"] = "x" * 20_001
+    c["preamble"] = "y" * 20_000
+    c["fiches"][0]["title"] = "z" * 301
+    assert refused(example) == [
+        "convention.fiches[0].title: texte trop long (301 caractères, au plus 300)",
+        "convention.fiches[0].implementation: texte trop long (20001 caractères, au plus 20000)",
     ]
 
 

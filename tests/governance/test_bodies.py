@@ -12,7 +12,7 @@ from governance.models import Body
 from governance.services import overdue_bodies
 from tests.factories import BodyFactory, ConventionFactory, MeetingFactory
 from tests.governance.helpers import TODAY, body_data
-from tests.helpers import login, management, text
+from tests.helpers import login, management, page_form, text, two_writers
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,24 @@ def test_a_meeting_in_the_last_twelve_months_clears_the_flag(convention, copil):
     assert overdue_bodies(convention, TODAY) == []
     # A year later, the same meeting is too old.
     assert overdue_bodies(convention, TODAY + datetime.timedelta(days=100)) == [copil]
+
+
+def test_an_instance_that_met_less_often_than_expected_is_overdue(client, convention, users, copil):
+    MeetingFactory(body=copil, date=TODAY - datetime.timedelta(days=20))
+    commission = BodyFactory(convention=convention, kind="commission", name="Commission enfance-jeunesse",
+                             frequency="Trois fois par an")
+    MeetingFactory(body=commission, date=TODAY - datetime.timedelta(days=400))
+    MeetingFactory(body=commission, date=TODAY - datetime.timedelta(days=60))
+    assert overdue_bodies(convention, TODAY) == [commission]
+    login(client, users, "elu")
+    page = text(client.get(reverse("conventions:detail", args=[convention.slug])))
+    assert (f"Commission enfance-jeunesse</a> : 1 séance sur les 12 derniers mois (dernière le "
+            f"{TODAY - datetime.timedelta(days=60):%d/%m/%Y}), alors qu'elle doit se réunir au moins 3 fois par an.") in page
+    page = text(client.get(reverse("governance:index", args=[convention.slug])))
+    assert "<strong>1 séance sur les 12 derniers mois</strong>" in page
+    MeetingFactory(body=commission, date=TODAY - datetime.timedelta(days=30))
+    MeetingFactory(body=commission, date=TODAY)
+    assert overdue_bodies(convention, TODAY) == []
 
 
 def test_no_flag_without_a_yearly_rhythm_or_a_full_year_of_convention(convention, copil):
@@ -166,3 +184,22 @@ def test_an_instance_with_meetings_cannot_be_deleted(client, convention, users, 
     empty = BodyFactory(convention=convention)
     client.post(reverse("governance:body_delete", args=[convention.slug, empty.key]))
     assert not Body.objects.filter(pk=empty.pk).exists()
+
+
+def test_two_people_editing_an_instance(client, convention, users, copil):
+    """The first save wins; the second sees it with its own typing kept, merges what it did not touch, and confirms."""
+    second = client.__class__()
+    login(client, users, "caf")
+    second.force_login(users["coordinateur"])
+    url = reverse("governance:body_edit", args=[convention.slug, copil.key])
+    response = two_writers(client, second, url, "name", {"composition": "Élus et directions.", "members-1-role": "Président"},
+                           {"composition": "Élus, Caf et partenaires.", "name": "COPIL CTG Roumois Seine"})
+    page = text(response)
+    assert response.status_code == 409
+    assert "Modifié entre-temps par" in page and "Élus et directions." in page and "Élus, Caf et partenaires." in page
+    copil.refresh_from_db()
+    assert (copil.name, copil.composition) == ("Comité de pilotage CTG", "Élus et directions.")
+    assert second.post(url, page_form(response, "name")).status_code == 302
+    copil.refresh_from_db()
+    assert (copil.name, copil.composition) == ("COPIL CTG Roumois Seine", "Élus, Caf et partenaires.")
+    assert copil.members.get(name="M. Leroy").role == "Président"

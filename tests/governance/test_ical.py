@@ -36,3 +36,23 @@ def test_meeting_without_time_is_an_all_day_event(client, convention, users, cop
     [event] = Calendar.from_ical(client.get(reverse("governance:meeting_ics", args=[convention.slug, meeting.pk])).content).events
     assert event.start == datetime.date(2026, 3, 12) and event.end == datetime.date(2026, 3, 13)
     assert b"DTSTART;VALUE=DATE:20260312" in event.to_ical()
+
+
+def test_a_seance_dated_9999_by_other_means_has_no_ics_but_its_page_works(client, convention, users, meeting):
+    # 31/12/9999 at 23:30: its end (two hours later) overflowed the calendar and answered 500.
+    type(meeting).objects.filter(pk=meeting.pk).update(date=datetime.date(9999, 12, 31), time=datetime.time(23, 30))
+    login(client, users, "caf")
+    assert client.get(reverse("governance:meeting_ics", args=[convention.slug, meeting.pk])).status_code == 404
+    assert client.get(reverse("governance:meeting", args=[convention.slug, meeting.pk])).status_code == 200
+
+
+def test_a_title_with_a_line_break_stored_by_other_means_stays_one_line(client, convention, users, meeting):
+    # Written by the admin or an import before they cleaned text: the .ics answered 500.
+    type(meeting).objects.filter(pk=meeting.pk).update(title="COPIL\r\nde juin\x0b", place="Salle\ndu conseil")
+    login(client, users, "caf")
+    response = client.get(reverse("governance:meeting_ics", args=[convention.slug, meeting.pk]))
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.content)
+    [event] = calendar.events
+    assert str(event["summary"]) == "COPIL de juin" and str(event["location"]) == "Salle du conseil"
+    assert str(calendar["x-wr-calname"]) == "COPIL de juin"

@@ -13,7 +13,7 @@ from governance.models import AgendaItem, Meeting
 from governance.templatetags.governance_tags import meetings_by_milestone
 from tests.factories import BodyFactory, FicheFactory, MeetingFactory, MilestoneFactory
 from tests.governance.helpers import TODAY, meeting_data
-from tests.helpers import login, management, text
+from tests.helpers import login, management, page_form, text, two_writers
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +106,23 @@ def test_delete_a_meeting(client, convention, users, meeting):
     login(client, users, "coordinateur")
     response = client.post(reverse("governance:meeting_delete", args=[convention.slug, meeting.pk]))
     assert response.status_code == 302 and not Meeting.objects.exists()
+
+
+def test_two_people_editing_a_meeting(client, convention, users, meeting):
+    """The first save wins; the second sees it with its own typing kept, merges what it did not touch, and confirms."""
+    AgendaItem.objects.create(meeting=meeting, text="Bilan de l'année", position=0)
+    second = client.__class__()
+    login(client, users, "caf")
+    second.force_login(users["coordinateur"])
+    url = reverse("governance:meeting_edit", args=[convention.slug, meeting.pk])
+    response = two_writers(client, second, url, "place", {"place": "Mairie de Bourg-Achard", "agenda-0-text": "Bilan 2025"},
+                           {"place": "Salle des fêtes", "time": "15:00"})
+    page = text(response)
+    assert response.status_code == 409
+    assert "Modifié entre-temps par" in page and "Mairie de Bourg-Achard" in page and 'value="Salle des fêtes"' in page
+    meeting.refresh_from_db()
+    assert (meeting.place, meeting.time) == ("Mairie de Bourg-Achard", datetime.time(14, 0))
+    assert second.post(url, page_form(response, "place")).status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.place, meeting.time) == ("Salle des fêtes", datetime.time(15, 0))
+    assert meeting.agenda_items.get().text == "Bilan 2025"

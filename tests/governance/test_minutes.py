@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from governance.models import Decision, Participant
 from tests.factories import AvenantFactory
-from tests.helpers import login, management, text
+from tests.helpers import login, management, page_form, text, two_writers
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +48,29 @@ def test_decision_cannot_point_to_another_conventions_avenant(client, convention
         "decisions-0-text": "Décision", "decisions-0-avenant": AvenantFactory().pk,
     })
     assert response.status_code == 200 and not Decision.objects.exists()
+
+
+def test_two_people_writing_the_minutes(client, convention, users, meeting):
+    """The first save wins; the second sees it with its own typing kept, merges what it did not touch, and confirms."""
+    Participant.objects.create(meeting=meeting, name="Mme Martin", position=0)
+    Participant.objects.create(meeting=meeting, name="M. Leroy", position=1)
+    Decision.objects.create(meeting=meeting, text="Le bilan est validé.", position=0)
+    second = client.__class__()
+    login(client, users, "caf")
+    second.force_login(users["coordinateur"])
+    url = reverse("governance:meeting_minutes", args=[convention.slug, meeting.pk])
+    response = two_writers(client, second, url, "minutes",
+                           {"minutes": "Compte-rendu de la Caf.", "presence-0-present": "True",
+                            "decisions-0-text": "Le bilan est validé à l'unanimité."},
+                           {"minutes": "Compte-rendu de la coordinatrice.", "presence-1-present": "False"})
+    page = text(response)
+    assert response.status_code == 409
+    assert "Modifié entre-temps par" in page and "Compte-rendu de la Caf." in page
+    assert "Compte-rendu de la coordinatrice." in page
+    meeting.refresh_from_db()
+    assert meeting.minutes == "Compte-rendu de la Caf."
+    assert second.post(url, page_form(response, "minutes")).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.minutes == "Compte-rendu de la coordinatrice."
+    assert [p.present for p in meeting.participants.order_by("position")] == [True, False]
+    assert meeting.decisions.get().text == "Le bilan est validé à l'unanimité."

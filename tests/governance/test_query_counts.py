@@ -21,7 +21,7 @@ BUDGETS = {
     "governance:meeting_minutes": 12,
     "governance:meeting_ics": 5,
     "governance:body_edit": 10,
-    "governance:officers": 9,
+    "governance:officers": 10,  # the version the page is opened with (ctg.concurrency)
     "governance:meeting_create": 14,
     "conventions:detail": 17,  # the timeline's status changes, the signed originals, the « CTG suivante » link
     "actions:fiche": 24,  # and its renewals (« reconduite par l'action … »)

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from actions.periods import Period
 from governance.models import Participant, Reminder
@@ -87,3 +87,23 @@ def test_dry_run_sends_and_records_nothing(convention, copil):
     Participant.objects.create(meeting=meeting, name="Invité", email="invite@example.org")
     call_command("send_reminders", "--today", "2026-06-05", "--dry-run", stdout=open("/dev/null", "w"))
     assert mail.outbox == [] and not Reminder.objects.exists()
+
+
+def test_one_bad_row_does_not_stop_the_other_reminders(convention, copil, caplog):
+    # A newline in a séance's title, stored by other means, made every reminder fail; a bad
+    # address fails its own e-mail only, logged, and the command ends in error once all is sent.
+    first = MeetingFactory(body=copil, title="COPIL", date=datetime.date(2026, 6, 10), time=datetime.time(14, 0))
+    type(first).objects.filter(pk=first.pk).update(title="COPIL\nde juin")
+    Participant.objects.create(meeting=first, name="Invité", email="invite@example.org")
+    Participant.objects.create(meeting=first, name="Mal saisi", email="mal@example.org\nBcc: tous@example.org")
+    second = MeetingFactory(body=copil, title="COTECH", date=datetime.date(2026, 6, 11))
+    Participant.objects.create(meeting=second, name="Technicienne", email="tech@example.org")
+
+    with pytest.raises(CommandError, match="Rappels en échec : 1"):
+        call_command("send_reminders", "--today", "2026-06-05", "--update-days", "0", stdout=open("/dev/null", "w"))
+    assert sorted((m.to[0], m.subject) for m in mail.outbox) == [
+        ("invite@example.org", "Rappel : COPIL de juin le 10/06/2026 à 14:00"),
+        ("tech@example.org", "Rappel : COTECH le 11/06/2026"),
+    ]
+    assert "Rappel non envoyé : « Rappel : COPIL\nde juin le 10/06/2026 à 14:00 » pour mal@example.org" in caplog.text
+    assert Reminder.objects.count() == 2  # the failed one is not recorded: the next run tries again

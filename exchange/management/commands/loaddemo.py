@@ -2,7 +2,8 @@
 
 Every document of `exchange/demo/` (exchange format) is imported with `replace=True`, so
 running the command again gives the same database: the conventions are replaced, the accounts
-updated, nothing is duplicated. Everything happens in one transaction: on any error nothing is
+updated, nothing is duplicated. Its Word documents (.docx, written from the seeds' text) are taken
+up as a Caf would (`exchange.docx_import`), signed on the date they give, named by their file. Everything happens in one transaction: on any error nothing is
 written. Refused when DEBUG is off, because the accounts share a known password.
 """
 
@@ -15,8 +16,9 @@ from django.db import transaction
 
 from conventions.enums import OrganisationKind, Role
 from conventions.models import Membership, Organisation
-from evaluation.enums import BilanKind
-from evaluation.services import bilan_create
+from ctg.errors import DomainError
+from exchange.docx_import import docx_import, recognised_caf
+from exchange.docx_reader import read_docx
 from exchange.importer import import_document
 from exchange.reading import ExchangeError, load_json
 
@@ -45,7 +47,8 @@ ACCOUNTS = [
         None,
         "administrateur : toutes les conventions, administration Django",
     ),
-    ("caf.eure", "Claire", "Martin", Role.CAF, CAF_EURE, "Caf de l'Eure : CTG Roumois Seine ; référente, invite les personnes"),
+    ("caf.eure", "Claire", "Martin", Role.CAF, CAF_EURE,
+     "Caf de l'Eure : CTG Roumois Seine, et Lieuvin Pays d'Auge reprise depuis Word ; référente, invite les personnes"),
     (
         "caf.loire-atlantique",
         "Katell",
@@ -88,52 +91,6 @@ ACCOUNTS = [
     ),
 ]
 
-# Roumois Seine's bilans, partly written, so the bilan pages show both figures and text: the
-# intermédiaire, whose démarche paraphrases Article 4 of `002_…`, which this bilan led to, and the
-# final one, being written in December 2026 for the renewal (annexe 1 of the next CTG starts from it).
-DEMO_BILANS = {
-    "roumois-seine-2022": {
-        BilanKind.INTERMEDIAIRE: {
-            "realisations": (
-                "À mi-parcours, la plupart des actions sont engagées : le guide des services aux familles est "
-                "diffusé, le relais petite enfance a étendu ses ateliers d'éveil itinérants et l'accueil de loisirs "
-                "du mercredi a été labellisé *Plan mercredi*.\n\n"
-                "- passerelles entre structures : expérimentation lancée sur les Monts-du-Roumois ;\n"
-                "- jeunesse : accueils jeunes intercommunaux structurés."
-            ),
-            "territorial_changes": (
-                "Les familles trouvent plus facilement l'information sur les modes d'accueil ; les assistantes "
-                "maternelles participent davantage aux temps collectifs du relais."
-            ),
-            "approach": (
-                "Le comité de pilotage s'est réuni chaque année pour un point d'étape. L'échange approfondi de "
-                "mi-parcours a conduit à l'**avenant n°2** : abrogation d'une action, modification des passerelles, "
-                "ajout d'actions, et un article de suivi renforcé (tableau de suivi partagé mis à jour chaque trimestre)."
-            ),
-            "early_childhood": "",
-        },
-        BilanKind.FINAL: {
-            "realisations": (
-                "En fin de convention, le guide des services aux familles est tenu à jour chaque année, les ateliers "
-                "d'éveil itinérants du relais petite enfance touchent les quarante communes et les passerelles entre "
-                "structures sont généralisées.\n\n"
-                "- jeunesse : deux accueils jeunes intercommunaux ouverts toute l'année ;\n"
-                "- parentalité : un lieu d'accueil enfants-parents itinérant."
-            ),
-            "territorial_changes": (
-                "Les familles disposent d'une information unique sur les modes d'accueil ; les départs en vacances des "
-                "jeunes accompagnés ont doublé."
-            ),
-            "approach": (
-                "Le tableau de suivi partagé, mis à jour chaque trimestre depuis l'avenant n°2, a servi de base aux "
-                "points d'étape du comité de pilotage et à l'évaluation de 2025."
-            ),
-            "early_childhood": "",
-        },
-    },
-}
-
-
 class Command(BaseCommand):
     help = (
         "Charge les conventions de démonstration (exchange/demo/) et les comptes de démonstration "
@@ -152,11 +109,10 @@ class Command(BaseCommand):
             raise CommandError(f"Aucun document de démonstration dans {DEMO_DIR}.")
 
         with transaction.atomic():
-            conventions = [self.load(path) for path in paths]
+            # Accounts first: the documents name some of them (who wrote a bilan).
             users = [self.account(*account) for account in ACCOUNTS]
-            for convention in conventions:
-                for kind, texts in DEMO_BILANS.get(convention.slug, {}).items():
-                    self.bilan(convention, kind, texts)
+            conventions = [self.load(path) for path in paths]
+            conventions += [self.take_up(path) for path in sorted(DEMO_DIR.glob("*.docx"))]
 
         self.stdout.write(
             self.style.SUCCESS(f"{len(conventions)} conventions de démonstration chargées :")
@@ -180,11 +136,13 @@ class Command(BaseCommand):
                 f"Le document de démonstration {path.name} est invalide :\n{details}"
             ) from None
 
-    def bilan(self, convention, kind, texts):
-        bilan = bilan_create(convention, kind, by=None)
-        for name, text in texts.items():
-            setattr(bilan, name, text)
-        bilan.save()
+    def take_up(self, path):
+        reading = read_docx(path.read_bytes())
+        try:
+            return docx_import(reading, by=None, caf=recognised_caf(reading), slug=path.stem, signed=True,
+                               replace=True).convention
+        except DomainError as error:
+            raise CommandError(f"Le document de démonstration {path.name} est refusé : {error.message}") from None
 
     def account(self, username, first_name, last_name, role, organisation, _description):
         user, _ = get_user_model().objects.get_or_create(username=username)

@@ -2,7 +2,8 @@
 coordinators whose fiches in force lack the current quarter's update.
 
 Run it daily (cron). What was sent is recorded, so running it again sends nothing new. Mail goes
-through Django's mail API (EMAIL_BACKEND; the console by default).
+through Django's mail API (EMAIL_BACKEND; the console by default). A reminder that fails is
+logged and the others still leave; the command then ends with status 1.
 """
 
 import datetime
@@ -11,14 +12,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from ctg.dates import DATE_RANGE, in_range
 from governance.reminders import send_reminders
 
 
 def iso_date(value):
     try:
-        return datetime.date.fromisoformat(value)
+        day = datetime.date.fromisoformat(value)
     except ValueError as error:
         raise CommandError(f"Date « {value} » invalide : attendu AAAA-MM-JJ.") from error
+    if not in_range(day):
+        raise CommandError(f"Date « {value} » hors limites : attendu {DATE_RANGE}.")
+    return day
 
 
 class Command(BaseCommand):
@@ -43,3 +48,6 @@ class Command(BaseCommand):
         )
         verb = "à envoyer" if dry_run else "envoyé(s)"
         self.stdout.write(f"Rappels de séance {verb} : {sent['seance']}. Rappels de suivi trimestriel {verb} : {sent['suivi']}.")
+        if sent["echecs"]:
+            # After everything else left: the exit status tells cron to warn the administrator.
+            raise CommandError(f"Rappels en échec : {sent['echecs']} (le journal donne le détail de chacun).")

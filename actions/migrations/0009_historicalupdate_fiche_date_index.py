@@ -10,7 +10,7 @@ INDEX = "actions_historicalupdate_fiche_date"
 
 
 class Migration(migrations.Migration):
-    dependencies = [("actions", "0006_renewal_links")]
+    dependencies = [("actions", "0008_value_bounds")]
 
     operations = [
         migrations.RunSQL(
