@@ -290,8 +290,8 @@ def query_counts(user, urls):
     return result
 
 
-def measure(url, cookie, requests):
-    """p50 and p95 in ms of `requests` GETs by each of CLIENTS concurrent clients, and the statuses."""
+def measure(url, cookie, requests, clients=CLIENTS):
+    """p50 and p95 in ms of `requests` GETs by each of `clients` concurrent clients, and the statuses."""
     timings, statuses, lock = [], {}, threading.Lock()
 
     def client():
@@ -307,7 +307,7 @@ def measure(url, cookie, requests):
                 statuses[response.status] = statuses.get(response.status, 0) + 1
         connection_.close()
 
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -356,15 +356,19 @@ def main():
     process = serve()
     try:
         measure(urls[0][1], cookie, 2)  # warm-up: workers import, caches fill
-        print(f"\n{'page':38} {'requêtes SQL':>12} {'p50 (ms)':>9} {'p95 (ms)':>9}  statuts")
+        # Alone, a page takes its own time; with CLIENTS clients on WORKERS workers, it also waits
+        # for the pages ahead of it.
+        print(f"\n{'page':38} {'requêtes SQL':>12} {'seule p50':>10} {'p50 (ms)':>9} {'p95 (ms)':>9}  statuts")
         for name, url in urls:
             status, count = queries[name]
+            alone, _, _ = measure(url, cookie, args.requests, clients=1)
             p50, p95, statuses = measure(url, cookie, args.requests)
-            print(f"{name:38} {count:>12} {p50:>9.0f} {p95:>9.0f}  {statuses}")
+            print(f"{name:38} {count:>12} {alone:>10.0f} {p50:>9.0f} {p95:>9.0f}  {statuses}")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait()
-    print(f"\n{CLIENTS} clients simultanés, gunicorn {WORKERS} travailleurs, {args.requests} requêtes par client et par page.")
+    print(f"\n« seule » : un client à la fois ; puis {CLIENTS} clients simultanés ; gunicorn {WORKERS} travailleurs, "
+          f"{args.requests} requêtes par client et par page.")
 
 
 if __name__ == "__main__":

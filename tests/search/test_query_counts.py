@@ -31,5 +31,6 @@ def test_the_results_page_does_not_grow_with_the_data(client, django_assert_max_
     for _ in range(3):
         grow(ConventionFactory(caf=first.caf), 12)
     assert count_queries(client, url) == few
-    with django_assert_max_num_queries(12):  # session, user, the header's check, nine sources
+    # Session, user, the header's check, the user's conventions (a list of ids), nine sources.
+    with django_assert_max_num_queries(13):
         client.get(url)
