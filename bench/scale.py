@@ -255,9 +255,9 @@ def pages():
         .order_by("-n").first()
     user = Membership.objects.filter(organisation=largest, role=Role.CAF).select_related("user").first().user
     # A CTG of that Caf in its second year at least, and the last closed quarter: what a
-    # coordinator fills in.
+    # coordinator fills in (its fiches' sixteen quarters of tracking include it).
     today = datetime.date.today()
-    convention = Convention.objects.filter(caf=largest, start__lte=datetime.date(today.year - 1, 1, 1)) \
+    convention = Convention.objects.filter(caf=largest, start__year__range=(today.year - 3, today.year - 1)) \
         .order_by("slug").first()
     fiche = convention.fiches.order_by("number").first()
     period = Period.containing(today).previous()
