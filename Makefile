@@ -5,7 +5,7 @@ PYTHON ?= python3
 export DEBUG ?= 1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint check-migrations bench bench-abuse clean
+.PHONY: run test install migrate demo lint check-migrations bench bench-abuse bench-scale clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ bench: install
 # Crafted inputs against gunicorn (issue 14), a few minutes; DATABASE_URL=… for a throwaway PostgreSQL.
 bench-abuse: install
 	$(PY) bench/abuse.py
+
+# National dataset on a throwaway PostgreSQL (DATABASE_URL=…, emptied first), then p50/p95 under load.
+bench-scale: install
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* staticfiles var

@@ -1,13 +1,14 @@
 """Benchmark at national scale, on PostgreSQL (issue 16).
 
-Builds a national dataset with bulk inserts — 101 Cafs, 1,500 CTGs (10 to 60 per Caf, mostly
-intercommunal), 45,000 fiches, 720,000 quarterly updates, 20,000 séances, 15,000 users — then
-serves it with gunicorn (2 workers) and measures, with 16 concurrent clients, the p50/p95 of the
-portfolio of the largest Caf, a plan, a fiche, a tracking quarter, a dashboard and a search.
-Also prints each page's number of SQL queries at that scale.
+Builds a national dataset with bulk inserts (COPY for the updates) — 101 Cafs, 1,500 CTGs (10 to
+60 per Caf, mostly intercommunal), 45,000 fiches, 720,000 quarterly updates, 20,000 séances,
+15,000 users, and a history record for each fiche, update and séance — then serves it with
+gunicorn (2 workers) and measures the portfolio of the largest Caf, a plan, a fiche, a tracking
+quarter, a dashboard and a search: the p50 of each page alone, then its p50/p95 with 16
+concurrent clients. Also prints each page's number of SQL queries at that scale.
 
 Run (the database is emptied first; it must be a throwaway one):
-    DATABASE_URL=postgres://postgres@127.0.0.1:54330/ctgscale .venv/bin/python bench/scale.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:54330/ctgscale make bench-scale
 Options: --scale 0.1 (a tenth of the dataset, to try it), --requests 20 (per client and page),
 --keep (reuse the data of a previous run).
 """
