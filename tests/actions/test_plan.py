@@ -18,7 +18,7 @@ from tests.factories import (
     UpdateFactory,
     collectivite_of,
 )
-from tests.helpers import page_form, text
+from tests.helpers import page_form, table_rows, text
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,18 @@ def plan_url(convention):
 
 def titles(response):
     return [f.title for _, fiches in response.context["axes"] for f in fiches]
+
+
+def test_the_plan_shows_each_actions_latest_update(client, convention, users):
+    """The newest quarter of each action, whatever the order they were written in; « Aucun suivi »
+    for an action without any."""
+    passerelles = convention.fiches.get(key="passerelles")
+    UpdateFactory(fiche=passerelles, period="2026-T2", status="realisee", progress=100)
+    UpdateFactory(fiche=passerelles, period="2025-T4", status="non_demarree", progress=0)
+    client.force_login(users["caf"])
+    rows = [" | ".join(row) for row in table_rows(client.get(plan_url(convention)).content.decode())]
+    assert "Réalisée 2026-T2 · 100 %" in next(row for row in rows if "Développer les passerelles" in row)
+    assert "Aucun suivi" in next(row for row in rows if "enfants-parents" in row)
 
 
 @pytest.mark.parametrize(
