@@ -160,10 +160,10 @@ def test_refusals_write_nothing(reading, caf, agent, kwargs, message):
 def test_all_or_nothing_when_the_database_refuses(reading, caf, agent, monkeypatch):
     import exchange.importer
 
-    def broken(self, data, avenant=None, previous=None):
+    def broken(self):  # the fiches are written, their tracking is refused
         raise exchange.importer.DatabaseError("disque plein")
 
-    monkeypatch.setattr(exchange.importer._Writer, "write_fiche", broken)
+    monkeypatch.setattr(exchange.importer._Writer, "write_tracking", broken)
     with pytest.raises(DomainError, match="rien n'a été importé"):
         docx_import(reading, by=agent, caf=caf, slug="lieuvin")
     assert not Convention.objects.exists()
