@@ -9,14 +9,16 @@ change reason, even the records of rows saved by code that knows nothing of `by`
 `pre_create_historical_record` signal, sent for each record `save()` and `delete()` write.
 
 `bulk_create_with_history` and `bulk_update_with_history` send no signal: callers pass
-`default_user=by` (and `default_change_reason=`) themselves.
+`default_user=by` (and `default_change_reason=`) themselves; so does `record_creations`.
 """
 
 import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.db import connection
 from django.dispatch import receiver
+from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
 # Change reasons the journal recognises.
@@ -58,6 +60,27 @@ def stamp(sender, history_instance, **kwargs):
         history_instance.history_user = author
     if reason and not history_instance.history_change_reason:
         history_instance.history_change_reason = reason
+
+
+def record_creations(queryset, *, by=None, reason=None):
+    """Write the creation record of every row of `queryset` into its model's history table in one
+    INSERT … SELECT run by the database: the records `bulk_create_with_history` would write,
+    without a Python object and a compiled row each (the 16,000 tracking rows of a large import
+    held SQLite's write lock for seconds that way)."""
+    model = queryset.model
+    history = model.history.model
+    recorded = {field.column for field in history._meta.concrete_fields}
+    fields = [field for field in model._meta.concrete_fields if field.column in recorded]
+    select, params = queryset.order_by().values_list(*(field.attname for field in fields)).query.sql_with_params()
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    stamp = [connection.ops.adapt_datetimefield_value(timezone.now()), reason, "+", getattr(by, "pk", None)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {connection.ops.quote_name(history._meta.db_table)} "
+            f"({columns}, history_date, history_change_reason, history_type, history_user_id) "
+            f"SELECT recorded.*, %s, %s, %s, %s FROM ({select}) AS recorded",
+            [*stamp, *params],
+        )
 
 
 def user_name(user):

@@ -36,7 +36,7 @@ from conventions.models import (
     StatusChange,
     Visa,
 )
-from ctg.history import IMPORT_REASON, acting
+from ctg.history import IMPORT_REASON, acting, record_creations
 from evaluation.models import Bilan, Milestone
 from governance.models import (
     AgendaItem,
@@ -311,8 +311,15 @@ class _Writer:
         Indicator.objects.bulk_create(indicators)
 
     def write_tracking(self):
-        bulk_create_with_history(self.updates, Update, **self.history)
-        bulk_create_with_history(self.indicator_values, IndicatorValue, **self.history)
+        """The tracking rows in bulk, and their history records copied by the database itself."""
+        for model, rows, convention in (
+            (Update, self.updates, "fiche__convention"),
+            (IndicatorValue, self.indicator_values, "update__fiche__convention"),
+        ):
+            if rows:
+                model.objects.bulk_create(rows, batch_size=500)
+                written = model.objects.filter(**{convention: self.convention}, pk__gte=min(row.pk for row in rows))
+                record_creations(written, by=self.by, reason=IMPORT_REASON)
 
     def write_equipment(self, data, avenant=None):
         item = Equipment.objects.create(

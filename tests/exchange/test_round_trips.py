@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from actions.models import Fiche
+from actions.models import Fiche, IndicatorValue, Update
 from conventions.models import Convention
+from ctg.history import IMPORT_REASON
 from exchange.exporter import export_document
 from exchange.importer import import_document
 from tests.exchange.helpers import AFTER, BEFORE, EFFECTIVE, SLUG, differences, normalised
@@ -73,6 +74,25 @@ def test_the_importing_user_is_recorded_in_the_history(example):
     convention = import_document(example, by=user)
     assert convention.history.get().history_user == user
     assert Fiche.history.filter(key="passerelles-2026").get().history_user == user
+
+
+def test_each_tracking_row_gets_its_creation_record(rich):
+    """The tracking rows are written in bulk and their history copied by the database: one creation
+    record per row, by the importing user, with the row's content."""
+    user = UserFactory()
+    user.save()
+    convention = import_document(copy.deepcopy(rich), by=user)
+    for model in (Update, IndicatorValue):
+        rows = model.objects.order_by("pk")
+        assert rows.exists()
+        records = model.history.order_by("id")
+        assert [record.id for record in records] == [row.pk for row in rows]
+        assert {(record.history_type, record.history_user, record.history_change_reason) for record in records} == {
+            ("+", user, IMPORT_REASON)}
+    update = Update.objects.filter(fiche__convention=convention).exclude(comment="").first()
+    record = update.history.get()
+    assert (record.period, record.status, record.comment, record.fiche_id) == (
+        update.period, update.status, update.comment, update.fiche_id)
 
 
 def test_export_on_a_date_lists_only_the_avenants_effective_by_then(example):
