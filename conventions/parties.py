@@ -50,6 +50,24 @@ def representative_gender(signatory):
     return None
 
 
+ELIDED = tuple("aeiouyàâäéèêëîïôöûüù")
+HAS_ARTICLE = re.compile(r"^(la|le|les)\s|^l['’]", re.IGNORECASE)
+
+
+def signing_title(signatory):
+    """The capacity heading the signatory's column in the signature block, with the article
+    `002_…` writes (« La Directrice, » « Le Président, », « L'Adjointe, »); bare when neither the
+    civility nor the capacity tells the gender (« Maire ») or when it has its article already."""
+    capacity = signatory.capacity.strip()
+    titled = capacity[:1].upper() + capacity[1:]
+    gender = representative_gender(signatory)
+    if not capacity or gender is None or HAS_ARTICLE.match(capacity):
+        return titled
+    if capacity.lower().startswith(ELIDED):
+        return f"L'{titled}"
+    return f"{'La' if gender == 'f' else 'Le'} {titled}"
+
+
 def is_feminine(organisation):
     first = organisation.name.split(" ", 1)[0].lower()
     if first.startswith(FEMININE):

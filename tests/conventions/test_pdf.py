@@ -222,9 +222,27 @@ def test_french_dates_and_counts_of_the_signature_block(plan_002_amends):
     }))
     assert "le 1er novembre 2022, en deux exemplaires." in html
     assert f"<th colspan=\"2\">La {convention.caf.name}</th>" in html  # « La Caf … », as the parties say it
+    titles = [s.signing_title for s in convention.signatories.all()]
+    assert "La Directrice" in titles
+    assert all(f"{title}," in html_text(html) for title in titles), titles  # « La Directrice, »
     assert [copies(n) for n in (1, 3, 12)] == ["un exemplaire", "trois exemplaires", "12 exemplaires"]
     html = Template('{% include "pdf/_signatures.html" %}').render(Context({"act": convention, "parties": []}))
     assert "le 1er novembre 2022." in html and "exemplaire" not in html
+
+
+@pytest.mark.parametrize(("representative", "capacity", "title"), [
+    ("Mme Aurore VERNIEUWE", "Directrice", "La Directrice"),  # as 002 writes it
+    ("M. Sylvain BONENFANT", "Président", "Le Président"),
+    ("Philippe CHARPIN", "président du conseil d'administration", "Le Président du conseil d'administration"),
+    ("Mme Claire DUVAL", "adjointe au maire", "L'Adjointe au maire"),
+    ("M. Jean MARTIN", "Maire", "Le Maire"),
+    ("Claire DUVAL", "Maire", "Maire"),  # neither the civility nor the capacity tells
+    ("Mme Claire DUVAL", "La Vice-présidente", "La Vice-présidente"),  # already with its article
+])
+def test_the_signature_block_heads_each_column_with_the_capacity_and_its_article(representative, capacity, title):
+    from conventions.models import Signatory
+
+    assert Signatory(representative=representative, capacity=capacity).signing_title == title
 
 
 def text_heights(data):
