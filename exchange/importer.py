@@ -381,7 +381,8 @@ class _Writer:
             Meeting.fiches.through, AgendaItem.fiches.through, AgendaItem.milestones.through
         )
         for data in governance["meetings"]:
-            meeting = Meeting.objects.create(convention=convention, body=bodies[data["body"]], **take(data, MEETING_FIELDS))
+            meeting = Meeting.objects.create(pk=self.reused("meeting", (data["body"], data["date"], data["title"])),
+                                             convention=convention, body=bodies[data["body"]], **take(data, MEETING_FIELDS))
             items = zip(self.positioned(AgendaItem, data["agenda"], ("text",), meeting=meeting), data["agenda"], strict=True)
             for item, item_data in items:
                 agenda_fiches.objects.bulk_create(agenda_fiches(agendaitem=item, fiche=self.fiches[key]) for key in item_data["fiches"])

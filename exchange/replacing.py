@@ -9,7 +9,8 @@ file leaves out (`CONVENTION_ADDITIONS`: an earlier file does not know them) kee
 Links from outside to the rewritten content are set again by natural key: an avenant's signed
 originals by its number (a document without that avenant is refused: `checks`), the actions
 another CTG carries on by their key. The plan's rows are written again under their former ids
-(fiches by key, their indicators, axes and objectives by number, communes by INSEE code), so that
+(fiches by key, their indicators, axes and objectives by number, communes by INSEE code, séances by
+instance, date and title, so that a reminder already sent is not sent again), so that
 a form opened before the import still designates them, and a fiche written again is one more edit
 of it (its history goes on): saving that form merges with the import or clashes like any save made
 meanwhile (`ctg.concurrency`), never a silent overwrite nor an error; a fiche the document no
@@ -130,6 +131,9 @@ class Replacement:
             "objective": {(axis, number): pk for axis, number, pk in
                           Objective.objects.filter(axis__convention=c).values_list("axis__number", "number", "pk")},
             "commune": dict(c.communes.values_list("insee", "pk")),
+            # A séance under its former id keeps its reminders sent (`governance.reminders` keys them by id).
+            "meeting": {(body, date, title): pk for body, date, title, pk in
+                        c.meetings.order_by("-pk").values_list("body__key", "date", "title", "pk")},
         }
         self.renewals = dict(
             Fiche.objects.filter(renewed_from__convention=c).values_list("pk", "renewed_from__key")
@@ -145,8 +149,9 @@ class Replacement:
                 getattr(c, name).all().delete()
 
     def reused(self, kind, key):
-        """The former id of the row of `kind` the writer writes again under natural `key` (None: a new row)."""
-        return self.ids.get(kind, {}).get(key)
+        """The former id of the row of `kind` the writer writes again under natural `key` (None: a new
+        row); given once, so two rows of the file with the same key never claim the same id."""
+        return self.ids.get(kind, {}).pop(key, None)
 
     def restore(self, writer):
         """Set back the links from outside to the content the writer wrote again."""

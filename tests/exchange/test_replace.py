@@ -135,3 +135,30 @@ def test_dry_run_checks_and_says_but_writes_nothing(in_use, example, tmp_path):
     with pytest.raises(CommandError, match="Import refusé"):
         call_command("import_convention", write(tmp_path, example), "--replace", "--dry-run",
                      stdout=StringIO(), stderr=StringIO())
+
+
+def test_a_reminder_sent_before_a_replace_is_not_sent_again(rich):
+    """Séances are written again under their former ids (instance, date, title): their reminders,
+    keyed by séance, stay sent; a séance the file moves to another date is reminded again."""
+    import datetime
+
+    from django.core import mail
+
+    from governance.models import Meeting
+
+    convention = import_document(copy.deepcopy(rich))
+    before = dict(convention.meetings.values_list("title", "pk"))
+
+    def remind():
+        call_command("send_reminders", "--today", "2026-03-09", "--update-days", "0", stdout=StringIO())
+        return [message.to[0] for message in mail.outbox]
+
+    assert remind() == ["a@caf.fr"]
+    import_document(copy.deepcopy(rich), replace=True)
+    assert dict(convention.meetings.values_list("title", "pk")) == before
+    assert remind() == ["a@caf.fr"]  # not twice
+    moved = copy.deepcopy(rich)
+    moved["convention"]["governance"]["meetings"][0]["date"] = "2026-03-13"
+    import_document(moved, replace=True)
+    assert Meeting.objects.get(title="COPIL annuel").date == datetime.date(2026, 3, 13)
+    assert remind() == ["a@caf.fr", "a@caf.fr"]
