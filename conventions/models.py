@@ -26,7 +26,6 @@ from .enums import (
     TerritoryLevel,
 )
 from .in_force import InForceQuerySet, applied_avenants, convention_in_force, extended_end
-from .parties import signing_title
 from .phase import UNKNOWN, phase_on, with_phase_facts
 
 FROZEN_MESSAGE = (
@@ -250,11 +249,6 @@ class Signatory(models.Model):
 
     def __str__(self):
         return f"{self.organisation}, représentée par {self.representative} ({self.capacity})"
-
-    @property
-    def signing_title(self):
-        """« La Directrice » : the capacity as the signature block writes it (`conventions.parties`)."""
-        return signing_title(self)
 
 
 class Avenant(PrefectureStamp):

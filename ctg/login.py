@@ -7,13 +7,17 @@ a flood of wrong passwords costs a few queries, not a second of CPU each. The lo
 site's and the admin's) say so at the form, in French, and `lockout_response` answers 429."""
 
 import ipaddress
+from datetime import timedelta
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
+
+from .throttle import Throttle
 
 
 def lockout_message():
@@ -72,3 +76,33 @@ def client_ip(request):
             except ValueError:
                 pass
     return request.META.get("REMOTE_ADDR") or None
+
+
+def reset_throttles():
+    """Password-reset requests: per e-mail typed and per client address, within one hour."""
+    hour = timedelta(hours=1)
+    return (
+        Throttle("reset-email", settings.PASSWORD_RESET_LIMIT_PER_EMAIL, hour),
+        Throttle("reset-address", settings.PASSWORD_RESET_LIMIT_PER_ADDRESS, hour),
+    )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's « mot de passe oublié », throttled: each request sends an e-mail, so a script could
+    flood a mailbox or the SMTP server. Past the limit the form says so at the field, keeps what was
+    typed, sends nothing, and answers 429; the message is the same whether the account exists."""
+
+    def form_valid(self, form):
+        per_email, per_address = reset_throttles()
+        email, address = form.cleaned_data["email"].strip().lower(), client_ip(self.request)
+        if per_email.exceeded(email) or per_address.exceeded(address):
+            form.add_error("email", (
+                "Trop de demandes de nouveau mot de passe pour cette adresse e-mail ou depuis cette connexion : "
+                "réessayez dans une heure. Si un lien vous a déjà été envoyé, il reste valable."
+            ))
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
+        per_email.record(email)
+        per_address.record(address)
+        return super().form_valid(form)

@@ -140,6 +140,9 @@ LOGOUT_REDIRECT_URL = "login"
 # username, or from one address, lock logins out for LOGIN_COOLOFF_MINUTES. A refused try during
 # the lock writes nothing and does not extend it; a successful login clears the failures.
 AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+# « Mot de passe oublié » requests per hour, for one e-mail typed and from one address (ctg/login.py).
+PASSWORD_RESET_LIMIT_PER_EMAIL = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_EMAIL", "3"))
+PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "10"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from ctg.login import AdminLoginForm, LoginForm
+from ctg.login import AdminLoginForm, LoginForm, PasswordResetView
 
 admin.site.login_form = AdminLoginForm
 admin.site.site_header = "CTG — administration"
@@ -12,8 +12,9 @@ admin.site.index_title = "Administration des conventions territoriales globales"
 urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
-    # « Mot de passe oublié » : Django's views, French templates in templates/registration/.
-    path("mot-de-passe/oublie/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    # « Mot de passe oublié » : Django's views (the request throttled), French templates in
+    # templates/registration/.
+    path("mot-de-passe/oublie/", PasswordResetView.as_view(), name="password_reset"),
     path("mot-de-passe/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("mot-de-passe/nouveau/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),

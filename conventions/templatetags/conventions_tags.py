@@ -1,5 +1,6 @@
 from django import template
 
+from ..parties import signing_title as _signing_title
 from ..parties import with_article as _with_article
 
 register = template.Library()
@@ -9,6 +10,12 @@ register = template.Library()
 def with_article(name):
     """« Communauté de communes Roumois Seine » → « la Communauté de communes Roumois Seine »."""
     return _with_article(name) if name else ""
+
+
+@register.filter
+def signing_title(signatory):
+    """« La Directrice » : the capacity heading a signatory's column in the signature block."""
+    return _signing_title(signatory)
 
 
 @register.filter

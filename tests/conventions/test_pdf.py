@@ -10,8 +10,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from conventions.enums import AvenantStatus, OperationKind
-from conventions.models import Equipment, Operation, Organisation
-from conventions.parties import copies, signature_context
+from conventions.models import Equipment, Operation, Organisation, Signatory
+from conventions.parties import copies, signature_context, signing_title
 from conventions.pdf import AvenantPdf, ConventionPdf
 from exchange.importer import import_document
 from exchange.reading import load_json
@@ -222,7 +222,7 @@ def test_french_dates_and_counts_of_the_signature_block(plan_002_amends):
     }))
     assert "le 1er novembre 2022, en deux exemplaires." in html
     assert f"<th colspan=\"2\">La {convention.caf.name}</th>" in html  # « La Caf … », as the parties say it
-    titles = [s.signing_title for s in convention.signatories.all()]
+    titles = [signing_title(s) for s in convention.signatories.all()]
     assert "La Directrice" in titles
     assert all(f"{title}," in html_text(html) for title in titles), titles  # « La Directrice, »
     assert [copies(n) for n in (1, 3, 12)] == ["un exemplaire", "trois exemplaires", "12 exemplaires"]
@@ -240,9 +240,7 @@ def test_french_dates_and_counts_of_the_signature_block(plan_002_amends):
     ("Mme Claire DUVAL", "La Vice-présidente", "La Vice-présidente"),  # already with its article
 ])
 def test_the_signature_block_heads_each_column_with_the_capacity_and_its_article(representative, capacity, title):
-    from conventions.models import Signatory
-
-    assert Signatory(representative=representative, capacity=capacity).signing_title == title
+    assert signing_title(Signatory(representative=representative, capacity=capacity)) == title
 
 
 def text_heights(data):
@@ -266,8 +264,8 @@ def test_each_signatory_has_room_to_sign_and_stamp(plan_002_amends):
     html = Template('<html><head><link rel="stylesheet" href="css/print.css"></head><body>'
                     '{% include "pdf/_signatures.html" %}<p>Suite du document.</p></body></html>').render(Context({
                         "act": convention, "parties": [("Caf", [1]), ("Commune", [1])],
-                        "signatories": [{"capacity": "Directrice", "representative": "Aurore VERNIEUWE"},
-                                        {"capacity": "Maire", "representative": "Sylvain BONENFANT"}],
+                        "signatories": [Signatory(capacity="Directrice", representative="Aurore VERNIEUWE"),
+                                        Signatory(capacity="Maire", representative="Sylvain BONENFANT")],
                     }))
     heights = text_heights(render_pdf(html))
     # A signature (about 20 mm) and a 40 mm seal fit under each name.

@@ -1,0 +1,19 @@
+from django.db import models
+from django.utils import timezone
+
+
+class Attempt(models.Model):
+    """One try of a throttled action (`ctg.throttle`), kept for the length of its window: a
+    password-reset request, counted for the e-mail typed and for the address it came from."""
+
+    scope = models.CharField("action", max_length=50)
+    key = models.CharField("clé", max_length=254)
+    at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "essai limité"
+        verbose_name_plural = "essais limités"
+        indexes = [models.Index(fields=["scope", "key", "at"], name="ctg_attempt_scope_key_at")]
+
+    def __str__(self):
+        return f"{self.scope} — {self.key}"
