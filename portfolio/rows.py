@@ -9,6 +9,7 @@ milestones (`Milestone.objects.late`), bodies to convene (`Body.objects.overdue`
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch, Q, Subquery
 
@@ -28,6 +29,7 @@ FRESHNESS_WATCH = 50
 # A CTG ending within this many months without a next one in préparation is to watch.
 RENEWAL_WATCH_MONTHS = 12
 RUNNING = {ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT}
+LONG_TEXTS = ("preamble", "previous_evaluation", "diagnosis_summary", "governance_text", "evaluation_text")
 
 
 def months_between(start, end):
@@ -70,7 +72,7 @@ class PortfolioRow:
     def territory(self):
         return ", ".join(s.name for s in self.signatories if s.kind != "caf") or self.convention.title
 
-    @property
+    @cached_property  # read by the count, the row's class and its list
     def watch_reasons(self):
         """Why the CTG needs its chargé de coopération, in French (empty: nothing to watch)."""
         reasons = []
@@ -95,12 +97,14 @@ class PortfolioRow:
 def portfolio_rows(user, today):
     conventions = list(
         Convention.objects.for_user(user).select_related("caf").with_phase_facts(today)
+        .defer(*LONG_TEXTS)  # the row shows none of them
         .annotate(successor_count=Count("successors", filter=~Q(successors__status=ConventionStatus.ABANDONNEE), distinct=True))
         # Into lists (to_attr): a related manager per CTG and relation would clone a queryset each.
         .prefetch_related(
             Prefetch("signatories", queryset=Signatory.objects.select_related("organisation").order_by("position", "pk"),
                      to_attr="signatory_list"),
-            Prefetch("communes", queryset=Commune.objects.order_by("position", "pk"), to_attr="commune_list"),
+            Prefetch("communes", queryset=Commune.objects.only("convention", "name", "insee", "population")
+                     .order_by("position", "pk"), to_attr="commune_list"),
         )
         .order_by("end", "title")
     )
@@ -128,7 +132,7 @@ def _add_plan_figures(rows, today):
     fiches = (
         Fiche.objects.in_force(today).filter(convention__in=rows)
         .annotate(status=latest_status(period), fresh=Exists(confirmed))
-        .values_list("convention_id", "status", "fresh")
+        .values_list("convention_id", "status", "fresh").order_by()
     )
     for convention_id, status, fresh in fiches:
         row = rows[convention_id]
