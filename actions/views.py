@@ -112,14 +112,14 @@ def plan_import(request, slug):
         return plan_import_page(request, convention)
     form = PlanImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        return plan_import_page(request, convention, form=form, status=400)
+        return plan_import_page(request, convention, form=form)
     try:
         content = read_upload(form.cleaned_data["workbook"], MAX_BYTES)
         changes = read_plan_workbook(convention, content)
     except ZipRefused as error:
-        return plan_import_page(request, convention, form=form, errors=[error.message], status=400)
+        return plan_import_page(request, convention, form=form, errors=[error.message])
     except WorkbookError as error:
-        return plan_import_page(request, convention, form=form, errors=error.errors, status=400)
+        return plan_import_page(request, convention, form=form, errors=error.errors)
     token = PENDING_PLANS.keep(content, pending_owner(request, convention)) if changes else None
     return plan_import_page(request, convention, changes=changes, token=token)
 
@@ -141,7 +141,7 @@ def plan_import_confirm(request, slug, token):
         changes = read_plan_workbook(convention, content)
     except WorkbookError as error:  # the plan changed meanwhile (an axis renumbered…)
         PENDING_PLANS.forget(owner, token)
-        return plan_import_page(request, convention, errors=error.errors, status=400)
+        return plan_import_page(request, convention, errors=error.errors)
     if changes.digest != request.POST.get("digest"):
         if not changes:
             PENDING_PLANS.forget(owner, token)
