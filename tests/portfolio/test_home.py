@@ -166,6 +166,13 @@ def test_login_lands_on_the_portfolio(client, running):
     assert response.url == reverse("portfolio:home")
 
 
+def test_a_ctg_without_communes_says_they_are_to_be_filled_in(client, two_cafs):
+    running, preparing, _ = two_cafs
+    shown = text(page(client, users_for(running)["caf"]))
+    assert "2 communes" in shown  # the running CTG's
+    assert preparing.communes.count() == 0 and "communes à renseigner" in shown and "0 commune" not in shown
+
+
 @pytest.mark.parametrize("role", ["caf", "coordinateur", "elu"])
 def test_each_role_sees_its_ctgs_and_nothing_of_another_caf(client, two_cafs, role):
     running, preparing, other = two_cafs
