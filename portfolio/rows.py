@@ -29,6 +29,8 @@ FRESHNESS_WATCH = 50
 # A CTG ending within this many months without a next one in préparation is to watch.
 RENEWAL_WATCH_MONTHS = 12
 RUNNING = {ConventionStatus.SIGNEE, ConventionStatus.RENOUVELLEMENT}
+SHORT_NAMES = (("Communauté de communes ", "CC "), ("Communauté d'agglomération ", "CA "),
+               ("Communauté urbaine ", "CU "), ("Commune de ", ""), ("Ville de ", ""))
 LONG_TEXTS = ("preamble", "previous_evaluation", "diagnosis_summary", "governance_text", "evaluation_text")
 
 
@@ -71,6 +73,16 @@ class PortfolioRow:
     @property
     def territory(self):
         return ", ".join(s.name for s in self.signatories if s.kind != "caf") or self.convention.title
+
+    @property
+    def chart_label(self):
+        """The territory as a chart's row names it, short enough to stay whole: « CC Roumois Seine
+        2022–2026 » (titles all begin with « Convention territoriale globale de la … »)."""
+        name = self.territory
+        for long, short in SHORT_NAMES:
+            if name.startswith(long):
+                name = short + name[len(long):]
+        return f"{name} {self.convention.start.year}–{self.end.year}"
 
     @cached_property  # read by the count, the row's class and its list
     def watch_reasons(self):

@@ -63,6 +63,18 @@ def test_the_wave_groups_ctgs_by_end_year_with_their_renewal_milestones(client, 
     assert "CTG abandonnée" not in body
 
 
+def test_each_bar_is_named_by_its_territory_and_years_short_enough_to_stay_whole():
+    from portfolio.rows import PortfolioRow
+
+    convention = ConventionFactory.build(title="Convention territoriale globale de la Communauté de communes Lieuvin",
+                                         start=datetime.date(2023, 1, 1))
+    epci = OrganisationFactory.build(kind="epci", name="Communauté de communes Lieuvin Pays d'Auge")
+    row = PortfolioRow(convention=convention, phase=ConventionStatus.SIGNEE, end=datetime.date(2028, 12, 31),
+                       months_left=None, signatories=[epci], communes=[])
+    assert row.chart_label == "CC Lieuvin Pays d'Auge 2023–2028"
+    assert len(row.chart_label) <= 36
+
+
 def test_the_totals(client, portfolio):
     caf, ending, later = portfolio
     client.force_login(users_for(ending)["caf"])
