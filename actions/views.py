@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from conventions.enums import AvenantStatus
-from conventions.shortcuts import convention_context, get_convention
+from conventions.shortcuts import convention_context, convention_page, get_convention
 from ctg.concurrency import save_rebasing, with_version
 from ctg.errors import DomainError
 from ctg.forms import formset_total, with_added_rows
@@ -52,6 +52,11 @@ from .workbook import MAX_BYTES, TrackingWorkbook, WorkbookError, read_tracking_
 def plan(request, slug):
     """The plan d'actions in force on the chosen date, like the synoptique of `004_…`, with filters."""
     convention = get_convention(request, slug)
+    template = "actions/plan.html#results" if request.htmx else "actions/plan.html"
+    return convention_page(request, convention, template, lambda: plan_context(request, convention))
+
+
+def plan_context(request, convention):
     context = convention_context(request, convention, "plan")
     in_force = context["state"].fiches
     filters = PlanFilterForm(request.GET, convention=convention)
@@ -67,8 +72,7 @@ def plan(request, slug):
         coverage=theme_coverage(in_force),
         today_plan=context["on"] == context["state"].on,
     )
-    template = "actions/plan.html#results" if request.htmx else "actions/plan.html"
-    return render(request, template, context)
+    return context
 
 
 @require_GET
@@ -161,6 +165,10 @@ def plan_import_confirm(request, slug, token):
 
 def fiche_detail(request, slug, key):
     convention = get_convention(request, slug)
+    return convention_page(request, convention, "actions/fiche.html", lambda: fiche_context(request, convention, key))
+
+
+def fiche_context(request, convention, key):
     fiche = get_object_or_404(
         convention.fiches.with_details().select_related("renewed_from__convention").prefetch_related("indicators"),
         key=key,
@@ -187,7 +195,7 @@ def fiche_detail(request, slug, key):
         can_propose_fiche=context["can_propose"] and fiche.is_current,
         draft_avenants=list(convention.avenants.filter(status=AvenantStatus.BROUILLON)) if fiche.is_current else [],
     )
-    return render(request, "actions/fiche.html", context)
+    return context
 
 
 def fiche_form_page(request, convention, fiche):
@@ -415,19 +423,25 @@ def get_period(convention, text):
 
 def tracking_page(request, convention, period, periods, *, editing=None, form=None, conflict=None, import_form=None,
                   report=None):
-    context = convention_context(request, convention, "suivi")
-    fiches = tracking_fiches(convention, period)
-    for fiche in fiches:
-        fiche.needs_update = needs_update(fiche)
-        if fiche.key == editing:
-            fiche.form = form or UpdateForm(fiche=fiche, period=period, previous=previous_update(fiche, period))
-            fiche.conflict = conflict
-    context.update(
-        period=period, periods=periods, fiches=fiches, missing=sum(f.needs_update for f in fiches),
-        previous=period.previous() if period > periods[0] else None, next=period.next() if period < periods[-1] else None,
-        import_form=import_form or TrackingImportForm(), report=report,
-    )
-    return render(request, "actions/tracking.html", context, status=409 if conflict else 200)
+    def build():
+        context = convention_context(request, convention, "suivi")
+        fiches = tracking_fiches(convention, period)
+        for fiche in fiches:
+            fiche.needs_update = needs_update(fiche)
+            if fiche.key == editing:
+                fiche.form = form or UpdateForm(fiche=fiche, period=period, previous=previous_update(fiche, period))
+                fiche.conflict = conflict
+        context.update(
+            period=period, periods=periods, fiches=fiches, missing=sum(f.needs_update for f in fiches),
+            previous=period.previous() if period > periods[0] else None,
+            next=period.next() if period < periods[-1] else None,
+            import_form=import_form or TrackingImportForm(), report=report,
+        )
+        return context
+
+    if form is None and conflict is None and import_form is None and report is None:
+        return convention_page(request, convention, "actions/tracking.html", build)
+    return render(request, "actions/tracking.html", build(), status=409 if conflict else 200)
 
 
 def tracking_period(request, slug, period):

@@ -1,13 +1,18 @@
 """Every object of a convention is fetched through these: 404 outside the user's territory."""
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from ctg import revisions
+from ctg.models import Revision
+from ctg.pagecache import cached_page
 from ctg.shortcuts import requested_date
 
 from .models import Convention
 from .phase import renewal_from_expression
+from .rules import role_on
 
 
 def get_convention(request, slug, *, edit=False, contract=False, sign=False):
@@ -15,9 +20,10 @@ def get_convention(request, slug, *, edit=False, contract=False, sign=False):
     they may read it but the action needs editing rights (`edit`), writes its contractual text
     (`contract`: the body, the annexes and the plan, frozen once signed) or is the Caf's (`sign`:
     signing, the préfecture stamp, the status). The 403 page gives the reason."""
-    # The start of its renewal comes with it: the header shows the phase without another query.
+    # The start of its renewal comes with it: the header shows the phase without another query. Its
+    # revision tokens too, read with the row: a page cached under them never holds an older row.
     conventions = Convention.objects.for_user(request.user).select_related("caf", "predecessor").annotate(
-        renewal_from=renewal_from_expression()
+        renewal_from=renewal_from_expression(), revision=revisions.token(), shared_revision=revisions.shared_token()
     )
     convention = get_object_or_404(conventions, slug=slug)
     if (edit or contract) and not request.user.has_perm("ctg.edit_convention", convention):
@@ -54,3 +60,19 @@ def convention_context(request, convention, tab):
         "can_propose": user.has_perm("ctg.propose_avenant", convention),
         "can_sign": user.has_perm("ctg.sign_convention", convention),
     }
+
+
+def convention_page(request, convention, template_name, build_context):
+    """A page of a convention fetched by `get_convention`, cached (`ctg.pagecache`) under the
+    convention's revision and the reader's role on it: readers with the same role see the same page."""
+    vary = (convention.pk, convention.revision, convention.shared_revision, role_on(request.user, convention))
+    return cached_page(request, template_name, build_context, vary=vary)
+
+
+def territory_revision(user):
+    """The revision tokens of every convention the user sees, and theirs alone: the key of a page
+    that spans them (portfolio, search), read before its data."""
+    tokens = Revision.objects.filter(
+        Q(root_id__in=Convention.objects.for_user(user).values("pk")) | Q(root_id=revisions.SHARED)
+    ).order_by("root_id").values_list("root_id", "token")
+    return (user.pk, list(tokens))

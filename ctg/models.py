@@ -17,3 +17,20 @@ class Attempt(models.Model):
 
     def __str__(self):
         return f"{self.scope} — {self.key}"
+
+
+class Revision(models.Model):
+    """The stamp of a root object (a convention) and of everything beneath it: database triggers
+    (`ctg.revisions`) give it a new random token at every write, bulk ones included. A page cached
+    under a token is the page as it was at that stamp (`ctg.pagecache`). Root 0 stands for the rows
+    every root shows (organisations, people's names)."""
+
+    root_id = models.BigIntegerField("racine", primary_key=True)
+    token = models.CharField("jeton", max_length=32)
+
+    class Meta:
+        verbose_name = "révision"
+        verbose_name_plural = "révisions"
+
+    def __str__(self):
+        return f"{self.root_id} — {self.token}"

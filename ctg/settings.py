@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "people.context_processors.navigation",
+                "ctg.pagecache.context",
             ],
             "builtins": ["ctg.templatetags.ctg_tags"],
         },
@@ -149,6 +150,33 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "ctg.login.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "ctg.login.client_ip"
+
+# Page cache (ctg/pagecache.py): pages kept under the revision tokens of what they show, so never
+# older than the data. Off by default in development, where templates change under the cache.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0" if DEBUG else "600"))
+# Each worker keeps its own pages in memory (a page of 60 fiches weighs about 200 KB): correct with
+# several servers too, since a key holds the tokens read from the database at each request.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PAGE_CACHE_ENTRIES", "300"))},
+    }
+}
+
+# Revision stamps (ctg/revisions.py) behind the page cache (ctg/pagecache.py): the root whose pages
+# are cached, the apps whose rows stamp it through their foreign keys, the tables every root shows
+# (stamping root 0; a column list: only updates of those columns), and the tables that stamp nothing.
+REVISION_ROOT = "conventions.Convention"
+REVISION_APPS = ["conventions", "actions", "governance", "evaluation", "documents"]
+REVISION_SHARED = {
+    "conventions.Organisation": None,
+    "auth.User": ["username", "first_name", "last_name", "email", "is_active"],
+}
+REVISION_UNLINKED = [
+    "conventions.Membership",  # who sees what: the cache key holds the user's CTGs and rights
+    "governance.CalendarToken",
+    "governance.Reminder",
+]
 AXES_DISABLE_ACCESS_LOG = True  # successful logins are not kept (addresses are personal data)
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False  # ctg/admin.py shows the failed logins only

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from actions.periods import Period, periods_between
 from actions.tracking import fiches_to_update
-from conventions.shortcuts import convention_context, get_convention
+from conventions.shortcuts import convention_context, convention_page, get_convention
 from ctg.concurrency import save_rebasing, with_version
 from ctg.errors import DomainError
 from ctg.responses import file_response
@@ -129,6 +129,10 @@ def milestone_delete(request, slug, pk):
 def dashboard(request, slug):
     """The élus' dashboard: read-only for everyone with a role on the convention."""
     convention = get_convention(request, slug)
+    return convention_page(request, convention, "evaluation/dashboard.html", lambda: dashboard_context(request, convention))
+
+
+def dashboard_context(request, convention):
     context = convention_context(request, convention, "tableau")
     on, today = context["on"], timezone.localdate()
     periods = periods_between(convention.start, context["state"].end)
@@ -147,7 +151,7 @@ def dashboard(request, slug):
         next_milestones=next_milestones,
         overdue=overdue_bodies(convention, today),
     )
-    return render(request, "evaluation/dashboard.html", context)
+    return context
 
 
 def bilans(request, slug):

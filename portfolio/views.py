@@ -13,7 +13,13 @@ from actions.periods import Period, periods_between
 from conventions.enums import ConventionStatus, Role
 from conventions.lifecycle import signature_checks
 from conventions.rules import role_on
-from conventions.shortcuts import convention_context, get_convention
+from conventions.shortcuts import (
+    convention_context,
+    convention_page,
+    get_convention,
+    territory_revision,
+)
+from ctg.pagecache import cached_page
 from ctg.responses import file_response
 from evaluation.enums import MilestoneStatus
 from evaluation.figures import plan_figures
@@ -30,17 +36,22 @@ from .wave import renewal_wave
 @require_safe
 def home(request):
     today = timezone.localdate()
-    rows = portfolio_rows(request.user, today)
     filters = PortfolioFilters.from_query(request.GET)
     for error in filters.errors:
         messages.warning(request, error)
-    shown = filters.apply(rows)
     if request.GET.get("format") == "xlsx":
-        filename, mimetype, content = PortfolioWorkbook().generate(shown)
+        filename, mimetype, content = PortfolioWorkbook().generate(filters.apply(portfolio_rows(request.user, today)))
         return file_response(content, filename, mimetype)
+    return cached_page(request, "portfolio/home.html", lambda: home_context(request, filters, today),
+                       vary=territory_revision(request.user))
+
+
+def home_context(request, filters, today):
+    rows = portfolio_rows(request.user, today)
+    shown = filters.apply(rows)
     territories = sorted({s.pk: s for row in rows for s in row.signatories if s.kind != "caf"}.values(),
                          key=lambda o: o.name)
-    return render(request, "portfolio/home.html", {
+    return {
         "rows": shown, "total": len(rows), "filters": filters, "today": today,
         "phases": [(p.value, p.label) for p in PHASES],
         "end_years": sorted({row.end.year for row in rows}), "territories": territories,
@@ -48,7 +59,7 @@ def home(request):
         "watched": sum(1 for row in rows if row.watch_reasons),
         "can_create": request.user.has_perm("ctg.create_convention"),
         "export_query": _with(request.GET, format="xlsx"),
-    })
+    }
 
 
 def _with(query, **params):
@@ -93,6 +104,11 @@ def convention_home(request, slug):
     convention = get_convention(request, slug)
     if role_on(request.user, convention) == Role.ELU:
         return redirect("evaluation:dashboard", slug=convention.slug)
+    return convention_page(request, convention, "portfolio/convention_home.html",
+                           lambda: convention_home_context(request, convention))
+
+
+def convention_home_context(request, convention):
     context = convention_context(request, convention, "accueil")
     today = timezone.localdate()
     state, phase = context["state"], convention.phase
@@ -112,4 +128,4 @@ def convention_home(request, slug):
         figures=figures,
         successor=convention.successor,
     )
-    return render(request, "portfolio/convention_home.html", context)
+    return context

@@ -18,6 +18,23 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _page_cache(settings):
+    """Pages cached as in production (`make test` runs with DEBUG, where it is off), and no page
+    of one test served to the next."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 600
+    cache.clear()
+
+
+@pytest.fixture
+def computed_pages(settings):
+    """Every page computed, never read from the page cache: what the query budgets measure (a
+    cached page's own queries are measured in tests/ctg/test_pagecache.py)."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def users(convention):
     """One user per role on the `convention` of the test's module or app, plus an outsider."""

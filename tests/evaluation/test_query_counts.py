@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.helpers import assert_constant_queries, count_queries, html_queries
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("computed_pages")]
 
 # Queries of each page for the convention of 60 fiches.
 BUDGETS = {

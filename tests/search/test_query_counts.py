@@ -11,7 +11,7 @@ from tests.factories import ConventionFactory, FicheFactory, MeetingFactory, use
 from tests.helpers import count_queries
 from tests.search.conftest import WORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("computed_pages")]
 
 
 def grow(convention, count):
