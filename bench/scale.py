@@ -5,7 +5,9 @@ Builds a national dataset with bulk inserts (COPY for the updates) — 101 Cafs,
 15,000 users, and a history record for each fiche, update and séance — then serves it with
 gunicorn (2 workers) and measures the portfolio of the largest Caf, a plan, a fiche, a tracking
 quarter, a dashboard and a search: the p50 of each page alone, then its p50/p95 with 16
-concurrent clients. Also prints each page's number of SQL queries at that scale.
+concurrent clients, first computed at each request (a URL of its own each time), then read again
+(served by the page cache while nothing changes). Also prints each page's number of SQL queries at
+that scale, computed and read again.
 
 Run (the database is emptied first; it must be a throwaway one):
     DATABASE_URL=postgres://postgres@127.0.0.1:54330/ctgscale make bench-scale
@@ -283,25 +285,33 @@ def session_cookie(user):
 
 
 def query_counts(user, urls):
+    """Each page's queries when computed, then when read again from the page cache."""
     client = Client()
     client.force_login(user)
     result = {}
     for name, url in urls:
-        with CaptureQueriesContext(connection) as ctx:
-            status = client.get(url, HTTP_HOST="127.0.0.1").status_code
-        result[name] = (status, len(ctx.captured_queries))
+        counts = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as ctx:
+                status = client.get(url, HTTP_HOST="127.0.0.1").status_code
+            counts.append(len(ctx.captured_queries))
+        result[name] = (status, *counts)
     return result
 
 
-def measure(url, cookie, requests, clients=CLIENTS):
-    """p50 and p95 in ms of `requests` GETs by each of `clients` concurrent clients, and the statuses."""
+def measure(url, cookie, requests, clients=CLIENTS, *, computed=False):
+    """p50 and p95 in ms of `requests` GETs by each of `clients` concurrent clients, and the statuses.
+    `computed`: each request asks for a URL of its own (an ignored parameter), so no page comes
+    from the page cache: the cost of a page read for the first time since the last write."""
     timings, statuses, lock = [], {}, threading.Lock()
+    fresh = iter(range(10**9))
 
     def client():
         connection_ = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
         for _ in range(requests):
+            path = f"{url}{'&' if '?' in url else '?'}_={next(fresh)}" if computed else url
             began = time.perf_counter()
-            connection_.request("GET", url, headers={"Cookie": cookie, "Host": "127.0.0.1"})
+            connection_.request("GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1"})
             response = connection_.getresponse()
             response.read()
             elapsed = (time.perf_counter() - began) * 1000
@@ -361,17 +371,26 @@ def main():
         measure(urls[0][1], cookie, 2)  # warm-up: workers import, caches fill
         # Alone, a page takes its own time; with CLIENTS clients on WORKERS workers, it also waits
         # for the pages ahead of it.
-        print(f"\n{'page':38} {'requêtes SQL':>12} {'seule p50':>10} {'p50 (ms)':>9} {'p95 (ms)':>9}  statuts")
+        print(f"\n{'':38} {'requêtes SQL':>13} | {'page calculée (ms)':>23} | {'page relue (ms)':>23}")
+        print(f"{'page':38} {'calc.':>6} {'relue':>6} | {'seule':>7} {'p50':>7} {'p95':>7} | {'seule':>7} {'p50':>7} {'p95':>7}"
+              "  statuts")
         for name, url in urls:
-            status, count = queries[name]
-            alone, _, _ = measure(url, cookie, args.requests, clients=1)
-            p50, p95, statuses = measure(url, cookie, args.requests)
-            print(f"{name:38} {count:>12} {alone:>10.0f} {p50:>9.0f} {p95:>9.0f}  {statuses}")
+            status, computed_queries, cached_queries = queries[name]
+            figures, all_statuses = [], {}
+            for computed in (True, False):
+                alone, _, statuses = measure(url, cookie, args.requests, clients=1, computed=computed)
+                p50, p95, more = measure(url, cookie, args.requests, computed=computed)
+                figures += [alone, p50, p95]
+                for code, n in [*statuses.items(), *more.items()]:
+                    all_statuses[code] = all_statuses.get(code, 0) + n
+            print(f"{name:38} {computed_queries:>6} {cached_queries:>6} | {figures[0]:>7.0f} {figures[1]:>7.0f} "
+                  f"{figures[2]:>7.0f} | {figures[3]:>7.0f} {figures[4]:>7.0f} {figures[5]:>7.0f}  {all_statuses}")
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait()
-    print(f"\n« seule » : un client à la fois ; puis {CLIENTS} clients simultanés ; gunicorn {WORKERS} travailleurs, "
-          f"{args.requests} requêtes par client et par page.")
+    print(f"\n« seule » : un client à la fois ; p50, p95 : {CLIENTS} clients simultanés ; gunicorn {WORKERS} "
+          f"travailleurs, {args.requests} requêtes par client et par page. « calculée » : chaque requête a son URL, "
+          "aucune page ne vient du cache ; « relue » : la même page, que le cache sert tant que rien n'a changé.")
 
 
 if __name__ == "__main__":
