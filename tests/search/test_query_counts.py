@@ -31,6 +31,7 @@ def test_the_results_page_does_not_grow_with_the_data(client, django_assert_max_
     for _ in range(3):
         grow(ConventionFactory(caf=first.caf), 12)
     assert count_queries(client, url) == few
-    # Session, user, the header's check, the user's conventions (a list of ids), nine sources.
-    with django_assert_max_num_queries(13):
+    # Session, user, the revision tokens of the user's conventions (the page cache's key), the
+    # header's check, the user's conventions (a list of ids), nine sources.
+    with django_assert_max_num_queries(14):
         client.get(url)
