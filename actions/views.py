@@ -51,9 +51,8 @@ from .workbook import MAX_BYTES, TrackingWorkbook, WorkbookError, read_tracking_
 
 def plan(request, slug):
     """The plan d'actions in force on the chosen date, like the synoptique of `004_…`, with filters."""
-    convention = get_convention(request, slug)
     template = "actions/plan.html#results" if request.htmx else "actions/plan.html"
-    return convention_page(request, convention, template, lambda: plan_context(request, convention))
+    return convention_page(request, slug, template, lambda convention: plan_context(request, convention))
 
 
 def plan_context(request, convention):
@@ -164,8 +163,7 @@ def plan_import_confirm(request, slug, token):
 
 
 def fiche_detail(request, slug, key):
-    convention = get_convention(request, slug)
-    return convention_page(request, convention, "actions/fiche.html", lambda: fiche_context(request, convention, key))
+    return convention_page(request, slug, "actions/fiche.html", lambda convention: fiche_context(request, convention, key))
 
 
 def fiche_context(request, convention, key):
@@ -421,35 +419,37 @@ def get_period(convention, text):
     return period, periods
 
 
-def tracking_page(request, convention, period, periods, *, editing=None, form=None, conflict=None, import_form=None,
-                  report=None):
-    def build():
-        context = convention_context(request, convention, "suivi")
-        fiches = tracking_fiches(convention, period)
-        for fiche in fiches:
-            fiche.needs_update = needs_update(fiche)
-            if fiche.key == editing:
-                fiche.form = form or UpdateForm(fiche=fiche, period=period, previous=previous_update(fiche, period))
-                fiche.conflict = conflict
-        context.update(
-            period=period, periods=periods, fiches=fiches, missing=sum(f.needs_update for f in fiches),
-            previous=period.previous() if period > periods[0] else None,
-            next=period.next() if period < periods[-1] else None,
-            import_form=import_form or TrackingImportForm(), report=report,
-        )
-        return context
+def tracking_context(request, convention, period, periods, *, editing=None, form=None, conflict=None,
+                     import_form=None, report=None):
+    context = convention_context(request, convention, "suivi")
+    fiches = tracking_fiches(convention, period)
+    for fiche in fiches:
+        fiche.needs_update = needs_update(fiche)
+        if fiche.key == editing:
+            fiche.form = form or UpdateForm(fiche=fiche, period=period, previous=previous_update(fiche, period))
+            fiche.conflict = conflict
+    context.update(
+        period=period, periods=periods, fiches=fiches, missing=sum(f.needs_update for f in fiches),
+        previous=period.previous() if period > periods[0] else None, next=period.next() if period < periods[-1] else None,
+        import_form=import_form or TrackingImportForm(), report=report,
+    )
+    return context
 
-    if form is None and conflict is None and import_form is None and report is None:
-        return convention_page(request, convention, "actions/tracking.html", build)
-    return render(request, "actions/tracking.html", build(), status=409 if conflict else 200)
+
+def tracking_page(request, convention, period, periods, *, conflict=None, **kwargs):
+    """The page again after a save or an import, with what it reports: computed, never cached."""
+    context = tracking_context(request, convention, period, periods, conflict=conflict, **kwargs)
+    return render(request, "actions/tracking.html", context, status=409 if conflict else 200)
 
 
 def tracking_period(request, slug, period):
     """The shared tracking table of one quarter: a row per fiche in force during it."""
-    convention = get_convention(request, slug)
-    period, periods = get_period(convention, period)
-    editing = request.GET.get("modifier") if request.user.has_perm("ctg.edit_convention", convention) else None
-    return tracking_page(request, convention, period, periods, editing=editing)
+    def build(convention):
+        found, periods = get_period(convention, period)
+        editing = request.GET.get("modifier") if request.user.has_perm("ctg.edit_convention", convention) else None
+        return tracking_context(request, convention, found, periods, editing=editing)
+
+    return convention_page(request, slug, "actions/tracking.html", build)
 
 
 def tracking_row(request, slug, period, key):

@@ -20,10 +20,9 @@ def get_convention(request, slug, *, edit=False, contract=False, sign=False):
     they may read it but the action needs editing rights (`edit`), writes its contractual text
     (`contract`: the body, the annexes and the plan, frozen once signed) or is the Caf's (`sign`:
     signing, the préfecture stamp, the status). The 403 page gives the reason."""
-    # The start of its renewal comes with it: the header shows the phase without another query. Its
-    # revision tokens too, read with the row: a page cached under them never holds an older row.
+    # The start of its renewal comes with it: the header shows the phase without another query.
     conventions = Convention.objects.for_user(request.user).select_related("caf", "predecessor").annotate(
-        renewal_from=renewal_from_expression(), revision=revisions.token(), shared_revision=revisions.shared_token()
+        renewal_from=renewal_from_expression()
     )
     convention = get_object_or_404(conventions, slug=slug)
     if (edit or contract) and not request.user.has_perm("ctg.edit_convention", convention):
@@ -62,11 +61,24 @@ def convention_context(request, convention, tab):
     }
 
 
-def convention_page(request, convention, template_name, build_context):
-    """A page of a convention fetched by `get_convention`, cached (`ctg.pagecache`) under the
-    convention's revision and the reader's role on it: readers with the same role see the same page."""
+def page_convention(request, slug):
+    """The convention `slug` as far as a cached page needs it: scoped like `get_convention` (404
+    outside the user's territory), with its Caf for the reader's role and its revision tokens."""
+    conventions = Convention.objects.for_user(request.user).only("pk", "slug", "caf_id").annotate(
+        revision=revisions.token(), shared_revision=revisions.shared_token()
+    )
+    return get_object_or_404(conventions, slug=slug)
+
+
+def convention_page(request, slug, template_name, build_context, *, convention=None):
+    """A page of the convention `slug`, cached (`ctg.pagecache`) under the convention's revision and
+    the reader's role on it: readers with the same role see the same page. `build_context` receives
+    the convention fetched by `get_convention`, only when the page is computed (after the tokens were
+    read: the page never holds older rows than its key says). `convention`: the `page_convention`
+    the view already has."""
+    convention = convention or page_convention(request, slug)
     vary = (convention.pk, convention.revision, convention.shared_revision, role_on(request.user, convention))
-    return cached_page(request, template_name, build_context, vary=vary)
+    return cached_page(request, template_name, lambda: build_context(get_convention(request, slug)), vary=vary)
 
 
 def territory_revision(user):

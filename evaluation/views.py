@@ -128,8 +128,7 @@ def milestone_delete(request, slug, pk):
 
 def dashboard(request, slug):
     """The élus' dashboard: read-only for everyone with a role on the convention."""
-    convention = get_convention(request, slug)
-    return convention_page(request, convention, "evaluation/dashboard.html", lambda: dashboard_context(request, convention))
+    return convention_page(request, slug, "evaluation/dashboard.html", lambda convention: dashboard_context(request, convention))
 
 
 def dashboard_context(request, convention):

@@ -16,7 +16,7 @@ from conventions.rules import role_on
 from conventions.shortcuts import (
     convention_context,
     convention_page,
-    get_convention,
+    page_convention,
     territory_revision,
 )
 from ctg.pagecache import cached_page
@@ -101,11 +101,11 @@ def renewals(request):
 def convention_home(request, slug):
     """A convention's home: what matters first (phase, days left, next steps, what is late, the
     dashboard's figures); its legal text has its own tab. Élus land on the dashboard."""
-    convention = get_convention(request, slug)
+    convention = page_convention(request, slug)
     if role_on(request.user, convention) == Role.ELU:
         return redirect("evaluation:dashboard", slug=convention.slug)
-    return convention_page(request, convention, "portfolio/convention_home.html",
-                           lambda: convention_home_context(request, convention))
+    return convention_page(request, slug, "portfolio/convention_home.html",
+                           lambda convention: convention_home_context(request, convention), convention=convention)
 
 
 def convention_home_context(request, convention):
