@@ -5,7 +5,8 @@ stamp, and a write anywhere beneath the root moves its pages to new keys.
 
 The triggers are derived from the models: each table of `REVISION_APPS` stamps every root its
 foreign keys lead to (a fiche stamps its convention, and the convention it was renewed from); the
-tables of `REVISION_SHARED` (organisations, people's names), shown by every root, stamp root 0; those
+tables of `REVISION_SHARED` (organisations, people's names), shown by every root, stamp root 0 when one of
+the listed columns really changes; those
 of `REVISION_UNLINKED` stamp nothing. A model in none of these fails `check_plan` (a test), so a new
 table cannot be forgotten. They are (re)installed after every `migrate` (`install`), because a
 migration on SQLite rebuilds a table without its triggers.
@@ -135,10 +136,15 @@ def postgresql_statements():
             yield (f"CREATE TRIGGER ctg_revision_{op} AFTER {event} ON {table} REFERENCING {referencing} "
                    f"FOR EACH STATEMENT EXECUTE FUNCTION ctg_revision_{table}_{op}()")
     for table, columns in shared_tables():
-        events = f"UPDATE OF {', '.join(columns)}" if columns else "INSERT OR UPDATE OR DELETE"
+        # Row by row, and only for a real change: saving an organisation as it was (an import that
+        # finds it again) takes no lock on root 0, which every shared change waits for.
         yield f"DROP TRIGGER IF EXISTS ctg_revision_shared ON {table}"
-        yield (f"CREATE TRIGGER ctg_revision_shared AFTER {events} ON {table} "
-               "FOR EACH STATEMENT EXECUTE FUNCTION ctg_revision_shared()")
+        yield (f"CREATE TRIGGER ctg_revision_shared AFTER UPDATE OF {', '.join(columns)} ON {table} FOR EACH ROW "
+               f"WHEN ({changed(columns, 'IS DISTINCT FROM')}) EXECUTE FUNCTION ctg_revision_shared()")
+
+
+def changed(columns, differs):
+    return " OR ".join(f"OLD.{column} {differs} NEW.{column}" for column in columns)
 
 
 def sqlite_stamp(roots):
@@ -159,11 +165,9 @@ def sqlite_statements():
             yield f"DROP TRIGGER IF EXISTS ctg_revision_{table}_{op}"
             yield f"CREATE TRIGGER ctg_revision_{table}_{op} AFTER {event} ON {table} BEGIN {sqlite_stamp(roots)} END"
     for table, columns in shared_tables():
-        events = [f"UPDATE OF {', '.join(columns)}"] if columns else ["INSERT", "UPDATE", "DELETE"]
-        for number, event in enumerate(events):
-            yield f"DROP TRIGGER IF EXISTS ctg_revision_{table}_shared{number}"
-            yield (f"CREATE TRIGGER ctg_revision_{table}_shared{number} AFTER {event} ON {table} "
-                   f"BEGIN {sqlite_stamp(f'SELECT {SHARED} AS root_id')} END")
+        yield f"DROP TRIGGER IF EXISTS ctg_revision_{table}_shared"
+        yield (f"CREATE TRIGGER ctg_revision_{table}_shared AFTER UPDATE OF {', '.join(columns)} ON {table} "
+               f"WHEN {changed(columns, 'IS NOT')} BEGIN {sqlite_stamp(f'SELECT {SHARED} AS root_id')} END")
 
 
 def install(connection=default_connection):

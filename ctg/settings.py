@@ -165,11 +165,12 @@ CACHES = {
 
 # Revision stamps (ctg/revisions.py) behind the page cache (ctg/pagecache.py): the root whose pages
 # are cached, the apps whose rows stamp it through their foreign keys, the tables every root shows
-# (stamping root 0; a column list: only updates of those columns), and the tables that stamp nothing.
+# and the columns whose change stamps root 0 (a new row shows nowhere until a root's row names it),
+# and the tables that stamp nothing.
 REVISION_ROOT = "conventions.Convention"
 REVISION_APPS = ["conventions", "actions", "governance", "evaluation", "documents"]
 REVISION_SHARED = {
-    "conventions.Organisation": None,
+    "conventions.Organisation": ["name", "kind", "code", "population"],
     "auth.User": ["username", "first_name", "last_name", "email", "is_active"],
 }
 REVISION_UNLINKED = [
