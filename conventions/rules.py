@@ -25,8 +25,9 @@ SIGNER_ROLES = {ADMIN, Role.CAF}
 ROLE_RANK = [ADMIN, Role.CAF, Role.COORDINATEUR, Role.ELU]
 
 
-def _memberships(user):
-    # Cached on the user object: one query per request, whatever the number of checks.
+def memberships(user):
+    """(organisation id, role) of each of the user's memberships. Cached on the user object: one
+    query per request, whatever the number of checks (and `Convention.objects.for_user`)."""
     if not hasattr(user, "_ctg_memberships"):
         user._ctg_memberships = list(user.memberships.values_list("organisation_id", "role"))
     return user._ctg_memberships
@@ -49,7 +50,7 @@ def role_on(user, convention):
     if user.is_superuser:
         return ADMIN
     roles = set()
-    for organisation_id, role in _memberships(user):
+    for organisation_id, role in memberships(user):
         if role == Role.CAF and organisation_id == convention.caf_id:
             roles.add(Role.CAF)
         elif role != Role.CAF and organisation_id in _signatory_orgs(convention):
@@ -98,12 +99,12 @@ def may_invite(user):
     """Whether the user holds a role that may invite people (Caf staff, a coordinator): the
     header's « Personnes » link; `people.rules` decides, organisation by organisation."""
     return _active(user) and (
-        user.is_superuser or any(role in (Role.CAF, Role.COORDINATEUR) for _, role in _memberships(user))
+        user.is_superuser or any(role in (Role.CAF, Role.COORDINATEUR) for _, role in memberships(user))
     )
 
 
 def has_caf_membership(user):
-    return _active(user) and (user.is_superuser or any(role == Role.CAF for _, role in _memberships(user)))
+    return _active(user) and (user.is_superuser or any(role == Role.CAF for _, role in memberships(user)))
 
 
 rules.add_perm("ctg.view_convention", has_role)
