@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actions.models import Fiche, Update
-from conventions.enums import Role
+from conventions.enums import ConventionStatus, Role
 from tests import scenarios
 from tests.actions import conftest as actions_fixtures
 from tests.actions.helpers import T1, page_url, row_url
@@ -173,3 +173,17 @@ def test_no_cache_when_disabled(settings, tracking_plan, client):
     client.force_login(users_for(convention)["elu"])
     url = reverse("actions:plan", args=[convention.slug])
     assert queries(client, url)[0] == queries(client, url)[0]
+
+
+@pytest.mark.parametrize("role, edits", [("caf", True), ("coordinateur", True), ("elu", False)])
+def test_a_plan_read_before_signature_is_not_served_after_it(role, edits):
+    """A signed plan changes only through an avenant: once signed, nobody gets the cached page that
+    still offered to rewrite it."""
+    convention = ConventionFactory(status=ConventionStatus.PREPARATION, signed_on=None)
+    scenarios.grow_plan(convention, 2)
+    (reader,) = readers(convention, role)
+    url = reverse("actions:plan", args=[convention.slug])
+    assert ("Importer un classeur" in reader.get(url).content.decode()) is edits
+    convention.status, convention.signed_on = ConventionStatus.SIGNEE, convention.start
+    convention.save()
+    assert "Importer un classeur" not in reader.get(url).content.decode()
