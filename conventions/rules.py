@@ -43,6 +43,13 @@ def _signatory_orgs(convention):
     return convention._ctg_signatory_orgs
 
 
+def carry_role_facts(source, target):
+    """The same convention fetched twice (a cached page's key, then the page): what `role_on` read
+    on the first goes with the second, so its signatories are read once."""
+    if hasattr(source, "_ctg_signatory_orgs"):
+        target._ctg_signatory_orgs = source._ctg_signatory_orgs
+
+
 def role_on(user, convention):
     """The user's strongest role on the convention, or None."""
     if not _active(user):

@@ -12,7 +12,7 @@ from ctg.shortcuts import requested_date
 
 from .models import Convention
 from .phase import renewal_from_expression
-from .rules import role_on
+from .rules import carry_role_facts, role_on
 
 
 def get_convention(request, slug, *, edit=False, contract=False, sign=False):
@@ -78,7 +78,13 @@ def convention_page(request, slug, template_name, build_context, *, convention=N
     the view already has."""
     convention = convention or page_convention(request, slug)
     vary = (convention.pk, convention.revision, convention.shared_revision, role_on(request.user, convention))
-    return cached_page(request, template_name, lambda: build_context(get_convention(request, slug)), vary=vary)
+
+    def build():
+        whole = get_convention(request, slug)
+        carry_role_facts(convention, whole)
+        return build_context(whole)
+
+    return cached_page(request, template_name, build, vary=vary)
 
 
 def territory_revision(user):

@@ -22,6 +22,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection as default_connection
+from django.db import connections
 from django.db.models import OuterRef, Subquery
 
 from .models import Revision
@@ -183,8 +184,6 @@ def install(connection=default_connection):
 
 def installed(sender, using, **kwargs):
     """post_migrate, once per migrate (for this app): every table exists by then."""
-    from django.db import connections
-
     install(connections[using])
 
 

@@ -2,6 +2,7 @@
 the browser's in tests/browser/conftest.py; the scenarios behind them in tests/scenarios.py."""
 
 import pytest
+from django.core.cache import cache
 
 from tests import scenarios
 from tests.factories import (
@@ -22,8 +23,6 @@ def _media_root(settings, tmp_path):
 def _page_cache(settings):
     """Pages cached as in production (`make test` runs with DEBUG, where it is off), and no page
     of one test served to the next."""
-    from django.core.cache import cache
-
     settings.PAGE_CACHE_SECONDS = 600
     cache.clear()
 
